@@ -1,0 +1,189 @@
+// The HTTP front of the local service: SigV4 check, rate limit, injected faults, routing and
+// error rendering (x-amzn-ErrorType + {"message"} with the documented status codes).
+
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as os from "node:os";
+import * as path from "node:path";
+import { randomUUID } from "node:crypto";
+import { AddressInfo } from "node:net";
+import { Credentials, verifySignature } from "./auth";
+import { ServiceError, isErrorName } from "./errors";
+import { FaultSettings } from "./faults";
+import { OperationName, PROFILES, Profile, RateLimit, RateLimiter, Timings } from "./limits";
+import { completeCopy } from "./model/copy";
+import { completeDatastore } from "./model/datastores";
+import { completeDelete } from "./model/deleteImageSet";
+import { completeImport } from "./model/imports";
+import { Service } from "./model/service";
+import { completeUpdate } from "./model/update";
+import { matchRoute } from "./routes";
+
+export interface EmulatorOptions {
+  port?: number;
+  host?: string;
+  /** data folder; default: a new temporary folder */
+  dataDir?: string;
+  s3Root?: string;
+  profile?: "realistic" | "fast" | Profile;
+  timings?: Partial<Timings>;
+  rateLimits?: Partial<Record<OperationName, RateLimit>>;
+  credentials?: Partial<Credentials>;
+  accountId?: string;
+  /** verify SigV4 signatures (default true) */
+  auth?: boolean;
+  /** expose /_emulator/* test controls (faults, rate limits, drain); default false */
+  controlApi?: boolean;
+  lockSourceDuringCopy?: boolean;
+  /** log one line per request to stderr */
+  log?: boolean;
+}
+
+export interface RunningEmulator {
+  endpoint: string;
+  port: number;
+  dataDir: string;
+  credentials: Credentials;
+  service: Service;
+  limiter: RateLimiter;
+  configureFaults(settings: FaultSettings): void;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_CREDENTIALS: Credentials = { accessKeyId: "test", secretAccessKey: "test", region: "us-east-1" };
+export const DEFAULT_ACCOUNT_ID = "000000000000";
+
+function resolveProfile(opts: EmulatorOptions): Profile {
+  const base = typeof opts.profile === "object" ? opts.profile : PROFILES[opts.profile ?? "realistic"];
+  return {
+    ...base,
+    timings: { ...base.timings, ...opts.timings },
+    rateLimits: opts.rateLimits ? { ...base.rateLimits, ...opts.rateLimits } : base.rateLimits,
+  };
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function send(res: http.ServerResponse, status: number, headers: Record<string, string>, body: Buffer): void {
+  res.writeHead(status, { "x-amzn-RequestId": randomUUID(), "Content-Length": String(body.length), ...headers });
+  res.end(body);
+}
+
+function sendError(res: http.ServerResponse, err: ServiceError): void {
+  send(res, err.status, { "Content-Type": "application/json", "x-amzn-ErrorType": err.errorType }, Buffer.from(JSON.stringify({ message: err.message })));
+}
+
+function queryRecord(query: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const key of new Set(query.keys())) {
+    const all = query.getAll(key);
+    out[key] = all.length === 1 ? all[0] : all;
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const credentials: Credentials = { ...DEFAULT_CREDENTIALS, ...opts.credentials };
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "healthimaging-local-"));
+  const profile = resolveProfile(opts);
+  const service = new Service({
+    dataDir,
+    s3Root: opts.s3Root,
+    profile,
+    region: credentials.region,
+    accountId: opts.accountId ?? DEFAULT_ACCOUNT_ID,
+    lockSourceDuringCopy: opts.lockSourceDuringCopy ?? true,
+  });
+  service.onComplete("copy", completeCopy);
+  service.onComplete("update", completeUpdate);
+  service.onComplete("delete", completeDelete);
+  service.onComplete("import", completeImport);
+  service.onComplete("datastore", completeDatastore);
+  service.resumePending();
+  const limiter = new RateLimiter(profile.rateLimits);
+
+  const server = http.createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      const body = await readBody(req);
+      if (url.pathname.startsWith("/_emulator/")) {
+        if (!opts.controlApi) throw new ServiceError("AccessDeniedException", "The test control API is disabled.");
+        const json = control(url.pathname, body.length ? JSON.parse(body.toString("utf8")) : {});
+        return send(res, 200, { "Content-Type": "application/json" }, Buffer.from(JSON.stringify(json)));
+      }
+      const match = matchRoute(req.method ?? "GET", url.pathname);
+      if (!match) throw new ServiceError("ValidationException", `No operation matches ${req.method} ${url.pathname}.`);
+      if (opts.log) process.stderr.write(`[healthimaging-local] ${match.route.operation}\n`);
+      if (opts.auth !== false) {
+        await verifySignature({ method: req.method ?? "GET", rawPath: url.pathname, query: queryRecord(url.searchParams), headers: req.headers, body }, credentials);
+      }
+      const delay = service.faults.delayFor(match.route.operation);
+      if (delay > 0) await sleep(delay);
+      if (!limiter.take(match.route.operation)) throw new ServiceError("ThrottlingException", "Rate exceeded");
+      service.faults.check(match.route.operation);
+      const out = await match.route.handler({ svc: service, params: match.params, query: url.searchParams, body });
+      if (out.body) return send(res, out.status ?? 200, out.headers ?? {}, out.body);
+      send(res, out.status ?? 200, { "Content-Type": "application/json", ...out.headers }, Buffer.from(JSON.stringify(out.json ?? {})));
+    } catch (e) {
+      if (e instanceof ServiceError) return sendError(res, e);
+      if (e instanceof SyntaxError) return sendError(res, new ServiceError("ValidationException", "The request body is not valid JSON."));
+      process.stderr.write(`[healthimaging-local] internal error: ${(e as Error).stack ?? e}\n`);
+      sendError(res, new ServiceError("InternalServerException", "Internal server error."));
+    }
+  });
+
+  function control(pathname: string, body: Record<string, any>): unknown {
+    switch (pathname) {
+      case "/_emulator/health":
+        return { ok: true, pending: service.state.pending.length };
+      case "/_emulator/faults":
+        if (body.reset) service.faults.reset();
+        service.faults.configure(body);
+        if (body.failNext) {
+          const { operation, count, error, message } = body.failNext;
+          if (!isErrorName(error)) throw new ServiceError("ValidationException", `Unknown error ${error}.`);
+          service.faults.failNext(operation, count, error, message);
+        }
+        if (body.failNextCopies) service.faults.failNextCopies(body.failNextCopies.count, body.failNextCopies.message);
+        return { ok: true };
+      case "/_emulator/rate-limits":
+        limiter.setLimits(body.rateLimits ?? {});
+        return { ok: true };
+      case "/_emulator/drain":
+        service.drain();
+        return { ok: true };
+      default:
+        throw new ServiceError("ValidationException", `Unknown control ${pathname}.`);
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = opts.host ?? "127.0.0.1";
+  return {
+    endpoint: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    dataDir,
+    credentials,
+    service,
+    limiter,
+    configureFaults: (s) => service.faults.configure(s),
+    async stop() {
+      service.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

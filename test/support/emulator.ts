@@ -1,0 +1,32 @@
+// Start the local service in-process for a test file and build real SDK clients against it.
+
+import { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
+import { EmulatorOptions, RunningEmulator, startEmulator } from "../../emulator/server";
+
+export async function startTestEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
+  return startEmulator({ profile: "fast", ...opts });
+}
+
+export function sdkClient(emu: RunningEmulator, overrides: Partial<ConstructorParameters<typeof MedicalImagingClient>[0]> = {}): MedicalImagingClient {
+  return new MedicalImagingClient({
+    endpoint: emu.endpoint,
+    region: emu.credentials.region,
+    credentials: { accessKeyId: emu.credentials.accessKeyId, secretAccessKey: emu.credentials.secretAccessKey },
+    disableHostPrefix: true,
+    maxAttempts: 1,
+    ...overrides,
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll until `probe` returns a value (not undefined), or fail after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10000, intervalMs = 10): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(intervalMs);
+  }
+}
