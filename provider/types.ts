@@ -1,0 +1,93 @@
+// Plain (resolved, non-Output) shapes of the DerivedImageSet resource, as the provider sees them.
+// The resource class wraps these in pulumi.Input<> for users; the provider works on these.
+
+/** A whole series, or the chosen SOP Instance UIDs of it. */
+export type SeriesSelection = "all" | string[];
+
+/** Which part of the source to copy, keyed by SeriesInstanceUID. */
+export interface Subset {
+  series: Record<string, SeriesSelection>;
+}
+
+/** An existing image set (and its current latest version) to merge the copy into. */
+export interface Destination {
+  imageSetId: string;
+  versionId: string;
+}
+
+/** Go-style durations ("90s", "30m", "1h30m"); the provider enforces them itself (customTimeouts don't reach dynamic providers). */
+export interface Timeouts {
+  create?: string;
+  update?: string;
+  delete?: string;
+}
+
+/** SeriesInstanceUID -> SOP Instance UIDs. A resolved subset, and what a copy actually copied. */
+export type InstancesBySeries = Record<string, string[]>;
+
+export interface DerivedImageSetInputs {
+  datastoreId: string;
+  sourceImageSetId: string;
+  /** Omitted: the source's latest version at create time. */
+  sourceVersionId?: string;
+  /** Omitted: copy everything. */
+  subset?: Subset;
+  /** Omitted: the copy makes a new image set. */
+  destination?: Destination;
+  force?: boolean;
+  promoteToPrimary?: boolean;
+  timeouts?: Timeouts;
+  /** Omitted: AWS_REGION. */
+  region?: string;
+  /** Omitted: AWS_ENDPOINT_URL_MEDICAL_IMAGING, else the SDK's default endpoint. */
+  endpoint?: string;
+  /** Set by the resource class, not by users: "<project>/<stack>/<name>", tagged on what the resource makes. */
+  ownerTag?: string;
+}
+
+export type ImageSetState = "ACTIVE" | "LOCKED" | "DELETED";
+
+/** What the resource did, recorded so diff, read and delete can reason about versions, not guesses. */
+export interface DerivedImageSetOutputs extends DerivedImageSetInputs {
+  imageSetId: string;
+  /** The image set's version this resource produced (the copy's version). */
+  versionId: string;
+  imageSetArn: string;
+  imageSetState: ImageSetState;
+  /** ImageSetWorkflowStatus; a plain string because the service adds values the SDK passes through. */
+  workflowStatus: string;
+  isPrimary: boolean;
+  forced: boolean;
+  instanceCount: number;
+  seriesCount: number;
+  /** The source version actually copied (the input, or the latest version at create). */
+  sourceVersionId: string;
+  /** The destination version the merge was applied on top of; null when the copy made a new image set. */
+  destinationVersionBefore: string | null;
+  /** Exactly the instances this resource copied: what delete removes to undo a merge. */
+  copiedInstances: InstancesBySeries;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601. */
+  updatedAt: string;
+}
+
+/**
+ * The value the engine sends during preview for anything derived from an unknown output,
+ * whatever the field's type (pulumi/pulumi#6310; pulumi-dynamic.md §A.10).
+ */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export function isUnknown(value: unknown): value is typeof UNKNOWN {
+  return value === UNKNOWN;
+}
+
+/** True when the sentinel appears anywhere inside value (object keys included). */
+export function containsUnknown(value: unknown): boolean {
+  if (isUnknown(value)) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (typeof value === "object" && value !== null) {
+    return Object.entries(value).some(([k, v]) => isUnknown(k) || containsUnknown(v));
+  }
+  return false;
+}
