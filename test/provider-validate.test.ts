@@ -333,7 +333,7 @@ describe("provider/validate: validateInputs", () => {
     it("lists the known properties when nothing is close", () => {
       const failure = onlyFailure({ ...minimal(), "completely unrelated": 1 });
       assert.equal(failure.property, '["completely unrelated"]');
-      assert.match(failure.reason, /known properties: datastoreId, sourceImageSetId, .*endpoint$/);
+      assert.match(failure.reason, /known properties: datastoreId, sourceImageSetId, .*endpoint, ownerTag$/);
     });
   });
 

@@ -2,7 +2,8 @@
 declare module "dcmjs" {
   type Element = { vr: string; Value?: unknown[]; _rawValue?: unknown; InlineBinary?: string };
   type ReadOptions = { ignoreErrors?: boolean; untilTag?: string; includeUntilTagValue?: boolean; noCopy?: boolean };
-  type DicomDictInstance = { meta: Record<string, Element>; dict: Record<string, Element>; write(): ArrayBuffer };
+  type WriteOptions = { allowInvalidVRLength?: boolean; fragmentMultiframe?: boolean };
+  type DicomDictInstance = { meta: Record<string, Element>; dict: Record<string, Element>; write(options?: WriteOptions): ArrayBuffer };
   export const data: {
     DicomMessage: { readFile(buf: ArrayBuffer, opts?: ReadOptions): DicomDictInstance };
     DicomMetaDictionary: {
