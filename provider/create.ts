@@ -1,0 +1,87 @@
+// create: resolve the subset from the source's metadata, copy, wait, record what was copied.
+// Once the service accepted the copy, every failure is a PartialFailure so the image set stays
+// in state and the next `pulumi up` resumes instead of copying again.
+
+import { countFrames, resolveSubset, DEFAULT_MAX_FRAMES_PER_COPY } from "./copiable";
+import { imagingClient, sdk } from "./client";
+import { CopyAccepted, CopyError, runCopy } from "./copyRun";
+import { PartialFailure } from "./errors";
+import { findMetadata } from "./find";
+import { buildOutputs, Outputs } from "./outputs";
+import { connectionOf, deadlineFor, progressLog } from "./settings";
+import { DerivedImageSetInputs, InstancesBySeries } from "./types";
+
+export type CreateInputs = DerivedImageSetInputs & { ownerTag?: string; __provider?: string };
+
+/** Resource id: the image set for a new set; destination + version for a merge. */
+export function resourceId(inputs: Pick<DerivedImageSetInputs, "destination">, accepted: CopyAccepted): string {
+  return inputs.destination ? `${accepted.imageSetId}/merge/${accepted.versionId}` : accepted.imageSetId;
+}
+
+/** COPY_FAILED when the service reported the copy failed, else COPYING (still running or unknown). */
+export function copyStatusOf(e: CopyError): "COPY_FAILED" | "COPYING" {
+  return /CopyImageSet failed/.test(e.message) ? "COPY_FAILED" : "COPYING";
+}
+
+/** What state records while a copy is still running (resumed by update). */
+export function pendingOutputs(inputs: CreateInputs, accepted: CopyAccepted, copied: InstancesBySeries, workflowStatus = "COPYING"): Outputs {
+  return buildOutputs(inputs, {
+    imageSet: { $metadata: {}, datastoreId: inputs.datastoreId, imageSetId: accepted.imageSetId, versionId: accepted.versionId, imageSetState: workflowStatus === "COPYING" ? "LOCKED" : "ACTIVE", imageSetWorkflowStatus: workflowStatus as never },
+    imageSetId: accepted.imageSetId,
+    versionId: accepted.versionId,
+    sourceVersionId: accepted.sourceVersionId,
+    destinationVersionBefore: accepted.destinationVersionBefore,
+    copiedInstances: copied,
+  });
+}
+
+export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id: string; outs: Outputs }> {
+  const conn = connectionOf(inputs);
+  const deadline = deadlineFor(inputs, "create");
+  const log = progressLog(inputs.ownerTag ?? inputs.sourceImageSetId);
+  const client = imagingClient(conn);
+  const sourceDoc = await findMetadata(client, inputs.datastoreId, inputs.sourceImageSetId);
+  const copied = resolveSubset(inputs.subset, sourceDoc);
+  const frames = countFrames(copied, sourceDoc);
+  const maxFrames = Number(process.env.PULUMI_HEALTHIMAGING_MAX_FRAMES_PER_COPY ?? DEFAULT_MAX_FRAMES_PER_COPY);
+  if (frames > maxFrames) {
+    throw new Error(`subset: the copy would copy ${frames} image frames, more than the ${maxFrames} per CopyImageSet the service allows; split it across resources (merge several subsets into one destination).`);
+  }
+  const instanceCount = Object.values(copied).reduce((n, l) => n + l.length, 0);
+  try {
+    const done = await runCopy(
+      conn,
+      {
+        datastoreId: inputs.datastoreId,
+        sourceImageSetId: inputs.sourceImageSetId,
+        sourceVersionId: inputs.sourceVersionId,
+        selection: inputs.subset ? copied : undefined,
+        instanceCount,
+        destinationImageSetId: inputs.destination?.imageSetId,
+        force: inputs.force ?? false,
+        promoteToPrimary: inputs.promoteToPrimary ?? false,
+        ownerTag: inputs.ownerTag ?? "",
+        studyInstanceUid: String(sourceDoc.Study.DICOM.StudyInstanceUID ?? "") || undefined,
+      },
+      { deadline, log },
+    );
+    return { id: resourceId(inputs, done), outs: buildOutputs(inputs, { ...done, copiedInstances: copied }) };
+  } catch (e) {
+    if (!(e instanceof CopyError) || !e.accepted) throw e;
+    const accepted = e.accepted;
+    if (!inputs.destination && copyStatusOf(e) === "COPY_FAILED") {
+      // A new image set whose copy failed holds nothing useful: remove it rather than keep it.
+      if (await deleteQuietly(conn, inputs.datastoreId, accepted.imageSetId)) throw new Error(e.message);
+    }
+    throw new PartialFailure(resourceId(inputs, accepted), { ...pendingOutputs(inputs, accepted, copied, copyStatusOf(e)), ...(inputs.__provider ? { __provider: inputs.__provider } : {}) }, e.message);
+  }
+}
+
+async function deleteQuietly(conn: ReturnType<typeof connectionOf>, datastoreId: string, imageSetId: string): Promise<boolean> {
+  try {
+    await imagingClient(conn).send(new (sdk().DeleteImageSetCommand)({ datastoreId, imageSetId }));
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,88 @@
+// The resource users declare. Inputs accept Outputs of other resources; every output is seeded
+// in the props so it appears on the object (pulumi-dynamic.md §A.9).
+
+import * as pulumi from "@pulumi/pulumi";
+import { serializedProvider } from "./serializedProvider";
+import { InstancesBySeries, SeriesSelection } from "./types";
+
+export interface DerivedImageSetArgs {
+  /** The data store holding source (and destination). */
+  datastoreId: pulumi.Input<string>;
+  /** The image set to copy from. */
+  sourceImageSetId: pulumi.Input<string>;
+  /** Pin the source version to copy; omitted = the source's latest version at create. */
+  sourceVersionId?: pulumi.Input<string>;
+  /** What to copy, by SeriesInstanceUID: "all" or a list of SOP Instance UIDs. Omitted = everything. */
+  subset?: pulumi.Input<{ series: pulumi.Input<Record<string, pulumi.Input<SeriesSelection>>> }>;
+  /** Merge into this existing image set instead of making a new one. */
+  destination?: pulumi.Input<{ imageSetId: pulumi.Input<string>; versionId: pulumi.Input<string> }>;
+  /** Copy even when Patient/Study/Series metadata differs from the destination's (the destination's is kept). */
+  force?: pulumi.Input<boolean>;
+  /** Make the new image set primary (a new primary image set id is returned). */
+  promoteToPrimary?: pulumi.Input<boolean>;
+  /** Go-style durations; defaults create 30m, update 30m, delete 10m. */
+  timeouts?: pulumi.Input<{ create?: pulumi.Input<string>; update?: pulumi.Input<string>; delete?: pulumi.Input<string> }>;
+  /** Default: AWS_REGION. */
+  region?: pulumi.Input<string>;
+  /** Default: AWS_ENDPOINT_URL_MEDICAL_IMAGING (e.g. the local service), else AWS. */
+  endpoint?: pulumi.Input<string>;
+}
+
+export class DerivedImageSet extends pulumi.dynamic.Resource {
+  /** The image set holding the copy: a new one, or the destination of a merge. */
+  declare readonly imageSetId: pulumi.Output<string>;
+  /** The version this resource produced. */
+  declare readonly versionId: pulumi.Output<string>;
+  /** The image set's latest version at the last create/update/refresh. */
+  declare readonly latestVersionId: pulumi.Output<string>;
+  declare readonly imageSetArn: pulumi.Output<string>;
+  declare readonly imageSetState: pulumi.Output<string>;
+  declare readonly workflowStatus: pulumi.Output<string>;
+  declare readonly isPrimary: pulumi.Output<boolean>;
+  declare readonly forced: pulumi.Output<boolean>;
+  declare readonly instanceCount: pulumi.Output<number>;
+  declare readonly seriesCount: pulumi.Output<number>;
+  /** The source version copied (resolved when not pinned). */
+  declare readonly sourceVersionId: pulumi.Output<string>;
+  /** For a merge: the destination version the merge was applied on top of. */
+  declare readonly destinationVersionBefore: pulumi.Output<string | null>;
+  /** Series UID -> SOP Instance UIDs this resource copied. */
+  declare readonly copiedInstances: pulumi.Output<InstancesBySeries>;
+  /** Versions of the image set that no Pulumi resource made (found by refresh). */
+  declare readonly driftVersions: pulumi.Output<string[]>;
+  /** Copied instances no longer present (found by refresh). */
+  declare readonly missingInstances: pulumi.Output<number>;
+  declare readonly createdAt: pulumi.Output<string>;
+  declare readonly updatedAt: pulumi.Output<string>;
+
+  constructor(name: string, args: DerivedImageSetArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      serializedProvider,
+      name,
+      {
+        ...args,
+        ownerTag: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+        imageSetId: undefined,
+        versionId: undefined,
+        latestVersionId: undefined,
+        imageSetArn: undefined,
+        imageSetState: undefined,
+        workflowStatus: undefined,
+        isPrimary: undefined,
+        forced: undefined,
+        instanceCount: undefined,
+        seriesCount: undefined,
+        sourceVersionId: args.sourceVersionId,
+        destinationVersionBefore: undefined,
+        copiedInstances: undefined,
+        driftVersions: undefined,
+        missingInstances: undefined,
+        createdAt: undefined,
+        updatedAt: undefined,
+      },
+      opts,
+      "healthimaging",
+      "DerivedImageSet",
+    );
+  }
+}

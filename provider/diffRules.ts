@@ -1,0 +1,59 @@
+// diff, from state alone (no API calls: preview costs nothing). The rule per field:
+//
+//   datastoreId, sourceImageSetId,
+//   destination.imageSetId (or adding/removing a destination), promoteToPrimary   -> replace
+//   sourceVersionId pinned to a version other than the one copied                 -> replace
+//   subset                                                   -> update in place (copy the added
+//                                                               instances, remove the removed ones)
+//   force, timeouts, destination.versionId, region, endpoint -> update (recorded; no API call:
+//                                                               where to reach the service is not
+//                                                               part of the image set's identity)
+//   drift found by refresh (missing instances, foreign versions)  -> update (repairs it)
+//   a copy that failed (COPY_FAILED recorded)                -> replace
+//
+// destination.versionId is the version the merge was declared against; the merge itself always
+// applies on top of the destination's current version (merges into one set are queued), so a
+// new value there never replaces anything. This keeps `destination: {imageSetId: a.imageSetId,
+// versionId: a.versionId}` stable when other merges move a's image set forward.
+
+import { Outputs } from "./outputs";
+import { DerivedImageSetInputs, Subset } from "./types";
+
+export interface DiffResult {
+  changes: boolean;
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+}
+
+/** Subset in a canonical form: series sorted, instance lists sorted. */
+export function canonicalSubset(subset: Subset | undefined): string {
+  if (!subset) return "everything";
+  const series = Object.keys(subset.series).sort();
+  return JSON.stringify(series.map((s) => [s, subset.series[s] === "all" ? "all" : [...(subset.series[s] as string[])].sort()]));
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+export function diffDerivedImageSet(olds: Outputs, news: DerivedImageSetInputs): DiffResult {
+  const replaces: string[] = [];
+  for (const key of ["datastoreId", "sourceImageSetId", "promoteToPrimary"] as const) {
+    if (!same(olds[key] ?? defaults[key], news[key] ?? defaults[key])) replaces.push(key);
+  }
+  if (!same(olds.destination?.imageSetId, news.destination?.imageSetId)) replaces.push("destination");
+  if (news.sourceVersionId !== undefined && news.sourceVersionId !== olds.sourceVersionId) replaces.push("sourceVersionId");
+  if (olds.workflowStatus === "COPY_FAILED" && !replaces.length) replaces.push("sourceImageSetId");
+
+  const updates =
+    canonicalSubset(olds.subset) !== canonicalSubset(news.subset) ||
+    !same(olds.force ?? false, news.force ?? false) ||
+    !same(olds.timeouts, news.timeouts) ||
+    !same(olds.region, news.region) ||
+    !same(olds.endpoint, news.endpoint) ||
+    !same(olds.destination?.versionId, news.destination?.versionId) ||
+    (olds.sourceVersionPinned ?? false) !== (news.sourceVersionId !== undefined) ||
+    (olds.missingInstances ?? 0) > 0 ||
+    (olds.driftVersions ?? []).length > 0;
+  return { changes: replaces.length > 0 || updates, replaces, deleteBeforeReplace: replaces.length > 0 && !!news.destination };
+}
+
+const defaults: Partial<Record<keyof DerivedImageSetInputs, unknown>> = { promoteToPrimary: false };

@@ -1,0 +1,45 @@
+// Errors the provider throws. PartialFailure is the dynamic provider's "resource init failed":
+// the engine keeps the id and properties in state, so an image set we created is never leaked,
+// and the next `pulumi up` calls update, which resumes (pulumi-dynamic.md §A.5).
+
+export class PartialFailure extends Error {
+  readonly reasons: string[];
+  constructor(
+    readonly id: string,
+    /** must include __provider, or later delete/refresh cannot load the provider */
+    readonly properties: Record<string, unknown>,
+    message: string,
+  ) {
+    super(message);
+    this.reasons = [message];
+  }
+}
+
+export interface ServiceErrorLike {
+  name?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+  $fault?: string;
+}
+
+export function errorName(e: unknown): string {
+  return (e as ServiceErrorLike)?.name ?? "Error";
+}
+
+export const isNotFound = (e: unknown) => errorName(e) === "ResourceNotFoundException";
+export const isConflict = (e: unknown) => errorName(e) === "ConflictException";
+export const isThrottling = (e: unknown) => errorName(e) === "ThrottlingException" || (e as ServiceErrorLike)?.$metadata?.httpStatusCode === 429;
+
+/**
+ * True when the service certainly rejected the request (a modeled 4xx error), so nothing was
+ * done and retrying cannot duplicate work. Network errors and 5xx are ambiguous.
+ */
+export function certainlyRejected(e: unknown): boolean {
+  const status = (e as ServiceErrorLike)?.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 400 && status < 500;
+}
+
+/** "<Operation> failed: <ServiceError>: <service message>", the service's own words. */
+export function describe(operation: string, e: unknown): string {
+  return `${operation} failed: ${errorName(e)}: ${(e as ServiceErrorLike)?.message ?? String(e)}`;
+}

@@ -1,0 +1,44 @@
+// Reads: image sets, their versions, metadata documents and tags. Not-found becomes undefined,
+// the way terraform-provider-aws's find* functions return NotFound for the caller to decide.
+
+import type { GetImageSetCommandOutput, ImageSetProperties, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
+import { gunzipSync } from "node:zlib";
+import type { ImageSetDocument } from "../emulator/model/document";
+import { sdk } from "./client";
+import { isNotFound } from "./errors";
+
+export type ImageSet = GetImageSetCommandOutput;
+
+export async function findImageSet(client: MedicalImagingClient, datastoreId: string, imageSetId: string, versionId?: string): Promise<ImageSet | undefined> {
+  try {
+    const out = await client.send(new (sdk().GetImageSetCommand)({ datastoreId, imageSetId, versionId }));
+    return out.imageSetState === "DELETED" ? undefined : out;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+export async function findMetadata(client: MedicalImagingClient, datastoreId: string, imageSetId: string, versionId?: string): Promise<ImageSetDocument> {
+  const out = await client.send(new (sdk().GetImageSetMetadataCommand)({ datastoreId, imageSetId, versionId }));
+  const bytes = Buffer.from(await out.imageSetMetadataBlob!.transformToByteArray());
+  // The Node client hands back the gzip bytes as stored (healthimaging-api.md §10.5).
+  const text = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
+  return JSON.parse(text) as ImageSetDocument;
+}
+
+export async function listVersions(client: MedicalImagingClient, datastoreId: string, imageSetId: string): Promise<ImageSetProperties[]> {
+  const all: ImageSetProperties[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new (sdk().ListImageSetVersionsCommand)({ datastoreId, imageSetId, nextToken, maxResults: 50 }));
+    all.push(...(page.imageSetPropertiesList ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return all;
+}
+
+export async function listTags(client: MedicalImagingClient, arn: string): Promise<Record<string, string>> {
+  const out = await client.send(new (sdk().ListTagsForResourceCommand)({ resourceArn: arn }));
+  return out.tags ?? {};
+}

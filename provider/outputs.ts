@@ -1,0 +1,70 @@
+// Outputs are plain JSON: ISO strings for dates, null instead of undefined (the engine's
+// Struct conversion rejects undefined and turns Dates into {}; pulumi-dynamic.md §A.9).
+
+import type { ImageSet } from "./find";
+import { DerivedImageSetInputs, DerivedImageSetOutputs, InstancesBySeries } from "./types";
+
+export interface Recorded {
+  imageSet: ImageSet;
+  sourceVersionId: string;
+  destinationVersionBefore: string | null;
+  copiedInstances: InstancesBySeries;
+  /** the image set id the resource tracks (the destination, for a merge) */
+  imageSetId: string;
+  /** the version this resource produced */
+  versionId: string;
+}
+
+export type Outputs = DerivedImageSetOutputs & {
+  /** "<project>/<stack>/<name>": tags what this resource made */
+  ownerTag?: string;
+  /** whether sourceVersionId was declared (it is always recorded, resolved) */
+  sourceVersionPinned: boolean;
+  /** latest version seen at the last create/update/refresh */
+  latestVersionId: string;
+  /** versions after ours that none of our resources made (refresh fills it) */
+  driftVersions: string[];
+  /** copied instances no longer present (refresh fills it) */
+  missingInstances: number;
+};
+
+export function isoDate(d: Date | undefined): string {
+  return d ? d.toISOString() : "";
+}
+
+/** Remove undefined members recursively so the engine can carry the value. */
+export function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+export function buildOutputs(inputs: DerivedImageSetInputs & { ownerTag?: string; __provider?: string }, r: Recorded): Outputs {
+  const series = Object.keys(r.copiedInstances);
+  return plain({
+    ...inputs,
+    imageSetId: r.imageSetId,
+    versionId: r.versionId,
+    latestVersionId: r.imageSet.versionId ?? r.versionId,
+    imageSetArn: r.imageSet.imageSetArn ?? "",
+    imageSetState: (r.imageSet.imageSetState ?? "ACTIVE") as Outputs["imageSetState"],
+    workflowStatus: r.imageSet.imageSetWorkflowStatus ?? "",
+    isPrimary: r.imageSet.isPrimary ?? false,
+    forced: r.imageSet.overrides?.forced ?? false,
+    instanceCount: series.reduce((n, s) => n + r.copiedInstances[s].length, 0),
+    seriesCount: series.length,
+    sourceVersionId: r.sourceVersionId,
+    sourceVersionPinned: inputs.sourceVersionId !== undefined,
+    destinationVersionBefore: r.destinationVersionBefore,
+    copiedInstances: r.copiedInstances,
+    driftVersions: [],
+    missingInstances: 0,
+    createdAt: isoDate(r.imageSet.createdAt),
+    updatedAt: isoDate(r.imageSet.updatedAt),
+  });
+}
+
+/** The inputs part of stored outputs (what the user declared), for read's `inputs`. */
+export function inputsOf(outs: Outputs): Record<string, unknown> {
+  const keys: string[] = ["datastoreId", "sourceImageSetId", ...(outs.sourceVersionPinned ? ["sourceVersionId"] : []), "subset", "destination", "force", "promoteToPrimary", "timeouts", "region", "endpoint", "ownerTag", "__provider"];
+  const record = outs as unknown as Record<string, unknown>;
+  return Object.fromEntries(keys.filter((k) => record[k] !== undefined).map((k) => [k, record[k]]));
+}

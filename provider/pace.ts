@@ -1,0 +1,97 @@
+// Process-wide pacing of write calls (CopyImageSet, UpdateImageSetMetadata, DeleteImageSet).
+// The real service allows 0.25 TPS for each with a burst of 1, so a `pulumi up` of many
+// resources must queue its writes instead of failing. One pacer per endpoint and operation
+// lives in the provider process, shared by every resource.
+//
+// Rate: PULUMI_HEALTHIMAGING_WRITE_TPS / _WRITE_BURST when set; otherwise the documented 0.25/1
+// for AWS endpoints, and "unlimited until throttled" for a custom endpoint (the local service's
+// fast profile has no limits). On a ThrottlingException the rate drops to what actually
+// succeeded recently (AIMD: multiplicative decrease, additive increase per success).
+
+import { processState } from "./processState";
+
+const DOCUMENTED_WRITE_TPS = 0.25;
+const MIN_TPS = 0.05;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class Pacer {
+  private tokens: number;
+  private at = Date.now();
+  private successes: number[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  throttles = 0;
+
+  constructor(
+    public rate: number,
+    readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  /** Wait for a slot. Slots are handed out in call order. */
+  acquire(): Promise<void> {
+    const turn = this.chain.then(async () => {
+      for (;;) {
+        const now = Date.now();
+        if (Number.isFinite(this.rate)) this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.rate);
+        else this.tokens = this.burst;
+        this.at = now;
+        if (this.tokens >= 1) {
+          this.tokens -= 1;
+          return;
+        }
+        await sleep(Math.ceil(((1 - this.tokens) / this.rate) * 1000));
+      }
+    });
+    this.chain = turn.catch(() => undefined);
+    return turn;
+  }
+
+  succeeded(): void {
+    const now = Date.now();
+    this.successes.push(now);
+    this.successes = this.successes.filter((t) => now - t < 10_000);
+    if (Number.isFinite(this.rate)) this.rate += 0.02;
+  }
+
+  throttled(): void {
+    this.throttles++;
+    const now = Date.now();
+    const window = this.successes.filter((t) => now - t < 10_000);
+    const observed = window.length >= 2 ? (window.length - 1) / Math.max(1, (now - window[0]) / 1000) : DOCUMENTED_WRITE_TPS;
+    this.rate = Math.max(MIN_TPS, Math.min(Number.isFinite(this.rate) ? this.rate : Infinity, observed) * 0.7);
+    this.tokens = Math.min(this.tokens, 0);
+    this.at = now;
+  }
+}
+
+export function pacerFor(endpoint: string | undefined, operation: string, env: NodeJS.ProcessEnv = process.env): Pacer {
+  const pacers = processState().pacers as Map<string, Pacer>;
+  const key = `${endpoint ?? "aws"}|${operation}`;
+  let p = pacers.get(key);
+  if (!p) {
+    const configured = env.PULUMI_HEALTHIMAGING_WRITE_TPS ? Number(env.PULUMI_HEALTHIMAGING_WRITE_TPS) : undefined;
+    const rate = configured ?? (endpoint ? Infinity : DOCUMENTED_WRITE_TPS);
+    p = new Pacer(rate, Number(env.PULUMI_HEALTHIMAGING_WRITE_BURST ?? 1));
+    pacers.set(key, p);
+  }
+  return p;
+}
+
+/**
+ * Run `fn` after every earlier call with the same key has finished: copies from one source, and
+ * merges into one destination, are serialised inside the process so each one sees the version the
+ * previous one produced instead of failing on a lock or a stale version.
+ */
+export function serialised<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
+  const queues = processState().queues;
+  const unique = [...new Set(keys)].sort();
+  const before = Promise.all(unique.map((k) => queues.get(k) ?? Promise.resolve()));
+  const run = before.then(fn, fn);
+  const settled = run.catch(() => undefined);
+  for (const k of unique) queues.set(k, settled);
+  void settled.then(() => {
+    for (const k of unique) if (queues.get(k) === settled) queues.delete(k);
+  });
+  return run;
+}

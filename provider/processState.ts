@@ -1,0 +1,25 @@
+// State shared by every resource handled in one provider process: SDK clients, pacers, queues
+// and learned copy durations. It lives on globalThis, not in module variables, because the
+// provider is serialized by value into each resource's __provider and the host loads one copy
+// per distinct serialized text; globalThis is the one thing all copies share.
+
+import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
+
+export interface ProcessState {
+  clients: Map<string, MedicalImagingClient>;
+  pacers: Map<string, unknown>;
+  queues: Map<string, Promise<unknown>>;
+  durations: Map<string, unknown>;
+}
+
+const KEY = "__pulumiHealthImaging";
+
+export function processState(): ProcessState {
+  const g = globalThis as unknown as Record<string, ProcessState | undefined>;
+  let s = g[KEY];
+  if (!s) {
+    s = { clients: new Map(), pacers: new Map(), queues: new Map(), durations: new Map() };
+    g[KEY] = s;
+  }
+  return s;
+}

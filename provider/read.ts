@@ -1,0 +1,37 @@
+// read (refresh): what the image set looks like now. A deleted image set (or a merge whose
+// destination is gone) leaves state. Drift is recorded in outputs so the next preview shows it:
+// copied instances that went missing, and for an image set we own, versions none of our
+// resources made.
+
+import { instancesOf } from "./copiable";
+import { imagingClient } from "./client";
+import { stillPresent } from "./delete";
+import { findImageSet, findMetadata } from "./find";
+import { inputsOf, isoDate, Outputs, plain } from "./outputs";
+import { connectionOf } from "./settings";
+import { accountVersions } from "./versions";
+
+const count = (m: Record<string, string[]>) => Object.values(m).reduce((n, l) => n + l.length, 0);
+
+export async function readDerivedImageSet(id: string, props: Outputs): Promise<{ id?: string; props?: Outputs; inputs?: Record<string, unknown> }> {
+  const client = imagingClient(connectionOf(props));
+  const set = await findImageSet(client, props.datastoreId, props.imageSetId);
+  if (!set) return {};
+  const locked = set.imageSetState === "LOCKED";
+  const present = locked ? undefined : instancesOf(await findMetadata(client, props.datastoreId, props.imageSetId));
+  const missing = present ? count(props.copiedInstances ?? {}) - count(stillPresent(props.copiedInstances ?? {}, present)) : props.missingInstances ?? 0;
+  // Only an image set this resource owns can drift by versions; a shared destination moves on
+  // whenever others write to it, which is theirs to do.
+  const drift = props.destination ? [] : (await accountVersions(client, props.datastoreId, props.imageSetId, set.imageSetArn!, props.versionId)).foreign;
+  const refreshed: Outputs = plain({
+    ...props,
+    latestVersionId: set.versionId ?? props.latestVersionId,
+    imageSetState: (set.imageSetState ?? props.imageSetState) as Outputs["imageSetState"],
+    workflowStatus: set.imageSetWorkflowStatus ?? props.workflowStatus,
+    isPrimary: set.isPrimary ?? props.isPrimary,
+    updatedAt: isoDate(set.updatedAt) || props.updatedAt,
+    driftVersions: drift,
+    missingInstances: missing,
+  });
+  return { id, props: refreshed, inputs: inputsOf(refreshed) };
+}

@@ -1,0 +1,23 @@
+// Per-call settings derived from inputs: connection, deadlines, and the progress log.
+
+import { resolveConnection, ResolvedConnection } from "./client";
+import { DerivedImageSetInputs } from "./types";
+import { parseDuration } from "./validate";
+
+export const DEFAULT_TIMEOUTS = { create: "30m", update: "30m", delete: "10m" } as const;
+
+export function deadlineFor(inputs: Pick<DerivedImageSetInputs, "timeouts">, op: keyof typeof DEFAULT_TIMEOUTS): number {
+  return Date.now() + parseDuration(inputs.timeouts?.[op] ?? DEFAULT_TIMEOUTS[op]);
+}
+
+export function connectionOf(inputs: Pick<DerivedImageSetInputs, "region" | "endpoint">): ResolvedConnection {
+  return resolveConnection({ region: inputs.region, endpoint: inputs.endpoint });
+}
+
+/**
+ * Progress goes to stderr: the dynamic-provider host has no engine log channel, and the CLI
+ * shows a dynamic provider's output. Messages carry ids and counts only, never patient data.
+ */
+export function progressLog(label: string): (message: string) => void {
+  return (message) => process.stderr.write(`[pulumi-healthimaging] ${label}: ${message}\n`);
+}

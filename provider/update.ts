@@ -1,0 +1,133 @@
+// update: resume an interrupted create, apply subset changes in place, repair drift, and record
+// the rest. Subset changes: instances no longer declared are removed with UpdateImageSetMetadata
+// (removableAttributes); newly declared ones are copied in from the source (a merge into the
+// resource's own image set, or into the destination).
+
+import { buildRemovableAttributeBatches, countFrames, DEFAULT_MAX_FRAMES_PER_COPY, instancesOf, resolveSubset } from "./copiable";
+import { imagingClient } from "./client";
+import { CopyError, runCopy, waitForCopy } from "./copyRun";
+import { copyStatusOf, pendingOutputs } from "./create";
+import { stillPresent } from "./delete";
+import { PartialFailure } from "./errors";
+import { findImageSet, findMetadata } from "./find";
+import { buildOutputs, Outputs } from "./outputs";
+import { connectionOf, deadlineFor, progressLog } from "./settings";
+import { DerivedImageSetInputs, InstancesBySeries } from "./types";
+import { accountVersions } from "./versions";
+import { updateMetadata } from "./writes";
+
+type UpdateInputs = DerivedImageSetInputs & { ownerTag?: string; __provider?: string };
+
+function minus(a: InstancesBySeries, b: InstancesBySeries): InstancesBySeries {
+  const out: InstancesBySeries = {};
+  for (const [series, uids] of Object.entries(a)) {
+    const other = new Set(b[series] ?? []);
+    const left = uids.filter((u) => !other.has(u));
+    if (left.length) out[series] = left;
+  }
+  return out;
+}
+
+function union(a: InstancesBySeries, b: InstancesBySeries): InstancesBySeries {
+  const out: InstancesBySeries = structuredClone(a);
+  for (const [series, uids] of Object.entries(b)) out[series] = [...new Set([...(out[series] ?? []), ...uids])];
+  return out;
+}
+
+const isEmpty = (m: InstancesBySeries) => Object.keys(m).length === 0;
+
+export async function updateDerivedImageSet(id: string, olds: Outputs, news: UpdateInputs): Promise<{ outs: Outputs }> {
+  const conn = connectionOf(news);
+  const opts = { deadline: deadlineFor(news, "update"), log: progressLog(news.ownerTag ?? olds.imageSetId) };
+  const client = imagingClient(conn);
+  const recordedInputs = { ...news, sourceVersionId: news.sourceVersionId };
+  let state = { versionId: olds.versionId, sourceVersionId: olds.sourceVersionId, copied: olds.copiedInstances ?? {} };
+  /** instances a copy accepted by the service is adding: state must claim them if we fail now */
+  let inFlight: InstancesBySeries = {};
+  const fail = (e: unknown): never => {
+    const message = e instanceof Error ? e.message : String(e);
+    throw new PartialFailure(id, { ...olds, ...recordedInputs, versionId: state.versionId, copiedInstances: state.copied, ...(news.__provider ? { __provider: news.__provider } : {}) }, message);
+  };
+
+  try {
+    // 1. A create that was interrupted while the copy ran: wait for it instead of copying again.
+    if (olds.imageSetState === "LOCKED" && olds.workflowStatus === "COPYING") {
+      const count = Object.values(state.copied).reduce((n, l) => n + l.length, 0);
+      await waitForCopy(conn, { datastoreId: olds.datastoreId, instanceCount: count }, {
+        imageSetId: olds.imageSetId,
+        versionId: olds.versionId,
+        sourceVersionId: olds.sourceVersionId,
+        destinationVersionBefore: olds.destinationVersionBefore,
+      }, opts);
+    }
+
+    // 2. Foreign versions on an image set we own: revert to ours when nothing of ours came after.
+    if (!olds.destination && (olds.driftVersions ?? []).length > 0) {
+      const set = await findImageSet(client, olds.datastoreId, olds.imageSetId);
+      if (set) {
+        const account = await accountVersions(client, olds.datastoreId, olds.imageSetId, set.imageSetArn!, olds.versionId);
+        const oursAfter = Number(account.latestVersionId) > Number(olds.versionId) && account.foreign.length === 0;
+        if (account.foreign.length > 0 && !oursAfter) {
+          opts.log(`image set ${olds.imageSetId} changed outside Pulumi (versions ${account.foreign.join(", ")}); reverting to version ${olds.versionId}`);
+          state.versionId = await updateMetadata(conn, { datastoreId: olds.datastoreId, imageSetId: olds.imageSetId, ownerTag: news.ownerTag }, { revertToVersionId: olds.versionId }, opts);
+        }
+      }
+    }
+
+    // 3. Subset changes and missing instances: converge what is there to what is declared.
+    const sourceDoc = await findMetadata(client, news.datastoreId, news.sourceImageSetId);
+    const declared = resolveSubset(news.subset, sourceDoc);
+    const present = stillPresent(state.copied, instancesOf(await findMetadata(client, olds.datastoreId, olds.imageSetId)));
+    const toRemove = minus(present, declared);
+    const toAdd = minus(declared, present);
+    const target = { datastoreId: olds.datastoreId, imageSetId: olds.imageSetId, force: true, ownerTag: news.ownerTag };
+    for (const removableAttributes of isEmpty(toRemove) ? [] : buildRemovableAttributeBatches(toRemove)) {
+      opts.log(`removing instances no longer in the subset from image set ${olds.imageSetId}`);
+      state.versionId = await updateMetadata(conn, target, { removableAttributes }, opts);
+    }
+    state.copied = minus(state.copied, toRemove);
+    if (!isEmpty(toAdd)) {
+      const frames = countFrames(toAdd, sourceDoc);
+      const maxFrames = Number(process.env.PULUMI_HEALTHIMAGING_MAX_FRAMES_PER_COPY ?? DEFAULT_MAX_FRAMES_PER_COPY);
+      if (frames > maxFrames) throw new Error(`subset: adding these instances would copy ${frames} image frames, more than the ${maxFrames} per CopyImageSet the service allows`);
+      inFlight = toAdd;
+      opts.log(`copying ${Object.values(toAdd).reduce((n, l) => n + l.length, 0)} added instances into image set ${olds.imageSetId}`);
+      const done = await runCopy(
+        conn,
+        {
+          datastoreId: news.datastoreId,
+          sourceImageSetId: news.sourceImageSetId,
+          sourceVersionId: news.sourceVersionId,
+          selection: toAdd,
+          instanceCount: Object.values(toAdd).reduce((n, l) => n + l.length, 0),
+          destinationImageSetId: olds.imageSetId,
+          // Our own image set was cut from this source, so its levels match unless the source
+          // changed since; a merge keeps the user's choice.
+          force: news.destination ? news.force ?? false : true,
+          promoteToPrimary: false,
+          ownerTag: news.ownerTag ?? "",
+        },
+        opts,
+      );
+      state = { versionId: done.versionId, sourceVersionId: done.sourceVersionId, copied: union(state.copied, toAdd) };
+    }
+
+    const set = await findImageSet(client, olds.datastoreId, olds.imageSetId);
+    if (!set) throw new Error(`image set ${olds.imageSetId} no longer exists; run \`pulumi refresh\` to drop it from state`);
+    const outs = buildOutputs(news, {
+      imageSet: set,
+      imageSetId: olds.imageSetId,
+      versionId: state.versionId,
+      sourceVersionId: state.sourceVersionId,
+      destinationVersionBefore: olds.destinationVersionBefore,
+      copiedInstances: state.copied,
+    });
+    // The service's own creation time of the set, for merges too.
+    return { outs: { ...outs, createdAt: olds.createdAt || outs.createdAt } };
+  } catch (e) {
+    if (e instanceof CopyError && e.accepted) {
+      throw new PartialFailure(id, { ...pendingOutputs(news, { ...e.accepted, imageSetId: olds.imageSetId }, union(state.copied, inFlight), copyStatusOf(e)), ...(news.__provider ? { __provider: news.__provider } : {}) }, e.message);
+    }
+    return fail(e);
+  }
+}

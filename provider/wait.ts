@@ -1,0 +1,117 @@
+// The waiter: ask as few times as possible, as close as possible to the moment the work ends.
+// It sleeps until the expected end (learned from copies already finished in this process), then
+// backs off in small steps relative to the time elapsed, never past the deadline, and reports
+// progress on long waits.
+
+import { processState } from "./processState";
+
+export interface PollResult<T> {
+  done: boolean;
+  value: T;
+  /** e.g. "LOCKED/COPYING", for progress and timeout messages */
+  state: string;
+}
+
+export interface WaitOptions {
+  /** epoch ms */
+  deadline: number;
+  /** how long the work is expected to take from `startedAt`; undefined when nothing is known yet */
+  expectedMs?: number;
+  startedAt?: number;
+  label: string;
+  log?: (message: string) => void;
+  progressEveryMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export class WaitTimeout extends Error {
+  constructor(
+    label: string,
+    readonly lastState: string,
+    readonly polls: number,
+  ) {
+    super(`timed out waiting for ${label} (last state ${lastState})`);
+  }
+}
+
+const MIN_DELAY_MS = 100;
+const MAX_DELAY_MS = 10_000;
+
+/** Delay before the next poll. Exported for unit tests of the schedule. */
+export function nextDelay(elapsedMs: number, expectedMs: number | undefined, random: () => number): number {
+  if (expectedMs !== undefined && elapsedMs < expectedMs) {
+    // Sleep to the expected end; a 1 % margin keeps us just after it rather than just before.
+    return Math.max(MIN_DELAY_MS, Math.ceil((expectedMs - elapsedMs) * 1.01) + 20);
+  }
+  // Past the estimate (or none): poll after a fraction of the time spent so far, so the overhead
+  // stays a small share of the total. Less confident without an estimate.
+  const fraction = expectedMs === undefined ? 0.25 : 0.04;
+  const base = Math.min(MAX_DELAY_MS, Math.max(expectedMs === undefined ? 250 : MIN_DELAY_MS, elapsedMs * fraction));
+  return Math.round(base * (0.9 + 0.2 * random()));
+}
+
+export async function waitFor<T>(poll: () => Promise<PollResult<T>>, opts: WaitOptions): Promise<{ value: T; polls: number }> {
+  const now = opts.now ?? Date.now;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const random = opts.random ?? Math.random;
+  const started = opts.startedAt ?? now();
+  const progressEvery = opts.progressEveryMs ?? 15_000;
+  let lastProgress = started;
+  let polls = 0;
+  let state = "unknown";
+  for (;;) {
+    const elapsed = now() - started;
+    const delay = Math.min(nextDelay(elapsed, opts.expectedMs, random), Math.max(0, opts.deadline - now()));
+    if (delay > 0) await sleep(delay);
+    const result = await poll();
+    polls++;
+    state = result.state;
+    if (result.done) return { value: result.value, polls };
+    const t = now();
+    if (t >= opts.deadline) throw new WaitTimeout(opts.label, state, polls);
+    if (opts.log && t - lastProgress >= progressEvery) {
+      lastProgress = t;
+      const left = opts.expectedMs !== undefined ? Math.max(0, opts.expectedMs - (t - started)) : undefined;
+      opts.log(`still waiting for ${opts.label}: ${state}, ${Math.round((t - started) / 1000)} s elapsed${left !== undefined ? `, about ${Math.ceil(left / 1000)} s left` : ""}`);
+    }
+  }
+}
+
+/**
+ * Learns how long the service takes per copy from the copies that finished in this process:
+ * duration ≈ base + perInstance × instances (least squares once two sizes were seen).
+ */
+export class DurationModel {
+  private samples: { size: number; ms: number }[] = [];
+
+  record(size: number, ms: number): void {
+    if (ms > 0 && Number.isFinite(ms)) this.samples.push({ size, ms });
+    if (this.samples.length > 50) this.samples.shift();
+  }
+
+  estimate(size: number): number | undefined {
+    const n = this.samples.length;
+    if (n === 0) return undefined;
+    const meanX = this.samples.reduce((a, s) => a + s.size, 0) / n;
+    const meanY = this.samples.reduce((a, s) => a + s.ms, 0) / n;
+    const varX = this.samples.reduce((a, s) => a + (s.size - meanX) ** 2, 0);
+    if (varX === 0) {
+      // One size seen: assume duration proportional to size around it, never below the mean
+      // of what was seen for smaller sizes.
+      return size <= meanX ? meanY : meanY * (size / Math.max(1, meanX));
+    }
+    const slope = Math.max(0, this.samples.reduce((a, s) => a + (s.size - meanX) * (s.ms - meanY), 0) / varX);
+    const intercept = Math.max(0, meanY - slope * meanX);
+    return intercept + slope * size;
+  }
+}
+
+/** The process-wide model for one kind of work ("copy", "update", "delete"). */
+export function durationsOf(kind: string): DurationModel {
+  const models = processState().durations as Map<string, DurationModel>;
+  let m = models.get(kind);
+  if (!m) models.set(kind, (m = new DurationModel()));
+  return m;
+}
