@@ -16,7 +16,8 @@ const count = (m: Record<string, string[]>) => Object.values(m).reduce((n, l) =>
 export async function readDerivedImageSet(id: string, props: Outputs): Promise<{ id?: string; props?: Outputs; inputs?: Record<string, unknown> }> {
   const client = imagingClient(connectionOf(props));
   const set = await findImageSet(client, props.datastoreId, props.imageSetId);
-  if (!set) return {};
+  // Being deleted counts as gone: nothing can stop a delete once the service accepted it.
+  if (!set || set.imageSetWorkflowStatus === "DELETING") return {};
   const locked = set.imageSetState === "LOCKED";
   const present = locked ? undefined : instancesOf(await findMetadata(client, props.datastoreId, props.imageSetId));
   const missing = present ? count(props.copiedInstances ?? {}) - count(stillPresent(props.copiedInstances ?? {}, present)) : props.missingInstances ?? 0;
