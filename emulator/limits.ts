@@ -102,6 +102,8 @@ export const PROFILES: Record<"realistic" | "fast", Profile> = {
 
 /** Token bucket per operation; `take` returns false when the call must be throttled. */
 export class RateLimiter {
+  /** ThrottlingExceptions returned, per operation (tests and benchmarks read it) */
+  readonly throttled: Partial<Record<OperationName, number>> = {};
   private buckets = new Map<OperationName, { tokens: number; at: number }>();
   constructor(
     private limits: Partial<Record<OperationName, RateLimit>>,
@@ -121,7 +123,10 @@ export class RateLimiter {
     bucket.tokens = Math.min(limit.burst, bucket.tokens + ((t - bucket.at) / 1000) * limit.rate);
     bucket.at = t;
     this.buckets.set(op, bucket);
-    if (bucket.tokens < 1) return false;
+    if (bucket.tokens < 1) {
+      this.throttled[op] = (this.throttled[op] ?? 0) + 1;
+      return false;
+    }
     bucket.tokens -= 1;
     return true;
   }

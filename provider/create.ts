@@ -69,8 +69,11 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
   } catch (e) {
     if (!(e instanceof CopyError) || !e.accepted) throw e;
     const accepted = e.accepted;
-    if (!inputs.destination && copyStatusOf(e) === "COPY_FAILED") {
-      // A new image set whose copy failed holds nothing useful: remove it rather than keep it.
+    if (copyStatusOf(e) === "COPY_FAILED") {
+      // A failed merge left the destination as it was (the failed version changes nothing), so
+      // there is nothing to record. A new image set whose copy failed holds nothing useful:
+      // remove it rather than keep it; only if that fails does state have to track it.
+      if (inputs.destination) throw new Error(e.message);
       if (await deleteQuietly(conn, inputs.datastoreId, accepted.imageSetId)) throw new Error(e.message);
     }
     throw new PartialFailure(resourceId(inputs, accepted), { ...pendingOutputs(inputs, accepted, copied, copyStatusOf(e)), ...(inputs.__provider ? { __provider: inputs.__provider } : {}) }, e.message);
