@@ -5,8 +5,9 @@
 //
 // Rate: PULUMI_HEALTHIMAGING_WRITE_TPS / _WRITE_BURST when set; otherwise the documented 0.25/1
 // for AWS endpoints, and "unlimited until throttled" for a custom endpoint (the local service's
-// fast profile has no limits). On a ThrottlingException the rate drops to what actually
-// succeeded recently (AIMD: multiplicative decrease, additive increase per success).
+// fast profile has no limits). On the first ThrottlingException the rate starts from what
+// succeeded in the last second; then each throttle cuts it by 30 % and each success raises it by 20 %,
+// so it settles just under the service's limit.
 
 import { processState } from "./processState";
 
@@ -51,15 +52,20 @@ export class Pacer {
     const now = Date.now();
     this.successes.push(now);
     this.successes = this.successes.filter((t) => now - t < 10_000);
-    if (Number.isFinite(this.rate)) this.rate += 0.02;
+    // multiplicative increase: probe back up quickly after a decrease
+    if (Number.isFinite(this.rate)) this.rate *= 1.2;
   }
 
   throttled(): void {
     this.throttles++;
     const now = Date.now();
-    const window = this.successes.filter((t) => now - t < 10_000);
-    const observed = window.length >= 2 ? (window.length - 1) / Math.max(1, (now - window[0]) / 1000) : DOCUMENTED_WRITE_TPS;
-    this.rate = Math.max(MIN_TPS, Math.min(Number.isFinite(this.rate) ? this.rate : Infinity, observed) * 0.7);
+    if (Number.isFinite(this.rate)) {
+      this.rate = Math.max(MIN_TPS, this.rate * 0.7);
+    } else {
+      // First throttle: start from what succeeded in the last second (at least one call).
+      const lastSecond = this.successes.filter((t) => now - t < 1000).length;
+      this.rate = Math.max(MIN_TPS, lastSecond, 1);
+    }
     this.tokens = Math.min(this.tokens, 0);
     this.at = now;
   }

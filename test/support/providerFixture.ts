@@ -21,10 +21,11 @@ export interface ProviderFixture {
   stop(): Promise<void>;
 }
 
-export async function startProviderFixture(opts: { emulator?: EmulatorOptions; env?: NodeJS.ProcessEnv } = {}): Promise<ProviderFixture> {
+export async function startProviderFixture(opts: { emulator?: EmulatorOptions; env?: NodeJS.ProcessEnv; callTimeoutMs?: number } = {}): Promise<ProviderFixture> {
   ensureBuilt();
   const seeded = await startSeeded(opts.emulator);
   const host = await startDynamicHost({
+    callTimeoutMs: opts.callTimeoutMs ?? 120_000,
     provider: await serializeProvider(serializedProvider),
     env: {
       AWS_ACCESS_KEY_ID: seeded.emu.credentials.accessKeyId,
