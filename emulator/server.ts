@@ -116,7 +116,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       const url = new URL(req.url ?? "/", "http://localhost");
       const body = await readBody(req);
       if (url.pathname.startsWith("/_emulator/")) {
-        if (!opts.controlApi) throw new ServiceError("AccessDeniedException", "The test control API is disabled.");
+        // health is read-only and always there (scripts wait on it); the rest needs --control-api
+        if (!opts.controlApi && url.pathname !== "/_emulator/health") throw new ServiceError("AccessDeniedException", "The test control API is disabled.");
         const json = control(url.pathname, body.length ? JSON.parse(body.toString("utf8")) : {});
         return send(res, 200, { "Content-Type": "application/json" }, Buffer.from(JSON.stringify(json)));
       }

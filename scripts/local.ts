@@ -1,0 +1,129 @@
+// The pieces `npm start` and `npm run destroy` share: the Pulumi CLI, the offline Pulumi
+// environment, the local HealthImaging service running in the background, and its seeded data.
+
+import { GetDatastoreCommand, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
+import { execFileSync, spawn, SpawnSyncOptions, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { seed, SeedResult } from "../emulator/seed";
+
+export const ROOT = path.resolve(__dirname, "..");
+export const LOCAL_DIR = path.join(ROOT, ".healthimaging-local");
+export const PORT = Number(process.env.HEALTHIMAGING_PORT ?? 4566);
+export const ENDPOINT = `http://127.0.0.1:${PORT}`;
+export const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test", region: "us-east-1" };
+const SEED_FILE = path.join(LOCAL_DIR, "seed.json");
+const PID_FILE = path.join(LOCAL_DIR, "service.pid");
+
+export const say = (message: string) => process.stderr.write(`\n==> ${message}\n`);
+
+/** The bin folder holding pulumi (built from Go modules the first time; cached afterwards). */
+export function installPulumi(): string {
+  return execFileSync("bash", [path.join(ROOT, "scripts", "install-pulumi.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+}
+
+/** The pydicom sample files (installs Debian's python3-pydicom when missing). */
+export function sampleFiles(): string {
+  return execFileSync("bash", [path.join(ROOT, "scripts", "install-test-data.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+}
+
+/** Environment for the Pulumi CLI: offline, file backend and home inside the repo, local service. */
+export function pulumiEnv(bin: string): NodeJS.ProcessEnv {
+  const state = path.join(ROOT, ".pulumi-local");
+  fs.mkdirSync(path.join(state, "backend"), { recursive: true });
+  fs.mkdirSync(path.join(state, "home"), { recursive: true });
+  return {
+    ...process.env,
+    PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+    PULUMI_BACKEND_URL: `file://${path.join(state, "backend")}`,
+    PULUMI_HOME: path.join(state, "home"),
+    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_REGION: CREDENTIALS.region,
+    AWS_ENDPOINT_URL_MEDICAL_IMAGING: ENDPOINT,
+  };
+}
+
+/** Run pulumi with output shown; throws when it fails. */
+export function pulumi(env: NodeJS.ProcessEnv, args: string[], opts: SpawnSyncOptions = {}): string {
+  const r = spawnSync("pulumi", args, { cwd: ROOT, env, encoding: "utf8", stdio: ["ignore", opts.stdio === "pipe" ? "pipe" : "inherit", "inherit"], ...opts });
+  if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed (exit ${r.status})`);
+  return typeof r.stdout === "string" ? r.stdout : "";
+}
+
+export function client(): MedicalImagingClient {
+  return new MedicalImagingClient({ endpoint: ENDPOINT, region: CREDENTIALS.region, credentials: CREDENTIALS, disableHostPrefix: true });
+}
+
+async function healthy(): Promise<boolean> {
+  try {
+    return (await fetch(`${ENDPOINT}/_emulator/health`)).ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Start the local service in the background unless it already runs; it keeps running after we exit. */
+export async function ensureService(): Promise<"started" | "running"> {
+  if (await healthy()) return "running";
+  const s3Root = path.join(LOCAL_DIR, "s3");
+  fs.mkdirSync(path.join(s3Root, "samples"), { recursive: true });
+  const link = path.join(s3Root, "samples", "dicomdirtests");
+  if (!fs.existsSync(link)) fs.symlinkSync(path.join(sampleFiles(), "dicomdirtests"), link);
+  const log = fs.openSync(path.join(LOCAL_DIR, "service.log"), "a");
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, "dist", "emulator", "cli.js"), "serve", "--port", String(PORT), "--data", path.join(LOCAL_DIR, "data"), "--s3-root", s3Root],
+    { cwd: ROOT, detached: true, stdio: ["ignore", log, log] },
+  );
+  child.unref();
+  fs.writeFileSync(PID_FILE, String(child.pid));
+  for (let i = 0; i < 100; i++) {
+    if (await healthy()) return "started";
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the local service did not start; see ${path.join(LOCAL_DIR, "service.log")}`);
+}
+
+export function stopService(): boolean {
+  if (!fs.existsSync(PID_FILE)) return false;
+  const pid = Number(fs.readFileSync(PID_FILE, "utf8"));
+  fs.rmSync(PID_FILE);
+  try {
+    process.kill(pid, "SIGTERM");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Seed once: the import result is kept, and reused while its data store exists. */
+export async function ensureSeeded(): Promise<SeedResult> {
+  if (fs.existsSync(SEED_FILE)) {
+    const previous = JSON.parse(fs.readFileSync(SEED_FILE, "utf8")) as SeedResult;
+    try {
+      const ds = await client().send(new GetDatastoreCommand({ datastoreId: previous.datastoreId }));
+      if (ds.datastoreProperties?.datastoreStatus === "ACTIVE") return previous;
+    } catch {
+      // the data store is gone (data folder removed): seed again
+    }
+  }
+  const result = await seed(client(), { inputS3Uri: "s3://samples/dicomdirtests/", outputS3Uri: "s3://samples/import-output/", datastoreName: "quickstart" });
+  fs.writeFileSync(SEED_FILE, JSON.stringify(result, null, 2));
+  return result;
+}
+
+/** StudyInstanceUIDs of the sample studies the quickstart uses (public sample data). */
+export const QUICKSTART_STUDIES = {
+  ct: "1.3.6.1.4.1.5962.1.1.0.0.0.1196530851.28319.0.1",
+  mr: "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.1",
+};
+
+export function imageSetOf(result: SeedResult, studyInstanceUid: string): string {
+  const set = result.imageSets.find((s) => s.studyInstanceUid === studyInstanceUid && s.isPrimary);
+  if (!set) throw new Error(`the seeded data has no image set for study ${studyInstanceUid}`);
+  return set.imageSetId;
+}
