@@ -9,11 +9,11 @@ import { certainlyRejected, describe, isConflict, isThrottling } from "./errors"
 import { ImageSet, findImageSet } from "./find";
 import { pacerFor, serialised } from "./pace";
 import { InstancesBySeries } from "./types";
+import { journal } from "./journal";
+import { INPUTS_TAG, OWNER_TAG, versionTag } from "./tags";
 import { durationsOf, waitFor } from "./wait";
 
-export const OWNER_TAG = "pulumi-healthimaging:owner";
-/** Tag on a destination explaining a version made by one of our merges (drift detection). */
-export const versionTag = (versionId: string) => `pulumi-healthimaging:v${versionId}`;
+export { OWNER_TAG, versionTag } from "./tags";
 
 export interface CopyPlan {
   datastoreId: string;
@@ -28,6 +28,8 @@ export interface CopyPlan {
   promoteToPrimary: boolean;
   /** who owns what the copy makes: "<project>/<stack>/<resource name>" */
   ownerTag: string;
+  /** fingerprint of the declared copy, tagged on a new image set (see adopt.ts) */
+  fingerprint?: string;
   /** StudyInstanceUID of the source, to find an image set an ambiguous call may have made */
   studyInstanceUid?: string;
 }
@@ -154,9 +156,13 @@ async function startCopy(conn: ResolvedConnection, plan: CopyPlan, opts: RunOpti
 
 /** Tag what the copy made so an interrupted run can adopt it and refresh can explain versions. */
 async function tagAccepted(client: MedicalImagingClient, plan: CopyPlan, accepted: CopyAccepted, opts: RunOptions): Promise<void> {
+  // The journal first: it needs no API call, so it survives a crash right after this point.
   const arn = (await findImageSet(client, plan.datastoreId, accepted.imageSetId))?.imageSetArn;
   if (!arn) return;
-  const tags = plan.destinationImageSetId ? { [versionTag(accepted.versionId)]: plan.ownerTag } : { [OWNER_TAG]: plan.ownerTag };
+  if (!plan.destinationImageSetId && plan.fingerprint) journal.write(plan.ownerTag, plan.fingerprint, accepted);
+  const tags = plan.destinationImageSetId
+    ? { [versionTag(accepted.versionId)]: plan.ownerTag }
+    : { [OWNER_TAG]: plan.ownerTag, ...(plan.fingerprint ? { [INPUTS_TAG]: plan.fingerprint } : {}) };
   try {
     await client.send(new (sdk().TagResourceCommand)({ resourceArn: arn, tags }));
   } catch (e) {

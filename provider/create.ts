@@ -4,9 +4,11 @@
 
 import { countFrames, resolveSubset, DEFAULT_MAX_FRAMES_PER_COPY } from "./copiable";
 import { imagingClient, sdk } from "./client";
-import { CopyAccepted, CopyError, runCopy } from "./copyRun";
+import { findLeftover, inputsFingerprint } from "./adopt";
+import { CopyAccepted, CopyDone, CopyError, runCopy, waitForCopy } from "./copyRun";
+import { journal } from "./journal";
 import { PartialFailure } from "./errors";
-import { findMetadata } from "./find";
+import { findImageSet, findMetadata } from "./find";
 import { buildOutputs, Outputs } from "./outputs";
 import { connectionOf, deadlineFor, progressLog } from "./settings";
 import { DerivedImageSetInputs, InstancesBySeries } from "./types";
@@ -48,23 +50,37 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
     throw new Error(`subset: the copy would copy ${frames} image frames, more than the ${maxFrames} per CopyImageSet the service allows; split it across resources (merge several subsets into one destination).`);
   }
   const instanceCount = Object.values(copied).reduce((n, l) => n + l.length, 0);
+  const ownerTag = inputs.ownerTag ?? "";
+  const fingerprint = inputsFingerprint(inputs, copied);
+  const studyInstanceUid = String(sourceDoc.Study.DICOM.StudyInstanceUID ?? "") || undefined;
   try {
-    const done = await runCopy(
-      conn,
-      {
-        datastoreId: inputs.datastoreId,
-        sourceImageSetId: inputs.sourceImageSetId,
-        sourceVersionId: inputs.sourceVersionId,
-        selection: inputs.subset ? copied : undefined,
-        instanceCount,
-        destinationImageSetId: inputs.destination?.imageSetId,
-        force: inputs.force ?? false,
-        promoteToPrimary: inputs.promoteToPrimary ?? false,
-        ownerTag: inputs.ownerTag ?? "",
-        studyInstanceUid: String(sourceDoc.Study.DICOM.StudyInstanceUID ?? "") || undefined,
-      },
-      { deadline, log },
-    );
+    const leftover = ownerTag ? await findLeftover(client, { inputs, ownerTag, fingerprint, copied, studyInstanceUid }) : undefined;
+    let done: CopyDone;
+    if (leftover) {
+      // An interrupted run already made this copy: adopt it instead of copying twice.
+      log(`adopting image set ${leftover.imageSetId} (version ${leftover.versionId}) left by an interrupted run`);
+      const source = await findImageSet(client, inputs.datastoreId, inputs.sourceImageSetId);
+      done = await waitForCopy(conn, { datastoreId: inputs.datastoreId, instanceCount }, { ...leftover, sourceVersionId: leftover.sourceVersionId || source?.versionId || "" }, { deadline, log });
+    } else {
+      done = await runCopy(
+        conn,
+        {
+          datastoreId: inputs.datastoreId,
+          sourceImageSetId: inputs.sourceImageSetId,
+          sourceVersionId: inputs.sourceVersionId,
+          selection: inputs.subset ? copied : undefined,
+          instanceCount,
+          destinationImageSetId: inputs.destination?.imageSetId,
+          force: inputs.force ?? false,
+          promoteToPrimary: inputs.promoteToPrimary ?? false,
+          ownerTag,
+          fingerprint,
+          studyInstanceUid,
+        },
+        { deadline, log },
+      );
+    }
+    journal.remove(ownerTag, fingerprint);
     return { id: resourceId(inputs, done), outs: buildOutputs(inputs, { ...done, copiedInstances: copied }) };
   } catch (e) {
     if (!(e instanceof CopyError) || !e.accepted) throw e;

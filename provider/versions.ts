@@ -3,7 +3,7 @@
 // versions change nothing. Anything else after our version is drift.
 
 import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
-import { versionTag } from "./copyRun";
+import { versionTag } from "./tags";
 import { listTags, listVersions } from "./find";
 
 export interface VersionAccount {

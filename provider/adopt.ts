@@ -1,0 +1,94 @@
+// Adoption of what an interrupted `pulumi up` left behind. If the CLI dies after CopyImageSet
+// was accepted but before the engine recorded the result, the image set exists but state does
+// not know it. Before copying, create looks for such a leftover made by this same resource
+// (same owner tag, same declared inputs) and adopts it instead of copying twice.
+//
+// Two ways to find it, cheapest first:
+//   1. a local journal entry written right after the copy was accepted and removed once create
+//      returned (same machine; no API call);
+//   2. the service: image sets of the source's study created in the last 24 hours whose tags say
+//      this resource with these inputs made them (bounded: at most 25 candidates are inspected).
+// For a merge, the declared instances must all be in the destination already, made by a version
+// this resource tagged; otherwise there is nothing to adopt.
+
+import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
+import { createHash } from "node:crypto";
+import { instancesOf } from "./copiable";
+import { sdk } from "./client";
+import { CopyAccepted } from "./copyRun";
+import { journal } from "./journal";
+import { INPUTS_TAG, OWNER_TAG, versionTag } from "./tags";
+import { findImageSet, findMetadata, listTags, listVersions } from "./find";
+import { DerivedImageSetInputs, InstancesBySeries } from "./types";
+
+const MAX_CANDIDATES = 25;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Short, stable fingerprint of what a create copies (not of how it is reached). */
+export function inputsFingerprint(inputs: DerivedImageSetInputs, copied: InstancesBySeries): string {
+  const canonical = JSON.stringify([inputs.datastoreId, inputs.sourceImageSetId, inputs.destination?.imageSetId ?? null, inputs.promoteToPrimary ?? false, Object.keys(copied).sort().map((s) => [s, [...copied[s]].sort()])]);
+  return createHash("sha256").update(canonical).digest("hex").slice(0, 32);
+}
+
+export interface LeftoverQuery {
+  inputs: DerivedImageSetInputs;
+  ownerTag: string;
+  fingerprint: string;
+  copied: InstancesBySeries;
+  studyInstanceUid?: string;
+}
+
+export async function findLeftover(client: MedicalImagingClient, q: LeftoverQuery): Promise<CopyAccepted | undefined> {
+  const journaled = q.inputs.destination ? undefined : journal.read(q.ownerTag, q.fingerprint);
+  if (journaled) {
+    const set = await findImageSet(client, q.inputs.datastoreId, journaled.imageSetId);
+    if (set && set.imageSetWorkflowStatus !== "COPY_FAILED") return journaled;
+  }
+  return q.inputs.destination ? findMergeLeftover(client, q) : findNewSetLeftover(client, q);
+}
+
+async function findNewSetLeftover(client: MedicalImagingClient, q: LeftoverQuery): Promise<CopyAccepted | undefined> {
+  if (!q.studyInstanceUid) return undefined;
+  const found = await client.send(
+    new (sdk().SearchImageSetsCommand)({
+      datastoreId: q.inputs.datastoreId,
+      maxResults: 50,
+      searchCriteria: {
+        filters: [
+          { operator: "BETWEEN", values: [{ createdAt: new Date(Date.now() - DAY_MS) }, { createdAt: new Date(Date.now() + 60_000) }] },
+          { operator: "EQUAL", values: [{ DICOMStudyInstanceUID: q.studyInstanceUid }] },
+        ],
+      },
+    }),
+  );
+  const candidates = (found.imageSetsMetadataSummaries ?? []).filter((s) => s.imageSetId !== q.inputs.sourceImageSetId);
+  if (candidates.length > MAX_CANDIDATES || found.nextToken) return undefined;
+  for (const c of candidates) {
+    const set = await findImageSet(client, q.inputs.datastoreId, c.imageSetId!);
+    if (!set?.imageSetArn) continue;
+    const tags = await listTags(client, set.imageSetArn);
+    if (tags[OWNER_TAG] !== q.ownerTag || tags[INPUTS_TAG] !== q.fingerprint) continue;
+    const first = await findImageSet(client, q.inputs.datastoreId, set.imageSetId!, "1");
+    if (first?.imageSetWorkflowStatus === "COPY_FAILED") continue;
+    return { imageSetId: set.imageSetId!, versionId: "1", sourceVersionId: "", destinationVersionBefore: null };
+  }
+  return undefined;
+}
+
+async function findMergeLeftover(client: MedicalImagingClient, q: LeftoverQuery): Promise<CopyAccepted | undefined> {
+  const destId = q.inputs.destination!.imageSetId;
+  const dest = await findImageSet(client, q.inputs.datastoreId, destId);
+  if (!dest?.imageSetArn) return undefined;
+  const tags = await listTags(client, dest.imageSetArn);
+  const ours = (await listVersions(client, q.inputs.datastoreId, destId))
+    .filter((v) => tags[versionTag(v.versionId!)] === q.ownerTag && (v.ImageSetWorkflowStatus === "COPIED" || v.ImageSetWorkflowStatus === "COPYING"))
+    .sort((a, b) => Number(b.versionId) - Number(a.versionId));
+  if (!ours.length) return undefined;
+  if (ours[0].ImageSetWorkflowStatus === "COPIED") {
+    const present = instancesOf(await findMetadata(client, q.inputs.datastoreId, destId));
+    const all = Object.entries(q.copied).every(([s, uids]) => uids.every((u) => present[s]?.includes(u)));
+    if (!all) return undefined;
+  }
+  const versionId = ours[0].versionId!;
+  return { imageSetId: destId, versionId, sourceVersionId: "", destinationVersionBefore: String(Number(versionId) - 1) };
+}
