@@ -1,4 +1,5 @@
 // pulumi-healthimaging: declare AWS HealthImaging derived image sets as Pulumi resources.
-export { DerivedImageSet, DerivedImageSetArgs } from "./derivedImageSet";
+export { DerivedImageSet } from "./derivedImageSet";
+export type { DerivedImageSetArgs } from "./derivedImageSet";
 export { DerivedImageSetProvider } from "./provider";
 export type { DerivedImageSetInputs, DerivedImageSetOutputs, Subset, Destination, Timeouts, SeriesSelection, InstancesBySeries } from "./types";

@@ -5,7 +5,7 @@
 #
 # The directory contains `pulumi`, `pulumi-language-nodejs` (needed to run a Pulumi.yaml with
 # `runtime: nodejs`) and `pulumi-resource-pulumi-nodejs` (needed for dynamic resources).
-# get.pulumi.com and GitHub are unreachable here, so the CLI is built from Go modules
+# Pulumi's download site and GitHub are unreachable here, so the CLI is built from Go modules
 # (see shared/reference/pulumi-dynamic.md, section D). Order of preference:
 #   1. a previous build in the cache whose `pulumi version` matches the SDK in node_modules;
 #   2. a `pulumi` already on PATH whose version is >= that SDK version;
@@ -99,10 +99,11 @@ fi
 
 # 3. Build from Go modules.
 GO="${GO:-$(command -v go || true)}"
-[[ -z "$GO" && -x /usr/local/go/bin/go ]] && GO=/usr/local/go/bin/go
-[[ -n "$GO" ]] || die "no pulumi >= v$VERSION (with pulumi-language-nodejs) on PATH and no Go toolchain to build one.
-  Install Go >= 1.25 (e.g. from the Go module proxy's toolchain or your distribution) or put a Pulumi CLI
-  >= v$VERSION on PATH, then run this script again."
+# The official Go tarball's location, for shells whose PATH lacks it.
+if [[ -z "$GO" && -x /usr/local/go/bin/go ]]; then GO=/usr/local/go/bin/go; fi
+[[ -n "$GO" ]] && "$GO" version >/dev/null 2>&1 || die "no pulumi >= v$VERSION (with pulumi-language-nodejs) on PATH and no Go toolchain to build one.
+  Install Go >= 1.25 (or set GO=/path/to/go), or put a Pulumi CLI >= v$VERSION on PATH, then run this
+  script again."
 
 export GOMODCACHE="$CACHE_ROOT/go-mod" GOCACHE="$CACHE_ROOT/go-build"
 # local toolchain only (no toolchain download); resolve missing requirements while building;
@@ -135,7 +136,9 @@ fi
 # so an interrupted build never leaves a half-filled cache entry.
 STAGE="$(mktemp -d "$CACHE_ROOT/.pulumi-v$VERSION.XXXXXX")"
 trap 'rm -rf "$STAGE"' EXIT
-trap 'exit 130' INT TERM # make sure the EXIT trap runs on Ctrl-C / kill
+trap 'exit 130' INT # make sure the EXIT trap runs on Ctrl-C / kill
+trap 'exit 143' TERM
+chmod 0755 "$STAGE" # mktemp makes it private; the cache entry is meant to be shared
 mkdir -p "$STAGE/bin" "$STAGE/src"
 
 gorun() { "$GO" "$@" >&2; }  # keep stdout clean for the caller
@@ -229,7 +232,7 @@ if [[ -z "$lh_kind" ]]; then
   # (it needs sdk/v3 at that old version). The CLI talks to older language hosts (it falls back
   # when newer RPCs are unimplemented), but Pulumi.yaml runtime options such as `typescript: false`
   # are not understood by it; set PULUMI_NODEJS_TRANSPILE_ONLY etc. in the environment instead.
-  log "falling back to pulumi-language-nodejs from sdk/v3@$LEGACY_LH_SDK"
+  log "WARNING: falling back to pulumi-language-nodejs from sdk/v3@$LEGACY_LH_SDK"
   mod_download "$SDK_MOD@$LEGACY_LH_SDK"
   legacy_gomod="$(json_field GoMod <<<"$MOD_JSON")"
   mkdir "$STAGE/src/langhost" && cd "$STAGE/src/langhost"
@@ -277,7 +280,9 @@ built: $(date -u +%Y-%m-%dT%H:%M:%SZ)
 EOF
 
 # Swap the finished tree into place (rename within one filesystem is atomic).
-[[ -e "$DEST" ]] && { mv "$DEST" "$DEST.stale.$$"; rm -rf "$DEST.stale.$$"; }
+if [[ -e "$DEST" ]]; then # an unusable earlier entry (cache_ok failed above)
+  mv "$DEST" "$DEST.stale.$$" && rm -rf "$DEST.stale.$$"
+fi
 mv -T "$STAGE" "$DEST"
 trap - EXIT
 log "installed Pulumi CLI v$VERSION in $BIN (download ${t_download}s, compile ${t_compile}s)"

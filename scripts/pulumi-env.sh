@@ -10,9 +10,16 @@
 #   PULUMI_CONFIG_PASSPHRASE=""                       (only if neither it nor _FILE is set)
 #                                                     local test stacks only; the empty
 #                                                     passphrase protects nothing
-#   PULUMI_BACKEND_URL=file://$PWD/.pulumi-local/backend  (only if unset)
+#   PULUMI_BACKEND_URL=file://$PWD/.pulumi-local/backend  (only if unset; it overrides
+#                                                     `pulumi login`, so to use another
+#                                                     backend set it before sourcing)
 #   PULUMI_HOME=$PWD/.pulumi-local/home                   (only if unset; keeps ~/.pulumi clean)
 # Set PULUMI_HI_BIN to a directory holding pulumi to skip the installer.
+
+if [[ "${BASH_SOURCE[0]:-}" == "${0}" ]]; then
+  echo "[pulumi-env] source this file (source scripts/pulumi-env.sh); running it changes nothing" >&2
+  exit 1
+fi
 
 _pulumi_hi_env() {
   local dir bin
@@ -48,6 +55,5 @@ if _pulumi_hi_env; then
   unset -f _pulumi_hi_env
 else
   unset -f _pulumi_hi_env
-  # `return` works when sourced; when executed by mistake, fall back to exit.
-  return 1 2>/dev/null || exit 1
+  return 1
 fi

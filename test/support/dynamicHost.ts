@@ -17,6 +17,18 @@
 // - The host answers acceptSecrets=false, so the engine sends secrets as plaintext; we do too.
 // - Create returning an empty id is an engine error ("returned empty resource.ID").
 // - Diff/Read/Update/Delete with an empty id are engine assertion failures; we reject early.
+//
+// Host behaviours worth knowing (observed, @pulumi/pulumi 3.248.0, Node 20; see test/dynamic-host.test.ts):
+// - Outputs go through Struct.fromJavaScript: a Date (also Map, Set, Error, RegExp) silently becomes
+//   {}; undefined (also in arrays), BigInt, functions, Buffers fail the call with "Unexpected struct
+//   type." — for create that happens AFTER the provider did its work, as a plain error without id,
+//   so the engine would forget a resource that exists.
+// - Errors: the message is the thrown object's `message`; throwing a non-Error (e.g. a string)
+//   gives the message "undefined". Partial failure needs a truthy `id` on the thrown object (an
+//   Error or a plain object). check/diff/read/delete failures are also printed to the host's
+//   stderr with a stack; create/update failures are not.
+// - `require` inside provider methods resolves from the host's cwd (`require("./package.json")` is
+//   the repo's); the host is plain node, so requiring a .ts file from a method fails.
 import { ChildProcess, spawn } from "child_process";
 import { randomBytes, randomUUID } from "crypto";
 import { createRequire } from "module";
@@ -148,8 +160,12 @@ export interface DynamicHost {
     readonly stdout: string;
     /** Everything the host printed to stderr (console.error, and the host's own error logging). */
     readonly stderr: string;
-    /** Exit code once the process ended, else null. */
+    /** True once the process has ended. */
+    readonly exited: boolean;
+    /** Exit code once the process ended by itself (null while running or when killed by a signal). */
     readonly exitCode: number | null;
+    /** Signal that ended the process (e.g. "SIGTERM" after stop()), else null. */
+    readonly exitSignal: NodeJS.Signals | null;
 
     /** olds = old inputs ({} for a new resource), news = new program inputs. */
     check(urn: string, olds: Props, news: Props): Promise<CheckResult>;
@@ -262,7 +278,9 @@ export async function startDynamicHost(opts: StartOptions = {}): Promise<Dynamic
 
     let stdout = "";
     let stderr = "";
+    let exited = false;
     let exitCode: number | null = null;
+    let exitSignal: NodeJS.Signals | null = null;
     const outputWaiters = new Set<() => void>();
     const notify = () => outputWaiters.forEach((w) => w());
     child.stdout!.setEncoding("utf8");
@@ -271,9 +289,11 @@ export async function startDynamicHost(opts: StartOptions = {}): Promise<Dynamic
         stderr += d;
         notify();
     });
-    const exited = new Promise<void>((resolve) =>
+    const exitPromise = new Promise<void>((resolve) =>
         child.on("exit", (code, signal) => {
-            exitCode = code ?? (signal ? 128 : null);
+            exited = true;
+            exitCode = code;
+            exitSignal = signal;
             live.delete(child);
             notify();
             resolve();
@@ -375,8 +395,14 @@ export async function startDynamicHost(opts: StartOptions = {}): Promise<Dynamic
         get stderr() {
             return stderr;
         },
+        get exited() {
+            return exited;
+        },
         get exitCode() {
             return exitCode;
+        },
+        get exitSignal() {
+            return exitSignal;
         },
 
         async check(urn, olds, news) {
@@ -484,9 +510,9 @@ export async function startDynamicHost(opts: StartOptions = {}): Promise<Dynamic
                     if (matches()) {
                         done();
                         resolve(stdout + stderr);
-                    } else if (exitCode !== null) {
+                    } else if (exited) {
                         done();
-                        reject(new Error(`host exited (${exitCode}) before printing ${pattern}`));
+                        reject(new Error(`host exited (${exitCode ?? exitSignal}) before printing ${pattern}`));
                     }
                 };
                 const timer = setTimeout(() => {
@@ -505,10 +531,10 @@ export async function startDynamicHost(opts: StartOptions = {}): Promise<Dynamic
         stop() {
             stopping ??= (async () => {
                 client.close();
-                if (exitCode !== null) return;
+                if (exited) return;
                 child.kill("SIGTERM");
                 const timer = setTimeout(() => child.kill("SIGKILL"), 2_000);
-                await exited;
+                await exitPromise;
                 clearTimeout(timer);
             })();
             return stopping;
