@@ -24,9 +24,13 @@ import { DerivedImageSetInputs, InstancesBySeries } from "./types";
 const MAX_CANDIDATES = 25;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Short, stable fingerprint of what a create copies (not of how it is reached). */
-export function inputsFingerprint(inputs: DerivedImageSetInputs, copied: InstancesBySeries): string {
-  const canonical = JSON.stringify([inputs.datastoreId, inputs.sourceImageSetId, inputs.destination?.imageSetId ?? null, inputs.promoteToPrimary ?? false, Object.keys(copied).sort().map((s) => [s, [...copied[s]].sort()])]);
+/**
+ * Short, stable fingerprint of what a create copies (not of how it is reached). It covers every
+ * input whose change replaces the resource, the source version included: during a replacement
+ * the old image set (same owner) still exists and must never be mistaken for a leftover.
+ */
+export function inputsFingerprint(inputs: DerivedImageSetInputs, copied: InstancesBySeries, sourceVersionId: string): string {
+  const canonical = JSON.stringify([inputs.datastoreId, inputs.sourceImageSetId, sourceVersionId, inputs.destination?.imageSetId ?? null, inputs.promoteToPrimary ?? false, Object.keys(copied).sort().map((s) => [s, [...copied[s]].sort()])]);
   return createHash("sha256").update(canonical).digest("hex").slice(0, 32);
 }
 

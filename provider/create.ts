@@ -51,7 +51,8 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
   }
   const instanceCount = Object.values(copied).reduce((n, l) => n + l.length, 0);
   const ownerTag = inputs.ownerTag ?? "";
-  const fingerprint = inputsFingerprint(inputs, copied);
+  const source = await findImageSet(client, inputs.datastoreId, inputs.sourceImageSetId);
+  const fingerprint = inputsFingerprint(inputs, copied, source?.versionId ?? "");
   const studyInstanceUid = String(sourceDoc.Study.DICOM.StudyInstanceUID ?? "") || undefined;
   try {
     const leftover = ownerTag ? await findLeftover(client, { inputs, ownerTag, fingerprint, copied, studyInstanceUid }) : undefined;
@@ -59,7 +60,6 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
     if (leftover) {
       // An interrupted run already made this copy: adopt it instead of copying twice.
       log(`adopting image set ${leftover.imageSetId} (version ${leftover.versionId}) left by an interrupted run`);
-      const source = await findImageSet(client, inputs.datastoreId, inputs.sourceImageSetId);
       done = await waitForCopy(conn, { datastoreId: inputs.datastoreId, instanceCount }, { ...leftover, sourceVersionId: leftover.sourceVersionId || source?.versionId || "" }, { deadline, log });
     } else {
       done = await runCopy(

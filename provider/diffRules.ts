@@ -17,7 +17,7 @@
 // versionId: a.versionId}` stable when other merges move a's image set forward.
 
 import { Outputs } from "./outputs";
-import { DerivedImageSetInputs, Subset } from "./types";
+import { DerivedImageSetInputs, isUnknown, Subset } from "./types";
 
 export interface DiffResult {
   changes: boolean;
@@ -39,7 +39,10 @@ export function diffDerivedImageSet(olds: Outputs, news: DerivedImageSetInputs):
   for (const key of ["datastoreId", "sourceImageSetId", "promoteToPrimary"] as const) {
     if (!same(olds[key] ?? defaults[key], news[key] ?? defaults[key])) replaces.push(key);
   }
-  if (!same(olds.destination?.imageSetId, news.destination?.imageSetId)) replaces.push("destination");
+  // During preview a destination taken from another resource's outputs is unknown while that
+  // resource updates; an update never changes an image set's id, so unknown is not a replacement.
+  const destinationId = news.destination?.imageSetId;
+  if (!isUnknown(destinationId) && !isUnknown(news.destination) && !same(olds.destination?.imageSetId, destinationId)) replaces.push("destination");
   if (news.sourceVersionId !== undefined && news.sourceVersionId !== olds.sourceVersionId) replaces.push("sourceVersionId");
   if (olds.workflowStatus === "COPY_FAILED" && !replaces.length) replaces.push("sourceImageSetId");
 

@@ -1,0 +1,98 @@
+// The real Pulumi CLI (built from Go modules by scripts/install-pulumi.sh, cached) running a
+// program in a temporary project with a file backend, offline, against a local service.
+
+import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { installPulumi, ROOT } from "../../scripts/local";
+import { RunningEmulator } from "../../emulator/server";
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface PulumiProject {
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  /** run pulumi in the project; resolves when it exits (never rejects on a non-zero exit) */
+  run(args: string[], opts?: { onStart?: (child: ChildProcess) => void }): Promise<CliResult>;
+  /** run and require exit 0 */
+  ok(args: string[]): Promise<CliResult>;
+  writeFile(name: string, content: string): void;
+  remove(): void;
+}
+
+let bin: string | undefined;
+
+/** A new project folder holding `files`, with node_modules linked to the repository's. */
+export async function createProject(name: string, files: Record<string, string>, emu: RunningEmulator, stack = "test"): Promise<PulumiProject> {
+  bin ??= installPulumi();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pulumi-${name}-`));
+  fs.mkdirSync(path.join(dir, "backend"));
+  fs.mkdirSync(path.join(dir, "home"));
+  fs.mkdirSync(path.join(dir, "journal"));
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n`);
+  for (const [file, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), content);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+    PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}`,
+    PULUMI_HOME: path.join(dir, "home"),
+    PULUMI_CONFIG_PASSPHRASE: "",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_HEALTHIMAGING_JOURNAL: path.join(dir, "journal"),
+    AWS_ACCESS_KEY_ID: emu.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: emu.credentials.secretAccessKey,
+    AWS_REGION: emu.credentials.region,
+    AWS_ENDPOINT_URL_MEDICAL_IMAGING: emu.endpoint,
+  };
+  const run: PulumiProject["run"] = (args, opts = {}) =>
+    new Promise((resolve) => {
+      const child = spawn("pulumi", [...args, "--stack", stack, "--non-interactive"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+      let stdout = "";
+      let stderr = "";
+      child.stdout!.on("data", (d) => (stdout += d));
+      child.stderr!.on("data", (d) => (stderr += d));
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+      opts.onStart?.(child);
+    });
+  const project: PulumiProject = {
+    dir,
+    env,
+    run,
+    async ok(args) {
+      const r = await run(args);
+      if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+      return r;
+    },
+    writeFile(file, content) {
+      fs.writeFileSync(path.join(dir, file), content);
+    },
+    remove() {
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  const init = await new Promise<CliResult>((resolve) => {
+    const child = spawn("pulumi", ["stack", "init", stack, "--non-interactive"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    child.on("close", (code) => resolve({ code, stdout: out, stderr: "" }));
+  });
+  if (init.code !== 0) throw new Error(`pulumi stack init failed: ${init.stdout}`);
+  return project;
+}
+
+/** Kill a CLI run and everything it started (language host, dynamic-provider host). */
+export function killTree(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, "SIGKILL");
+  } catch {
+    child.kill("SIGKILL");
+  }
+}
