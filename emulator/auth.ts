@@ -5,7 +5,7 @@
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { ServiceError } from "./errors";
 
 export interface Credentials {
@@ -54,6 +54,13 @@ export async function verifySignature(req: IncomingSigned, creds: Credentials, n
   if (!signingDate) throw denied("InvalidSignatureException", "Missing or malformed X-Amz-Date header.");
   if (!signingDate.toISOString().replace(/-/g, "").startsWith(shortDate)) throw denied("InvalidSignatureException", "Credential date does not match X-Amz-Date.");
   if (Math.abs(now - signingDate.getTime()) > MAX_SKEW_MS) throw denied("InvalidSignatureException", "Signature expired: the request date is more than 15 minutes away from the server time.");
+
+  // The signer takes a present x-amz-content-sha256 as the payload hash without reading the body,
+  // so check it here: otherwise a body swapped after signing would pass.
+  const contentSha256 = header(req.headers, "x-amz-content-sha256");
+  if (contentSha256 !== undefined && contentSha256 !== createHash("sha256").update(req.body).digest("hex")) {
+    throw denied("InvalidSignatureException", "The provided 'x-amz-content-sha256' header does not match what was computed.");
+  }
 
   const signed = signedHeaderList.split(";");
   const headers: Record<string, string> = {};

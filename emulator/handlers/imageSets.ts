@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { conflict, notFound, validation } from "../errors";
 import { copyImageSet } from "../model/copy";
 import { deleteImageSet } from "../model/deleteImageSet";
@@ -173,7 +174,9 @@ export function handleSearchImageSets(ctx: RequestContext) {
   const matches = matcher(parseFilters(criteria.filters));
   const max = maxResults(queryValue(ctx, "maxResults"));
   const found = searchCandidates(ctx.svc, datastoreId).filter(matches).sort(sorter(sort));
-  const { page, nextToken } = paginate(found, max, queryValue(ctx, "nextToken"), `search:${datastoreId}:${ctx.body.toString("base64url").slice(0, 64)}`);
+  // the token is bound to these exact criteria (a digest of the whole body, not a prefix of it)
+  const criteriaDigest = createHash("sha256").update(ctx.body).digest("base64url").slice(0, 22);
+  const { page, nextToken } = paginate(found, max, queryValue(ctx, "nextToken"), `search:${datastoreId}:${criteriaDigest}`);
   return {
     json: compact({
       imageSetsMetadataSummaries: page.map(({ set, doc }) => {

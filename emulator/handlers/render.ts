@@ -92,15 +92,8 @@ export function jobProperties(job: JobRecord) {
   });
 }
 
+/** ListDICOMImportJobs items: the job's properties without the S3 locations. */
 export function jobSummary(job: JobRecord) {
-  return compact({
-    jobId: job.jobId,
-    jobName: job.jobName ?? job.jobId,
-    jobStatus: job.jobStatus,
-    datastoreId: job.datastoreId,
-    dataAccessRoleArn: job.dataAccessRoleArn,
-    submittedAt: seconds(job.submittedAt),
-    endedAt: seconds(job.endedAt),
-    message: job.message,
-  });
+  const { inputS3Uri: _input, outputS3Uri: _output, ...summary } = jobProperties(job);
+  return summary;
 }

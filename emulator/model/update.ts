@@ -71,6 +71,22 @@ function applyLevel(target: DicomAttributes, changes: unknown, level: Level | "I
   return undefined;
 }
 
+/** The value of a UID attribute the changes set (undefined when they don't touch it). */
+function changedUid(changes: unknown, keyword: string): string | undefined {
+  if (!isObject(changes) || !(keyword in changes)) return undefined;
+  const uid = String(changes[keyword] ?? "").replace(/[\s\0]+$/, "");
+  return uid === "" ? undefined : uid;
+}
+
+/** A UID changed with force re-keys its series/instance, so the document stays keyed by UID. */
+function rekey<T>(map: Record<string, T>, from: string, to: string | undefined, keyword: string, taken: (uid: string) => boolean): string | undefined {
+  if (to === undefined || to === from) return undefined;
+  if (taken(to)) return `INVALID_REQUEST:  ${keyword} ${to} already exists in the image set.`;
+  map[to] = map[from];
+  delete map[from];
+  return undefined;
+}
+
 function applyDocument(base: ImageSetDocument, changes: Record<string, unknown>, member: string, mode: "update" | "remove", force: boolean, primary: boolean): Outcome {
   const doc = structuredClone(base);
   const fail = (failure: string | undefined): Outcome | undefined => (failure ? { doc: base, failure } : undefined);
@@ -97,6 +113,9 @@ function applyDocument(base: ImageSetDocument, changes: Record<string, unknown>,
     }
     const fs = fail(applyLevel(target.DICOM, series.DICOM, "Series", `${member}.Study.Series["${seriesUid}"].DICOM`, mode, force, primary));
     if (fs) return fs;
+    const seriesKey = mode === "update" ? changedUid(series.DICOM, "SeriesInstanceUID") ?? seriesUid : seriesUid;
+    const fk = fail(rekey(doc.Study.Series, seriesUid, seriesKey, "SeriesInstanceUID", (uid) => uid in doc.Study.Series));
+    if (fk) return fk;
     if (series.Instances === undefined) continue;
     if (!isObject(series.Instances)) throw validation(`${member}.Study.Series["${seriesUid}"].Instances must be an object keyed by SOPInstanceUID.`);
     for (const [uid, instance] of Object.entries(series.Instances)) {
@@ -109,8 +128,13 @@ function applyDocument(base: ImageSetDocument, changes: Record<string, unknown>,
       }
       const fi = fail(applyLevel(targetInstance.DICOM, instance.DICOM, "Instance", `${member}: instance ${uid} DICOM`, mode, force, primary));
       if (fi) return fi;
+      if (mode === "update") {
+        const taken = (sop: string) => Object.values(doc.Study.Series).some((x) => sop in x.Instances);
+        const fu = fail(rekey(target.Instances, uid, changedUid(instance.DICOM, "SOPInstanceUID"), "SOPInstanceUID", taken));
+        if (fu) return fu;
+      }
     }
-    if (Object.keys(target.Instances).length === 0) delete doc.Study.Series[seriesUid];
+    if (Object.keys(target.Instances).length === 0) delete doc.Study.Series[seriesKey];
   }
   return { doc };
 }
@@ -147,7 +171,11 @@ export function updateImageSetMetadata(svc: Service, req: UpdateRequest): ImageS
   const now = svc.now();
   const versionId = String(Number(set.latestVersionId) + 1);
   const previous = svc.version(set);
-  if (!outcome.failure) svc.store.writeDocument({ ...outcome.doc, ImageSetID: set.imageSetId, DatastoreID: set.datastoreId }, versionId);
+  if (!outcome.failure) {
+    svc.store.writeDocument({ ...outcome.doc, ImageSetID: set.imageSetId, DatastoreID: set.datastoreId }, versionId);
+    // a forced StudyInstanceUID change (or a revert across one) moves the set to another study
+    set.studyInstanceUid = String(outcome.doc.Study.DICOM.StudyInstanceUID ?? "");
+  }
   set.versions.push({
     versionId,
     workflowStatus: "UPDATING",
