@@ -24,23 +24,7 @@ import * as fs from "node:fs";
 import { ERROR_STATUS, ErrorName } from "../emulator/errors";
 import { eventually, sdkClient } from "./support/emulator";
 import { Seeded, startSeeded, STUDIES } from "./support/seeded";
-
-type SdkError = Error & { $metadata?: { httpStatusCode?: number; attempts?: number } };
-
-/** Awaits a rejection and checks the service error name, HTTP status and (optionally) message. */
-async function expectError(p: Promise<unknown>, name: string, status: number, message?: RegExp): Promise<SdkError> {
-  let caught: SdkError | undefined;
-  try {
-    await p;
-  } catch (e) {
-    caught = e as SdkError;
-  }
-  assert.ok(caught, `expected ${name} but the call succeeded`);
-  assert.equal(caught.name, name, `expected ${name}, got ${caught.name}: ${caught.message}`);
-  assert.equal(caught.$metadata?.httpStatusCode, status);
-  if (message) assert.match(caught.message, message);
-  return caught;
-}
+import { expectError, type SdkError } from "./support/serviceErrors";
 
 describe("emulator conformance: throttling, faults, authentication and endpoint", function () {
   this.timeout(20_000);

@@ -21,23 +21,7 @@ import { PROFILES } from "../emulator/limits";
 import { SEED_ROLE_ARN } from "../emulator/seed";
 import { eventually, sdkClient, startTestEmulator } from "./support/emulator";
 import { SAMPLE_BUCKET, Seeded, startSeeded } from "./support/seeded";
-
-/** Awaits a rejection and checks the service error name, HTTP status and (optionally) message. */
-async function expectError(p: Promise<unknown>, name: string, status: number, message?: RegExp): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  let caught: (Error & { $metadata?: { httpStatusCode?: number } }) | undefined;
-  try {
-    await p;
-  } catch (e) {
-    caught = e as Error & { $metadata?: { httpStatusCode?: number } };
-  }
-  assert.ok(caught, `expected ${name} but the call succeeded`);
-  assert.equal(caught.name, name, `expected ${name}, got ${caught.name}: ${caught.message}`);
-  assert.equal(caught.$metadata?.httpStatusCode, status);
-  if (message) assert.match(caught.message, message);
-  return caught;
-}
-
-const UNKNOWN_ID = "0123456789abcdef0123456789abcdef";
+import { expectError, UNKNOWN_ID } from "./support/serviceErrors";
 
 describe("emulator conformance: data stores and import jobs", function () {
   this.timeout(20_000);

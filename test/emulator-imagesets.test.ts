@@ -27,26 +27,7 @@ import type { ImageSetDocument } from "../emulator/model/document";
 import { eventually, sdkClient, sleep } from "./support/emulator";
 import { pydicomTestFiles } from "./support/sampleData";
 import { instancesIn, metadataOf, Seeded, startSeeded, STUDIES } from "./support/seeded";
-
-type SdkError = Error & { $metadata?: { httpStatusCode?: number } };
-
-/** Awaits a rejection and checks the service error name, HTTP status and (optionally) message. */
-async function expectError(p: Promise<unknown>, name: string, status: number, message?: RegExp): Promise<SdkError> {
-  let caught: SdkError | undefined;
-  try {
-    await p;
-  } catch (e) {
-    caught = e as SdkError;
-  }
-  assert.ok(caught, `expected ${name} but the call succeeded`);
-  assert.equal(caught.name, name, `expected ${name}, got ${caught.name}: ${caught.message}`);
-  assert.equal(caught.$metadata?.httpStatusCode, status);
-  if (message) assert.match(caught.message, message);
-  return caught;
-}
-
-const UNKNOWN_ID = "0123456789abcdef0123456789abcdef";
-const json = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
+import { expectError, UNKNOWN_ID, jsonBytes as json, type SdkError } from "./support/serviceErrors";
 
 describe("emulator conformance: image set reads, search and tags", function () {
   this.timeout(20_000);

@@ -21,25 +21,8 @@ import {
 import assert from "node:assert/strict";
 import { eventually, sdkClient } from "./support/emulator";
 import { instancesIn, metadataOf, Seeded, startSeeded, STUDIES } from "./support/seeded";
+import { expectError, UNKNOWN_ID, type SdkError } from "./support/serviceErrors";
 
-type SdkError = Error & { $metadata?: { httpStatusCode?: number } };
-
-/** Awaits a rejection and checks the service error name, HTTP status and (optionally) message. */
-async function expectError(p: Promise<unknown>, name: string, status: number, message?: RegExp): Promise<SdkError> {
-  let caught: SdkError | undefined;
-  try {
-    await p;
-  } catch (e) {
-    caught = e as SdkError;
-  }
-  assert.ok(caught, `expected ${name} but the call succeeded`);
-  assert.equal(caught.name, name, `expected ${name}, got ${caught.name}: ${caught.message}`);
-  assert.equal(caught.$metadata?.httpStatusCode, status);
-  if (message) assert.match(caught.message, message);
-  return caught;
-}
-
-const UNKNOWN_ID = "0123456789abcdef0123456789abcdef";
 /** An attribute document as the bytes SDK users pass (AWS's JS sample uses TextEncoder). */
 const bytes = (doc: unknown) => new TextEncoder().encode(JSON.stringify(doc));
 
