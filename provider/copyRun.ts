@@ -64,14 +64,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Latest version of an image set once it is not LOCKED (someone else's copy or update). */
 export async function unlocked(client: MedicalImagingClient, datastoreId: string, imageSetId: string, role: string, opts: RunOptions): Promise<ImageSet> {
-  const { value } = await waitFor(
-    async () => {
-      const set = await findImageSet(client, datastoreId, imageSetId);
-      if (!set) throw new CopyError(`The ${role} image set ${imageSetId} does not exist in data store ${datastoreId}.`);
-      return { done: set.imageSetState !== "LOCKED", value: set, state: `${set.imageSetState}/${set.imageSetWorkflowStatus}` };
-    },
-    { deadline: opts.deadline, expectedMs: 0, label: `the ${role} image set ${imageSetId} to be unlocked`, log: opts.log },
-  );
+  const look = async () => {
+    const set = await findImageSet(client, datastoreId, imageSetId);
+    if (!set) throw new CopyError(`The ${role} image set ${imageSetId} does not exist in data store ${datastoreId}.`);
+    return { done: set.imageSetState !== "LOCKED", value: set, state: `${set.imageSetState}/${set.imageSetWorkflowStatus}` };
+  };
+  // Usually it is not locked: ask at once, and only then start waiting.
+  const first = await look();
+  if (first.done) return first.value;
+  const { value } = await waitFor(look, { deadline: opts.deadline, expectedMs: 0, label: `the ${role} image set ${imageSetId} to be unlocked`, log: opts.log });
   return value;
 }
 

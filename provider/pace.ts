@@ -6,8 +6,12 @@
 // Rate: PULUMI_HEALTHIMAGING_WRITE_TPS / _WRITE_BURST when set; otherwise the documented 0.25/1
 // for AWS endpoints, and "unlimited until throttled" for a custom endpoint (the local service's
 // fast profile has no limits). On the first ThrottlingException the rate starts from what
-// succeeded in the last second; then each throttle cuts it by 30 % and each success raises it by 20 %,
-// so it settles just under the service's limit.
+// succeeded in the last second. After that, a throttle at rate r (the gap between the last two calls
+// let through, if shorter) marks r as the ceiling and cuts
+// the rate to 0.8 r; successes raise it by 20 % up to 0.95 × the ceiling, then probe upwards by
+// 1 % per success, so it settles just under the service's limit instead of oscillating
+// around it (with a burst of 1, every call above the limit costs a whole slot). Throttles of calls
+// sent before the last cut count once: a burst of refusals is one signal, not several.
 
 import { processState } from "./processState";
 
@@ -20,6 +24,11 @@ export class Pacer {
   private at = Date.now();
   private successes: number[] = [];
   private chain: Promise<void> = Promise.resolve();
+  private lastGrantAt = 0;
+  private prevGrantAt = 0;
+  private lastCutAt = -1;
+  /** the rate a throttle was last seen at (Infinity: none yet) */
+  ceiling = Infinity;
   throttles = 0;
 
   constructor(
@@ -39,6 +48,8 @@ export class Pacer {
         this.at = now;
         if (this.tokens >= 1) {
           this.tokens -= 1;
+          this.prevGrantAt = this.lastGrantAt;
+          this.lastGrantAt = now;
           return;
         }
         await sleep(Math.ceil(((1 - this.tokens) / this.rate) * 1000));
@@ -52,22 +63,32 @@ export class Pacer {
     const now = Date.now();
     this.successes.push(now);
     this.successes = this.successes.filter((t) => now - t < 10_000);
-    // multiplicative increase: probe back up quickly after a decrease
-    if (Number.isFinite(this.rate)) this.rate *= 1.2;
+    if (!Number.isFinite(this.rate)) return;
+    // fast back up to just under the last ceiling, then probe slowly (the limit may have risen)
+    const target = 0.95 * this.ceiling;
+    this.rate = this.rate < target ? Math.min(this.rate * 1.2, target) : this.rate * 1.01;
   }
 
   throttled(): void {
     this.throttles++;
     const now = Date.now();
+    this.tokens = Math.min(this.tokens, 0);
+    this.at = now;
+    // Every call in flight was granted before the last cut: the cut already accounts for it.
+    if (this.lastGrantAt <= this.lastCutAt) return;
+    this.lastCutAt = now;
     if (Number.isFinite(this.rate)) {
-      this.rate = Math.max(MIN_TPS, this.rate * 0.7);
+      // The rate actually tried: the gap between the last two calls let through (the token
+      // bucket can let two calls out closer than 1/rate, and a long gap says little).
+      const gap = this.lastGrantAt - this.prevGrantAt;
+      const tried = gap > 0 ? Math.max(this.rate, 1000 / gap) : this.rate;
+      this.ceiling = tried;
+      this.rate = Math.max(MIN_TPS, Math.min(this.rate, tried) * 0.8);
     } else {
       // First throttle: start from what succeeded in the last second (at least one call).
       const lastSecond = this.successes.filter((t) => now - t < 1000).length;
       this.rate = Math.max(MIN_TPS, lastSecond, 1);
     }
-    this.tokens = Math.min(this.tokens, 0);
-    this.at = now;
   }
 }
 

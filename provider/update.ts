@@ -40,13 +40,12 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
   const conn = connectionOf(news);
   const opts = { deadline: deadlineFor(news, "update"), log: progressLog(news.ownerTag ?? olds.imageSetId) };
   const client = imagingClient(conn);
-  const recordedInputs = { ...news, sourceVersionId: news.sourceVersionId };
   let state = { versionId: olds.versionId, sourceVersionId: olds.sourceVersionId, copied: olds.copiedInstances ?? {} };
   /** instances a copy accepted by the service is adding: state must claim them if we fail now */
   let inFlight: InstancesBySeries = {};
   const fail = (e: unknown): never => {
     const message = e instanceof Error ? e.message : String(e);
-    throw new PartialFailure(id, { ...olds, ...recordedInputs, versionId: state.versionId, copiedInstances: state.copied, ...(news.__provider ? { __provider: news.__provider } : {}) }, message);
+    throw new PartialFailure(id, { ...olds, ...news, versionId: state.versionId, copiedInstances: state.copied, ...(news.__provider ? { __provider: news.__provider } : {}) }, message);
   };
 
   try {
@@ -61,15 +60,19 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
       }, opts);
     }
 
-    // 2. Foreign versions on an image set we own: revert to ours when nothing of ours came after.
+    // 2. Foreign versions on an image set we own: revert to ours, unless one of our resources
+    //    (a merge) also changed it since; a revert would undo that too, so then the latest
+    //    version becomes the new baseline instead.
     if (!olds.destination && (olds.driftVersions ?? []).length > 0) {
       const set = await findImageSet(client, olds.datastoreId, olds.imageSetId);
       if (set) {
         const account = await accountVersions(client, olds.datastoreId, olds.imageSetId, set.imageSetArn!, olds.versionId);
-        const oursAfter = Number(account.latestVersionId) > Number(olds.versionId) && account.foreign.length === 0;
-        if (account.foreign.length > 0 && !oursAfter) {
+        if (account.foreign.length > 0 && account.explained.length === 0) {
           opts.log(`image set ${olds.imageSetId} changed outside Pulumi (versions ${account.foreign.join(", ")}); reverting to version ${olds.versionId}`);
           state.versionId = await updateMetadata(conn, { datastoreId: olds.datastoreId, imageSetId: olds.imageSetId, ownerTag: news.ownerTag }, { revertToVersionId: olds.versionId }, opts);
+        } else if (account.foreign.length > 0) {
+          opts.log(`image set ${olds.imageSetId} changed outside Pulumi (versions ${account.foreign.join(", ")}) and was merged into since; keeping version ${account.latestVersionId} as the new baseline`);
+          state.versionId = account.latestVersionId;
         }
       }
     }

@@ -10,6 +10,8 @@ export interface VersionAccount {
   latestVersionId: string;
   /** versions after `since` that none of our resources made and that did change something */
   foreign: string[];
+  /** versions after `since` that one of our resources made (a merge, an in-place change) */
+  explained: string[];
   /** versions after `since` made by `owner` (or failed), i.e. safe to revert over */
   onlyOwner: boolean;
 }
@@ -22,6 +24,7 @@ export async function accountVersions(client: MedicalImagingClient, datastoreId:
   return {
     latestVersionId: String(latest),
     foreign: changed.filter((v) => tags[versionTag(v.versionId!)] === undefined).map((v) => v.versionId!).sort((a, b) => Number(a) - Number(b)),
+    explained: changed.filter((v) => tags[versionTag(v.versionId!)] !== undefined).map((v) => v.versionId!).sort((a, b) => Number(a) - Number(b)),
     onlyOwner: changed.every((v) => owner !== undefined && tags[versionTag(v.versionId!)] === owner),
   };
 }
