@@ -16,6 +16,7 @@ import { installPulumi } from "../scripts/local";
 import { ensureBuilt } from "./support/build";
 import { DynamicHost, PartialFailureError, startDynamicHost } from "./support/dynamicHost";
 import { instancesIn, metadataOf, SAMPLE_BUCKET, Seeded, startSeeded } from "./support/seeded";
+import { offlinePulumiEnv } from "./support/pulumiCli";
 
 const ROOT = path.resolve(__dirname, "..");
 const STACK = "e2e";
@@ -40,20 +41,7 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
     work = fs.mkdtempSync(path.join(ROOT, "tmp", "e2e-examples-"));
     fs.mkdirSync(path.join(work, "backend"));
     fs.mkdirSync(path.join(work, "home"));
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PULUMI_") && !k.startsWith("AWS_")));
-    env = {
-      ...inherited,
-      PATH: `${bin}${path.delimiter}${process.env.PATH}`,
-      PULUMI_BACKEND_URL: `file://${path.join(work, "backend")}`,
-      PULUMI_HOME: path.join(work, "home"),
-      PULUMI_CONFIG_PASSPHRASE: "",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      AWS_ACCESS_KEY_ID: seeded.emu.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: seeded.emu.credentials.secretAccessKey,
-      AWS_REGION: seeded.emu.credentials.region,
-      AWS_ENDPOINT_URL_MEDICAL_IMAGING: seeded.emu.endpoint,
-    };
+    env = offlinePulumiEnv(bin, work, seeded.emu);
   });
 
   after(async () => {

@@ -27,6 +27,28 @@ export interface PulumiProject {
 
 let bin: string | undefined;
 
+/**
+ * Environment for a CLI run: offline, file backend and PULUMI_HOME under `dir`, AWS settings
+ * pointing at the local service. Inherited PULUMI_* and AWS_* variables are dropped so a
+ * developer's own settings cannot leak into a test.
+ */
+export function offlinePulumiEnv(binDir: string, dir: string, emu: RunningEmulator): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PULUMI_") && !k.startsWith("AWS_")));
+  return {
+    ...inherited,
+    PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
+    PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}`,
+    PULUMI_HOME: path.join(dir, "home"),
+    PULUMI_CONFIG_PASSPHRASE: "",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    AWS_ACCESS_KEY_ID: emu.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: emu.credentials.secretAccessKey,
+    AWS_REGION: emu.credentials.region,
+    AWS_ENDPOINT_URL_MEDICAL_IMAGING: emu.endpoint,
+  };
+}
+
 /** A new project folder holding `files`, with node_modules linked to the repository's. */
 export async function createProject(name: string, files: Record<string, string>, emu: RunningEmulator, stack = "test"): Promise<PulumiProject> {
   bin ??= installPulumi();
@@ -37,20 +59,7 @@ export async function createProject(name: string, files: Record<string, string>,
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n`);
   for (const [file, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), content);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PATH: `${bin}${path.delimiter}${process.env.PATH}`,
-    PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}`,
-    PULUMI_HOME: path.join(dir, "home"),
-    PULUMI_CONFIG_PASSPHRASE: "",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PULUMI_HEALTHIMAGING_JOURNAL: path.join(dir, "journal"),
-    AWS_ACCESS_KEY_ID: emu.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: emu.credentials.secretAccessKey,
-    AWS_REGION: emu.credentials.region,
-    AWS_ENDPOINT_URL_MEDICAL_IMAGING: emu.endpoint,
-  };
+  const env: NodeJS.ProcessEnv = { ...offlinePulumiEnv(bin, dir, emu), PULUMI_HEALTHIMAGING_JOURNAL: path.join(dir, "journal") };
   const run: PulumiProject["run"] = (args, opts = {}) =>
     new Promise((resolve) => {
       const child = spawn("pulumi", [...args, "--stack", stack, "--non-interactive"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
