@@ -62,6 +62,35 @@ export interface RunOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A read whose answer matters after the service accepted a write (was the write made? is it done?):
+ * a network error or 5xx (the service restarting, a connection reset) is waited out, with backoff,
+ * until the deadline (at most `capMs` from now), instead of failing the operation and losing track
+ * of work the service may have done. A certain rejection (4xx) is thrown at once.
+ */
+export async function patiently<T>(read: () => Promise<T>, opts: RunOptions, label: string, capMs = 120_000): Promise<T> {
+  const until = Math.min(opts.deadline, Date.now() + capMs);
+  for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+    try {
+      return await read();
+    } catch (e) {
+      if (certainlyRejected(e) || Date.now() + delay >= until) throw e;
+      opts.log(`${label}: ${(e as Error).message}; trying again`);
+      await sleep(delay);
+    }
+  }
+}
+
+/** A poll of a waiter that tolerates a transient read failure (reported as not done yet). */
+export async function tolerantPoll<T>(poll: () => Promise<{ done: boolean; value: T; state: string }>): Promise<{ done: boolean; value: T; state: string }> {
+  try {
+    return await poll();
+  } catch (e) {
+    if (e instanceof CopyError || certainlyRejected(e) || !(e instanceof Error) || (e as Error).message.includes("disappeared")) throw e;
+    return { done: false, value: undefined as T, state: `unreachable (${(e as Error).message})` };
+  }
+}
+
 /** Latest version of an image set once it is not LOCKED (someone else's copy or update). */
 export async function unlocked(client: MedicalImagingClient, datastoreId: string, imageSetId: string, role: string, opts: RunOptions): Promise<ImageSet> {
   const look = async () => {
@@ -132,8 +161,14 @@ async function startCopy(conn: ResolvedConnection, plan: CopyPlan, opts: RunOpti
         continue;
       }
       if (certainlyRejected(e)) throw new CopyError(describe("CopyImageSet", e));
+      if (neverSent(e)) {
+        // the connection was refused: the request never reached the service, nothing was made
+        opts.log(`CopyImageSet: ${(e as Error).message}; the request was not sent, retrying`);
+        await sleep(500);
+        continue;
+      }
       // Ambiguous: the copy may have been made. Never copy blindly again (no idempotency token).
-      const found = await findAmbiguousCopy(reads, plan, destinationVersionBefore, sentAt);
+      const found = await findAmbiguousCopy(reads, plan, destinationVersionBefore, sentAt, opts);
       if (found === "none") {
         opts.log(`CopyImageSet: ${(e as Error).message}; the service made no copy, retrying`);
         continue;
@@ -155,16 +190,20 @@ async function startCopy(conn: ResolvedConnection, plan: CopyPlan, opts: RunOpti
   }
 }
 
-/** Tag what the copy made so an interrupted run can adopt it and refresh can explain versions. */
+/**
+ * Tag what the copy made so an interrupted run can adopt it and refresh can explain versions.
+ * Never throws: the copy was accepted, so a failure here must not lose track of it (the caller
+ * would report a plain error without the image set id, and the next run would copy again).
+ */
 async function tagAccepted(client: MedicalImagingClient, plan: CopyPlan, accepted: CopyAccepted, opts: RunOptions): Promise<void> {
   // The journal first: it needs no API call, so it survives a crash right after this point.
-  const arn = (await findImageSet(client, plan.datastoreId, accepted.imageSetId))?.imageSetArn;
-  if (!arn) return;
   if (!plan.destinationImageSetId && plan.fingerprint) journal.write(plan.ownerTag, plan.fingerprint, accepted);
   const tags = plan.destinationImageSetId
     ? { [versionTag(accepted.versionId)]: plan.ownerTag }
     : { [OWNER_TAG]: plan.ownerTag, ...(plan.fingerprint ? { [INPUTS_TAG]: plan.fingerprint } : {}) };
   try {
+    const arn = (await findImageSet(client, plan.datastoreId, accepted.imageSetId))?.imageSetArn;
+    if (!arn) return;
     await client.send(new (sdk().TagResourceCommand)({ resourceArn: arn, tags }));
   } catch (e) {
     // Tags help recovery and drift detection but are not worth failing a good copy for.
@@ -182,8 +221,25 @@ async function findAmbiguousCopy(
   plan: CopyPlan,
   destinationVersionBefore: string | null,
   sentAt: number,
+  opts: RunOptions,
 ): Promise<CopyImageSetCommandOutput | "none" | "unknown"> {
+  // The look itself can fail while the service is unreachable (the same outage that made the
+  // copy ambiguous). Keep looking until the deadline: giving up here would leave a copy the
+  // service may have made untracked and untagged, and the next run would copy again.
   try {
+    return await patiently(() => lookForCopy(client, plan, destinationVersionBefore, sentAt), opts, "looking for the copy an interrupted CopyImageSet may have made");
+  } catch {
+    return "unknown";
+  }
+}
+
+async function lookForCopy(
+  client: MedicalImagingClient,
+  plan: CopyPlan,
+  destinationVersionBefore: string | null,
+  sentAt: number,
+): Promise<CopyImageSetCommandOutput | "none" | "unknown"> {
+  {
     if (plan.destinationImageSetId) {
       const dest = await findImageSet(client, plan.datastoreId, plan.destinationImageSetId);
       if (!dest) return "unknown";
@@ -214,9 +270,13 @@ async function findAmbiguousCopy(
     if (candidates.length === 0) return "none";
     if (candidates.length === 1) return synthetic(plan, candidates[0]);
     return "unknown";
-  } catch {
-    return "unknown";
   }
+}
+
+/** A connection refused: the request was certainly never delivered. */
+function neverSent(e: unknown): boolean {
+  const code = (e as { code?: string })?.code;
+  return code === "ECONNREFUSED" && (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === undefined;
 }
 
 function synthetic(plan: CopyPlan, set: ImageSet): CopyImageSetCommandOutput {
@@ -238,11 +298,11 @@ export async function waitForCopy(
   const client = imagingClient(conn, "read");
   const model = durationsOf("copy");
   const { value: set } = await waitFor(
-    async () => {
+    () => tolerantPoll(async () => {
       const s = await findImageSet(client, plan.datastoreId, accepted.imageSetId, accepted.versionId);
       if (!s) throw new CopyError(`The image set ${accepted.imageSetId} disappeared while it was being copied.`, accepted);
       return { done: s.imageSetState !== "LOCKED" || s.imageSetWorkflowStatus === "COPY_FAILED" || s.imageSetWorkflowStatus === "COPIED", value: s, state: `${s.imageSetState}/${s.imageSetWorkflowStatus}` };
-    },
+    }),
     {
       deadline: opts.deadline,
       startedAt: accepted.acceptedAt,

@@ -88,7 +88,7 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
       opts.log(`removing instances no longer in the subset from image set ${olds.imageSetId}`);
       state.versionId = await updateMetadata(conn, target, { removableAttributes }, opts);
     }
-    state.copied = minus(state.copied, toRemove);
+    state.copied = minus(present, toRemove);
     if (!isEmpty(toAdd)) {
       const frames = countFrames(toAdd, sourceDoc);
       const maxFrames = Number(process.env.PULUMI_HEALTHIMAGING_MAX_FRAMES_PER_COPY ?? DEFAULT_MAX_FRAMES_PER_COPY);

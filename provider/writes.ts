@@ -5,7 +5,7 @@
 
 import type { UpdateImageSetMetadataCommandInput } from "@aws-sdk/client-medical-imaging";
 import { ResolvedConnection, imagingClient, sdk } from "./client";
-import { unlocked, versionTag, RunOptions } from "./copyRun";
+import { patiently, tolerantPoll, unlocked, versionTag, RunOptions } from "./copyRun";
 import { certainlyRejected, describe, isConflict, isNotFound, isThrottling } from "./errors";
 import { findImageSet } from "./find";
 import { pacerFor, serialised } from "./pace";
@@ -63,7 +63,9 @@ export function updateMetadata(conn: ResolvedConnection, target: UpdateTarget, c
         else if (isConflict(e)) await sleep(200);
         else if (certainlyRejected(e)) throw new Error(describe("UpdateImageSetMetadata", e));
         else {
-          const now = await findImageSet(reads, target.datastoreId, target.imageSetId);
+          // Ambiguous (network error, 5xx): look at the image set, waiting out an outage, before
+          // deciding; a repeat carries the stale latestVersion and would be refused anyway.
+          const now = await patiently(() => findImageSet(reads, target.datastoreId, target.imageSetId), opts, `UpdateImageSetMetadata on image set ${target.imageSetId}: ${(e as Error).message}`);
           if (now && Number(now.versionId) === Number(before) + 1) versionId = now.versionId!;
         }
       }
@@ -71,12 +73,12 @@ export function updateMetadata(conn: ResolvedConnection, target: UpdateTarget, c
     if (target.ownerTag) await tagVersion(conn, target, versionId, target.ownerTag, opts);
     const model = durationsOf("update");
     const { value } = await waitFor(
-      async () => {
+      () => tolerantPoll(async () => {
         const s = await findImageSet(reads, target.datastoreId, target.imageSetId, versionId);
         if (!s) throw new Error(`image set ${target.imageSetId} disappeared during an update`);
         const done = s.imageSetWorkflowStatus === "UPDATED" || s.imageSetWorkflowStatus === "UPDATE_FAILED" || s.imageSetState !== "LOCKED";
         return { done, value: s, state: `${s.imageSetState}/${s.imageSetWorkflowStatus}` };
-      },
+      }),
       { deadline: opts.deadline, startedAt, expectedMs: model.estimate(1), label: `the update of image set ${target.imageSetId} (version ${versionId})`, log: opts.log },
     );
     if (value.imageSetWorkflowStatus === "UPDATE_FAILED") throw new Error(`UpdateImageSetMetadata failed: ${value.message ?? "the service gave no message"}`);
@@ -126,10 +128,10 @@ export function deleteImageSet(conn: ResolvedConnection, datastoreId: string, im
     const model = durationsOf("delete");
     const startedAt = Date.now();
     await waitFor(
-      async () => {
+      () => tolerantPoll(async () => {
         const s = await findImageSet(reads, datastoreId, imageSetId);
         return { done: !s, value: undefined, state: s ? `${s.imageSetState}/${s.imageSetWorkflowStatus}` : "DELETED" };
-      },
+      }),
       { deadline: opts.deadline, startedAt, expectedMs: model.estimate(1), label: `the deletion of image set ${imageSetId}`, log: opts.log },
     );
     model.record(1, Date.now() - startedAt);
