@@ -13,25 +13,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ensureBuilt } from "./support/build";
 import { createProject, PulumiProject } from "./support/pulumiCli";
-import { instancesIn, metadataOf, Seeded, startSeeded, STUDIES } from "./support/seeded";
+import { instancesIn, metadataOf, patientValues, Seeded, startSeeded, STUDIES } from "./support/seeded";
 
 export const CLI_FIGURES: Record<string, string | number> = {};
 
 type Resource = { name: string; args: Record<string, unknown>; destinationFrom?: string };
 type StateResource = { urn: string; type: string; id?: string; outputs?: Record<string, unknown> };
-
-/** Every PatientName / PatientID / PatientBirthDate value in the seeded data, read at test time. */
-async function patientValues(seeded: Seeded): Promise<string[]> {
-  const values = new Set<string>();
-  for (const s of seeded.seed.imageSets) {
-    const patient = (await metadataOf(seeded.client, seeded.datastoreId, s.imageSetId)).Patient.DICOM as Record<string, unknown>;
-    for (const k of ["PatientName", "PatientID", "PatientBirthDate"]) {
-      const v = patient[k];
-      if (typeof v === "string" && v.trim().length >= 3) values.add(v.trim());
-    }
-  }
-  return [...values];
-}
 
 describe("reliability: the real Pulumi CLI under a throttling storm and concurrent merges", function () {
   this.timeout(420_000);

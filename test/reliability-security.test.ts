@@ -18,20 +18,7 @@ import { serializedProvider } from "../provider/serializedProvider";
 import { startEmulator } from "../emulator/server";
 import { ensureBuilt } from "./support/build";
 import { DynamicHost, dynamicUrn, serializeProvider, startDynamicHost } from "./support/dynamicHost";
-import { instancesIn, metadataOf, Seeded, startSeeded, STUDIES } from "./support/seeded";
-
-/** Every PatientName / PatientID / PatientBirthDate value in the seeded data, read at test time. */
-async function patientValues(seeded: Seeded): Promise<string[]> {
-  const values = new Set<string>();
-  for (const s of seeded.seed.imageSets) {
-    const patient = (await metadataOf(seeded.client, seeded.datastoreId, s.imageSetId)).Patient.DICOM as Record<string, unknown>;
-    for (const k of ["PatientName", "PatientID", "PatientBirthDate"]) {
-      const v = patient[k];
-      if (typeof v === "string" && v.trim().length >= 3) values.add(v.trim());
-    }
-  }
-  return [...values];
-}
+import { instancesIn, metadataOf, patientValues, Seeded, startSeeded, STUDIES } from "./support/seeded";
 
 export const SECURITY_FIGURES: Record<string, { tried: number; lost: number }> = {};
 

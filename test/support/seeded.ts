@@ -71,3 +71,20 @@ export async function metadataOf(client: MedicalImagingClient, datastoreId: stri
 export function instancesIn(doc: ImageSetDocument): Record<string, string[]> {
   return Object.fromEntries(Object.entries(doc.Study.Series).map(([s, v]) => [s, Object.keys(v.Instances).sort()]));
 }
+
+/**
+ * Every PatientName / PatientID / PatientBirthDate value in the seeded data (3+ characters), read
+ * at test time so no patient value is ever written in a committed file. Tests scan state, logs
+ * and messages for them.
+ */
+export async function patientValues(seeded: Seeded): Promise<string[]> {
+  const values = new Set<string>();
+  for (const s of seeded.seed.imageSets) {
+    const patient = (await metadataOf(seeded.client, seeded.datastoreId, s.imageSetId)).Patient.DICOM as Record<string, unknown>;
+    for (const k of ["PatientName", "PatientID", "PatientBirthDate"]) {
+      const v = patient[k];
+      if (typeof v === "string" && v.trim().length >= 3) values.add(v.trim());
+    }
+  }
+  return [...values];
+}
