@@ -6,10 +6,9 @@
 // Rate: PULUMI_HEALTHIMAGING_WRITE_TPS / _WRITE_BURST when set; otherwise the documented 0.25/1
 // for AWS endpoints, and "unlimited until throttled" for a custom endpoint (the local service's
 // fast profile has no limits). On the first ThrottlingException the rate starts from what
-// succeeded in the last second. After that, a throttle at rate r (the gap between the last two calls
-// let through, if shorter) marks r as the ceiling and cuts
-// the rate to 0.8 r; successes raise it by 20 % up to 0.95 × the ceiling, then probe upwards by
-// 1 % per success, so it settles just under the service's limit instead of oscillating
+// succeeded in the last second. After that, a throttle at rate r marks r as the ceiling and cuts the rate to 0.8 r; successes raise it by 50 % while no ceiling is known, else by 20 % up to
+// 0.9 × the ceiling, then probe upwards by
+// 0.2 % per success, so it settles just under the service's limit instead of oscillating
 // around it (with a burst of 1, every call above the limit costs a whole slot). Throttles of calls
 // sent before the last cut count once: a burst of refusals is one signal, not several.
 
@@ -25,7 +24,6 @@ export class Pacer {
   private successes: number[] = [];
   private chain: Promise<void> = Promise.resolve();
   private lastGrantAt = 0;
-  private prevGrantAt = 0;
   private lastCutAt = -1;
   /** the rate a throttle was last seen at (Infinity: none yet) */
   ceiling = Infinity;
@@ -48,7 +46,6 @@ export class Pacer {
         this.at = now;
         if (this.tokens >= 1) {
           this.tokens -= 1;
-          this.prevGrantAt = this.lastGrantAt;
           this.lastGrantAt = now;
           return;
         }
@@ -64,9 +61,14 @@ export class Pacer {
     this.successes.push(now);
     this.successes = this.successes.filter((t) => now - t < 10_000);
     if (!Number.isFinite(this.rate)) return;
-    // fast back up to just under the last ceiling, then probe slowly (the limit may have risen)
-    const target = 0.95 * this.ceiling;
-    this.rate = this.rate < target ? Math.min(this.rate * 1.2, target) : this.rate * 1.01;
+    // Nothing known yet: grow by half per success. Else back up quickly to just under the last
+    // ceiling (arrivals jitter, and a burst of 1 refuses any call closer than 1/limit to the one
+    // before), then probe slowly in case the limit rose.
+    if (!Number.isFinite(this.ceiling)) this.rate *= 1.5;
+    else {
+      const target = 0.9 * this.ceiling;
+      this.rate = this.rate < target ? Math.min(this.rate * 1.2, target) : this.rate * 1.002;
+    }
   }
 
   throttled(): void {
@@ -78,12 +80,8 @@ export class Pacer {
     if (this.lastGrantAt <= this.lastCutAt) return;
     this.lastCutAt = now;
     if (Number.isFinite(this.rate)) {
-      // The rate actually tried: the gap between the last two calls let through (the token
-      // bucket can let two calls out closer than 1/rate, and a long gap says little).
-      const gap = this.lastGrantAt - this.prevGrantAt;
-      const tried = gap > 0 ? Math.max(this.rate, 1000 / gap) : this.rate;
-      this.ceiling = tried;
-      this.rate = Math.max(MIN_TPS, Math.min(this.rate, tried) * 0.8);
+      this.ceiling = this.rate;
+      this.rate = Math.max(MIN_TPS, this.rate * 0.8);
     } else {
       // First throttle: start from what succeeded in the last second (at least one call).
       const lastSecond = this.successes.filter((t) => now - t < 1000).length;
