@@ -27,6 +27,9 @@ export function resolveConnection(c: Connection, env: NodeJS.ProcessEnv = proces
  * kind "read": SDK retries (adaptive mode) for reads and idempotent writes.
  * kind "once": exactly one attempt, for CopyImageSet, which has no idempotency token: its
  * retries are decided by the caller, who knows whether the request may have reached the service.
+ * Its retry mode is "standard": in "adaptive" mode the SDK switches on its own client-side rate
+ * limiter at the first ThrottlingException even with one attempt, and copies would then queue in
+ * it after the provider's pacer (pace.ts) let them go, late and bunched (BENCHMARKS.md §2).
  */
 export function imagingClient(conn: ResolvedConnection, kind: "read" | "once" = "read"): MedicalImagingClient {
   const clients = processState().clients;
@@ -37,7 +40,7 @@ export function imagingClient(conn: ResolvedConnection, kind: "read" | "once" = 
     client = new sdk.MedicalImagingClient({
       region: conn.region,
       ...(conn.endpoint ? { endpoint: conn.endpoint, disableHostPrefix: true } : {}),
-      retryMode: "adaptive",
+      retryMode: kind === "once" ? "standard" : "adaptive",
       maxAttempts: kind === "once" ? 1 : Number(process.env.PULUMI_HEALTHIMAGING_MAX_ATTEMPTS ?? 8),
     });
     clients.set(key, client);
