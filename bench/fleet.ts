@@ -11,7 +11,7 @@ import { serializedProvider } from "../provider/serializedProvider";
 import { dynamicUrn, serializeProvider, startDynamicHost } from "../test/support/dynamicHost";
 import { createProject } from "../test/support/pulumiCli";
 import { SAMPLE_BUCKET, startSeeded } from "../test/support/seeded";
-import { byOperation, startProxy } from "./proxy";
+import { byOperation, startProxy } from "../test/support/countingProxy";
 
 /** Time runs this many times faster than on AWS: rate limits ×SCALE, durations ÷SCALE. */
 export const SCALE = 10;

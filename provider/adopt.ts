@@ -6,8 +6,11 @@
 // Two ways to find it, cheapest first:
 //   1. a local journal entry written right after the copy was accepted and removed once create
 //      returned (same machine; no API call);
-//   2. the service: image sets of the source's study created in the last 24 hours whose tags say
-//      this resource with these inputs made them (bounded: at most 25 candidates are inspected).
+//   2. the service: image sets of the source's study created in the last 24 hours, and before
+//      this process started (with 5 minutes for clock skew), whose tags say this resource with
+//      these inputs made them. Image sets this process made itself are skipped without a call, so
+//      a fleet of copies of one study costs one search per create, not one lookup per sibling
+//      (BENCHMARKS.md §2). At most 25 candidates are inspected.
 // For a merge, the declared instances must all be in the destination already, made by a version
 // this resource tagged; otherwise there is nothing to adopt.
 
@@ -17,12 +20,14 @@ import { instancesOf } from "./copiable";
 import { sdk } from "./client";
 import { CopyAccepted } from "./copyRun";
 import { journal } from "./journal";
+import { processState } from "./processState";
 import { INPUTS_TAG, OWNER_TAG, versionTag } from "./tags";
 import { findImageSet, findMetadata, listTags, listVersions } from "./find";
 import { DerivedImageSetInputs, InstancesBySeries } from "./types";
 
 const MAX_CANDIDATES = 25;
 const DAY_MS = 24 * 60 * 60 * 1000;
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 /**
  * Short, stable fingerprint of what a create copies (not of how it is reached). It covers every
@@ -59,13 +64,14 @@ async function findNewSetLeftover(client: MedicalImagingClient, q: LeftoverQuery
       maxResults: 50,
       searchCriteria: {
         filters: [
-          { operator: "BETWEEN", values: [{ createdAt: new Date(Date.now() - DAY_MS) }, { createdAt: new Date(Date.now() + 60_000) }] },
+          { operator: "BETWEEN", values: [{ createdAt: new Date(Date.now() - DAY_MS) }, { createdAt: new Date(Math.min(Date.now(), processState().startedAt) + CLOCK_SKEW_MS) }] },
           { operator: "EQUAL", values: [{ DICOMStudyInstanceUID: q.studyInstanceUid }] },
         ],
       },
     }),
   );
-  const candidates = (found.imageSetsMetadataSummaries ?? []).filter((s) => s.imageSetId !== q.inputs.sourceImageSetId);
+  const madeHere = processState().madeHere;
+  const candidates = (found.imageSetsMetadataSummaries ?? []).filter((s) => s.imageSetId !== q.inputs.sourceImageSetId && !madeHere.has(s.imageSetId!));
   if (candidates.length > MAX_CANDIDATES || found.nextToken) return undefined;
   for (const c of candidates) {
     const set = await findImageSet(client, q.inputs.datastoreId, c.imageSetId!);

@@ -10,6 +10,7 @@ import { ImageSet, findImageSet } from "./find";
 import { pacerFor, serialised } from "./pace";
 import { InstancesBySeries } from "./types";
 import { journal } from "./journal";
+import { processState } from "./processState";
 import { INPUTS_TAG, OWNER_TAG, versionTag } from "./tags";
 import { durationsOf, waitFor } from "./wait";
 
@@ -196,6 +197,7 @@ async function startCopy(conn: ResolvedConnection, plan: CopyPlan, opts: RunOpti
  * would report a plain error without the image set id, and the next run would copy again).
  */
 async function tagAccepted(client: MedicalImagingClient, plan: CopyPlan, accepted: CopyAccepted, opts: RunOptions): Promise<void> {
+  processState().madeHere.add(accepted.imageSetId);
   // The journal first: it needs no API call, so it survives a crash right after this point.
   if (!plan.destinationImageSetId && plan.fingerprint) journal.write(plan.ownerTag, plan.fingerprint, accepted);
   const tags = plan.destinationImageSetId
@@ -296,7 +298,7 @@ export async function waitForCopy(
   opts: RunOptions,
 ): Promise<CopyDone> {
   const client = imagingClient(conn, "read");
-  const model = durationsOf("copy");
+  const model = durationsOf("copy", conn);
   const { value: set } = await waitFor(
     () => tolerantPoll(async () => {
       const s = await findImageSet(client, plan.datastoreId, accepted.imageSetId, accepted.versionId);

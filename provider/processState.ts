@@ -10,6 +10,10 @@ export interface ProcessState {
   pacers: Map<string, unknown>;
   queues: Map<string, Promise<unknown>>;
   durations: Map<string, unknown>;
+  /** image sets whose copy this process started: never leftovers of an earlier run (adopt.ts) */
+  madeHere: Set<string>;
+  /** when this process first used the provider (epoch ms) */
+  startedAt: number;
 }
 
 const KEY = "__pulumiHealthImaging";
@@ -18,7 +22,7 @@ export function processState(): ProcessState {
   const g = globalThis as unknown as Record<string, ProcessState | undefined>;
   let s = g[KEY];
   if (!s) {
-    s = { clients: new Map(), pacers: new Map(), queues: new Map(), durations: new Map() };
+    s = { clients: new Map(), pacers: new Map(), queues: new Map(), durations: new Map(), madeHere: new Set(), startedAt: Date.now() };
     g[KEY] = s;
   }
   return s;

@@ -8,10 +8,13 @@ import { ensureBuilt } from "./build";
 import { DynamicHost, PartialFailureError, Props, dynamicUrn, serializeProvider, startDynamicHost } from "./dynamicHost";
 import { Seeded, startSeeded } from "./seeded";
 import { EmulatorOptions } from "../../emulator/server";
+import { CountingProxy, startProxy } from "./countingProxy";
 
 export interface ProviderFixture {
   seeded: Seeded;
   host: DynamicHost;
+  /** with `countCalls`: the proxy between the provider and the service, recording every call */
+  proxy?: CountingProxy;
   datastoreId: string;
   urn(name: string): string;
   /** check + create; the check must pass */
@@ -21,9 +24,18 @@ export interface ProviderFixture {
   stop(): Promise<void>;
 }
 
-export async function startProviderFixture(opts: { emulator?: EmulatorOptions; env?: NodeJS.ProcessEnv; callTimeoutMs?: number } = {}): Promise<ProviderFixture> {
+export interface ProviderFixtureOptions {
+  emulator?: EmulatorOptions;
+  env?: NodeJS.ProcessEnv;
+  callTimeoutMs?: number;
+  /** put a counting proxy between the provider and the service */
+  countCalls?: boolean;
+}
+
+export async function startProviderFixture(opts: ProviderFixtureOptions = {}): Promise<ProviderFixture> {
   ensureBuilt();
   const seeded = await startSeeded(opts.emulator);
+  const proxy = opts.countCalls ? await startProxy(seeded.emu.endpoint) : undefined;
   const host = await startDynamicHost({
     callTimeoutMs: opts.callTimeoutMs ?? 120_000,
     provider: await serializeProvider(serializedProvider),
@@ -31,7 +43,7 @@ export async function startProviderFixture(opts: { emulator?: EmulatorOptions; e
       AWS_ACCESS_KEY_ID: seeded.emu.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: seeded.emu.credentials.secretAccessKey,
       AWS_REGION: seeded.emu.credentials.region,
-      AWS_ENDPOINT_URL_MEDICAL_IMAGING: seeded.emu.endpoint,
+      AWS_ENDPOINT_URL_MEDICAL_IMAGING: proxy?.url ?? seeded.emu.endpoint,
       ...opts.env,
     },
   });
@@ -39,6 +51,7 @@ export async function startProviderFixture(opts: { emulator?: EmulatorOptions; e
   return {
     seeded,
     host,
+    proxy,
     datastoreId: seeded.datastoreId,
     urn,
     async create(name, inputs) {
@@ -56,6 +69,7 @@ export async function startProviderFixture(opts: { emulator?: EmulatorOptions; e
     },
     async stop() {
       await host.stop();
+      await proxy?.stop();
       await seeded.stop();
     },
   };

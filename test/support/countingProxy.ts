@@ -1,11 +1,11 @@
 // A counting HTTP proxy in front of the local service: every request is forwarded unchanged
 // (SigV4 signs the Host header, which the client set to the proxy's address and the service
-// verifies as received) and recorded by operation and image set, so the benchmark counts API
+// verifies as received) and recorded by operation and image set, so benchmarks and tests count API
 // calls without touching the service.
 
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
-import { matchRoute } from "../emulator/routes";
+import { matchRoute } from "../../emulator/routes";
 
 export interface Call {
   at: number;
