@@ -4,12 +4,12 @@
 
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { CopyAccepted } from "./copyRun";
+import { homeDir } from "./home";
 
 function journalDir(): string {
-  return process.env.PULUMI_HEALTHIMAGING_JOURNAL ?? path.join(os.homedir(), ".pulumi-healthimaging", "journal");
+  return process.env.PULUMI_HEALTHIMAGING_JOURNAL ?? path.join(homeDir(), "journal");
 }
 
 function journalFile(ownerTag: string, fingerprint: string): string {

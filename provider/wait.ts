@@ -1,8 +1,11 @@
 // The waiter: ask as few times as possible, as close as possible to the moment the work ends.
-// It sleeps until the expected end (learned from copies already finished in this process), then
+// It sleeps until the expected end (learned from copies already finished in this process, or in
+// earlier runs against the same endpoint), then
 // backs off in small steps relative to the time elapsed, never past the deadline, and reports
 // progress on long waits.
 
+import type { ResolvedConnection } from "./client";
+import { DurationSample, loadDurations, saveDurations } from "./durationStore";
 import { processState } from "./processState";
 
 export interface PollResult<T> {
@@ -80,15 +83,31 @@ export async function waitFor<T>(poll: () => Promise<PollResult<T>>, opts: WaitO
 }
 
 /**
- * Learns how long the service takes per copy from the copies that finished in this process:
+ * Learns how long the service takes per copy from the copies that finished:
  * duration ≈ base + perInstance × instances (least squares once two sizes were seen).
+ * With a store, it starts from what earlier runs against the same endpoint saw, and the first
+ * sample of this run replaces those (the service may have changed since).
  */
 export class DurationModel {
-  private samples: { size: number; ms: number }[] = [];
+  private samples: DurationSample[] = [];
+  private inherited = false;
+
+  constructor(private readonly storeKey?: string) {
+    if (storeKey) {
+      this.samples = loadDurations(storeKey);
+      this.inherited = this.samples.length > 0;
+    }
+  }
 
   record(size: number, ms: number): void {
-    if (ms > 0 && Number.isFinite(ms)) this.samples.push({ size, ms });
+    if (!(ms > 0 && Number.isFinite(ms))) return;
+    if (this.inherited) {
+      this.samples = [];
+      this.inherited = false;
+    }
+    this.samples.push({ size, ms });
     if (this.samples.length > 50) this.samples.shift();
+    if (this.storeKey) saveDurations(this.storeKey, this.samples);
   }
 
   estimate(size: number): number | undefined {
@@ -108,10 +127,11 @@ export class DurationModel {
   }
 }
 
-/** The process-wide model for one kind of work ("copy", "update", "delete"). */
-export function durationsOf(kind: string): DurationModel {
+/** The process-wide model for one kind of work ("copy", "update", "delete") on one endpoint. */
+export function durationsOf(kind: string, conn: ResolvedConnection): DurationModel {
   const models = processState().durations as Map<string, DurationModel>;
-  let m = models.get(kind);
-  if (!m) models.set(kind, (m = new DurationModel()));
+  const key = `${kind}|${conn.region}|${conn.endpoint ?? "aws"}`;
+  let m = models.get(key);
+  if (!m) models.set(key, (m = new DurationModel(key)));
   return m;
 }

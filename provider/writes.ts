@@ -71,7 +71,7 @@ export function updateMetadata(conn: ResolvedConnection, target: UpdateTarget, c
       }
     }
     if (target.ownerTag) await tagVersion(conn, target, versionId, target.ownerTag, opts);
-    const model = durationsOf("update");
+    const model = durationsOf("update", conn);
     const { value } = await waitFor(
       () => tolerantPoll(async () => {
         const s = await findImageSet(reads, target.datastoreId, target.imageSetId, versionId);
@@ -125,7 +125,7 @@ export function deleteImageSet(conn: ResolvedConnection, datastoreId: string, im
         // ambiguous: the loop looks at the image set again
       }
     }
-    const model = durationsOf("delete");
+    const model = durationsOf("delete", conn);
     const startedAt = Date.now();
     await waitFor(
       () => tolerantPoll(async () => {

@@ -2,6 +2,10 @@
 // past it, never past the deadline; and the duration model learning from finished copies.
 
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { SAMPLES_KEPT } from "../provider/durationStore";
 import { DurationModel, nextDelay, waitFor, WaitTimeout } from "../provider/wait";
 
 function fakeClock() {
@@ -90,3 +94,55 @@ describe("provider/wait: DurationModel", () => {
     assert.equal(m.estimate(20), 2000);
   });
 });
+
+describe("provider/wait: durations learned in earlier runs", () => {
+  let home: string;
+  let saved: string | undefined;
+  beforeEach(() => {
+    saved = process.env.PULUMI_HEALTHIMAGING_HOME;
+    home = fs.mkdtempSync(path.join(os.tmpdir(), "hi-durations-"));
+    process.env.PULUMI_HEALTHIMAGING_HOME = home;
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.PULUMI_HEALTHIMAGING_HOME;
+    else process.env.PULUMI_HEALTHIMAGING_HOME = saved;
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it("a new process starts from what an earlier one saw on the same endpoint, and only there", () => {
+    const earlier = new DurationModel("copy|us-east-1|http://a");
+    earlier.record(4, 2000);
+    assert.equal(new DurationModel("copy|us-east-1|http://a").estimate(4), 2000);
+    assert.equal(new DurationModel("copy|us-east-1|http://b").estimate(4), undefined);
+    // sizes and milliseconds only
+    assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(path.join(home, "durations.json"), "utf8"))["copy|us-east-1|http://a"]), ["at", "samples"]);
+  });
+
+  it("the first duration seen in this run replaces the inherited ones", () => {
+    new DurationModel("k").record(4, 60_000);
+    const next = new DurationModel("k");
+    assert.equal(next.estimate(4), 60_000);
+    next.record(4, 2000);
+    assert.equal(next.estimate(4), 2000);
+    assert.equal(new DurationModel("k").estimate(4), 2000, "and is what the run after sees");
+  });
+
+  it("a broken file means nothing learned, and is replaced by the next record", () => {
+    fs.writeFileSync(path.join(home, "durations.json"), "{not json");
+    const m = new DurationModel("k");
+    assert.equal(m.estimate(1), undefined);
+    m.record(1, 500);
+    assert.equal(new DurationModel("k").estimate(1), 500);
+  });
+
+  it("keeps a bounded number of endpoints and samples", () => {
+    for (let i = 0; i < 40; i++) new DurationModel(`k${i}`).record(1, 100 + i);
+    const m = new DurationModel("k39");
+    for (let i = 0; i < 30; i++) m.record(i + 1, 100 * (i + 1));
+    const stored = JSON.parse(fs.readFileSync(path.join(home, "durations.json"), "utf8"));
+    assert.equal(Object.keys(stored).length, 32);
+    assert.equal(stored.k39.samples.length, SAMPLES_KEPT);
+    assert.equal(stored.k0, undefined, "the least recently used endpoint was dropped");
+  });
+});
+
