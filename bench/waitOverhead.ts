@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { serializedProvider } from "../provider/serializedProvider";
 import { dynamicUrn, serializeProvider, startDynamicHost } from "../test/support/dynamicHost";
 import { Seeded, startSeeded, STUDIES } from "../test/support/seeded";
-import { CountingProxy, startProxy } from "./proxy";
+import { CountingProxy, startProxy } from "../test/support/countingProxy";
 
 export interface WaitRow {
   durationS: number;
@@ -80,30 +80,40 @@ export async function runWaitOverhead(durationsS: number[], log: (m: string) => 
   try {
     for (const d of durationsS) {
       seeded.emu.service.profile.timings.copyMsBase = d * 1000;
-      // a fresh provider process per duration: nothing learned from other durations
-      const host = await startDynamicHost({
-        callTimeoutMs: 600_000,
-        provider: providerText,
-        env: {
-          AWS_ACCESS_KEY_ID: seeded.emu.credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: seeded.emu.credentials.secretAccessKey,
-          AWS_REGION: seeded.emu.credentials.region,
-          AWS_ENDPOINT_URL_MEDICAL_IMAGING: proxy.url,
-          PULUMI_HEALTHIMAGING_JOURNAL: journal,
-        },
-      });
+      // A fresh provider home per duration (nothing learned from other durations), then two runs:
+      // the first knows nothing at its first copy; the second starts from what the first learned.
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), "bench-home-"));
+      const runs = [["provider, first copy ever", "provider, later copy in the run"], ["provider, first copy of the next run"]];
       try {
-        for (const [i, strategy] of ["provider, first copy", "provider, later copy"].entries()) {
-          const name = `wait-${d}-${i}`;
-          const urn = dynamicUrn(name, { type: "pulumi-nodejs:dynamic/healthimaging:DerivedImageSet" });
-          const checked = await host.check(urn, {}, { ownerTag: `bench/dev/${name}`, datastoreId: seeded.datastoreId, sourceImageSetId: source });
-          if (checked.failures.length) throw new Error(JSON.stringify(checked.failures));
-          const t0 = Date.now();
-          const { outs } = await host.create(urn, checked.inputs);
-          record(d, strategy, t0, Date.now(), outs.imageSetId as string);
+        for (const [run, strategies] of runs.entries()) {
+          const host = await startDynamicHost({
+            callTimeoutMs: 600_000,
+            provider: providerText,
+            env: {
+              AWS_ACCESS_KEY_ID: seeded.emu.credentials.accessKeyId,
+              AWS_SECRET_ACCESS_KEY: seeded.emu.credentials.secretAccessKey,
+              AWS_REGION: seeded.emu.credentials.region,
+              AWS_ENDPOINT_URL_MEDICAL_IMAGING: proxy.url,
+              PULUMI_HEALTHIMAGING_JOURNAL: journal,
+              PULUMI_HEALTHIMAGING_HOME: home,
+            },
+          });
+          try {
+            for (const [i, strategy] of strategies.entries()) {
+              const name = `wait-${d}-${run}-${i}`;
+              const urn = dynamicUrn(name, { type: "pulumi-nodejs:dynamic/healthimaging:DerivedImageSet" });
+              const checked = await host.check(urn, {}, { ownerTag: `bench/dev/${name}`, datastoreId: seeded.datastoreId, sourceImageSetId: source });
+              if (checked.failures.length) throw new Error(JSON.stringify(checked.failures));
+              const t0 = Date.now();
+              const { outs } = await host.create(urn, checked.inputs);
+              record(d, strategy, t0, Date.now(), outs.imageSetId as string);
+            }
+          } finally {
+            await host.stop();
+          }
         }
       } finally {
-        await host.stop();
+        fs.rmSync(home, { recursive: true, force: true });
       }
       for (const [strategy, schedule] of [["fixed 5 s polling", fixed5s], ["terraform-style (5 s, 3 s min, ×2, 10 s cap)", terraformStyle]] as const) {
         const { t0, t1, imageSetId } = await baseline(seeded, proxy, source, schedule);
