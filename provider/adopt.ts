@@ -10,7 +10,9 @@
 //      this process started (with 5 minutes for clock skew), whose tags say this resource with
 //      these inputs made them. Image sets this process made itself are skipped without a call, so
 //      a fleet of copies of one study costs one search per create, not one lookup per sibling
-//      (BENCHMARKS.md §2). At most 25 candidates are inspected.
+//      (BENCHMARKS.md §2). At most 25 candidates are inspected, each at most once per process
+//      (their tags are remembered), with one ListTagsForResource on an ARN built from the
+//      source's.
 // For a merge, the declared instances must all be in the destination already, made by a version
 // this resource tagged; otherwise there is nothing to adopt.
 
@@ -45,6 +47,8 @@ export interface LeftoverQuery {
   fingerprint: string;
   copied: InstancesBySeries;
   studyInstanceUid?: string;
+  /** the source image set's ARN: candidates are in the same data store, so theirs follow from it */
+  sourceArn?: string;
 }
 
 export async function findLeftover(client: MedicalImagingClient, q: LeftoverQuery): Promise<CopyAccepted | undefined> {
@@ -74,15 +78,42 @@ async function findNewSetLeftover(client: MedicalImagingClient, q: LeftoverQuery
   const candidates = (found.imageSetsMetadataSummaries ?? []).filter((s) => s.imageSetId !== q.inputs.sourceImageSetId && !madeHere.has(s.imageSetId!));
   if (candidates.length > MAX_CANDIDATES || found.nextToken) return undefined;
   for (const c of candidates) {
-    const set = await findImageSet(client, q.inputs.datastoreId, c.imageSetId!);
-    if (!set?.imageSetArn) continue;
-    const tags = await listTags(client, set.imageSetArn);
-    if (tags[OWNER_TAG] !== q.ownerTag || tags[INPUTS_TAG] !== q.fingerprint) continue;
-    const first = await findImageSet(client, q.inputs.datastoreId, set.imageSetId!, "1");
-    if (first?.imageSetWorkflowStatus === "COPY_FAILED") continue;
-    return { imageSetId: set.imageSetId!, versionId: "1", sourceVersionId: "", destinationVersionBefore: null };
+    const tags = await candidateTags(client, q, c.imageSetId!);
+    if (tags?.[OWNER_TAG] !== q.ownerTag || tags[INPUTS_TAG] !== q.fingerprint) continue;
+    const first = await findImageSet(client, q.inputs.datastoreId, c.imageSetId!, "1");
+    if (!first || first.imageSetWorkflowStatus === "COPY_FAILED") continue;
+    return { imageSetId: c.imageSetId!, versionId: "1", sourceVersionId: "", destinationVersionBefore: null };
   }
   return undefined;
+}
+
+/**
+ * Tags of an image set an earlier run may have made, looked up once per process: a fleet of
+ * creates from one study meets the same candidates again and again, and their tags cannot become
+ * ours meanwhile (only this process tags what it makes, and that is never a candidate).
+ */
+function candidateTags(client: MedicalImagingClient, q: LeftoverQuery, imageSetId: string): Promise<Record<string, string> | undefined> {
+  const cache = processState().candidateTags;
+  const key = `${q.inputs.datastoreId}/${imageSetId}`;
+  let tags = cache.get(key);
+  if (!tags) {
+    tags = lookUpTags(client, q, imageSetId);
+    cache.set(key, tags);
+    tags.catch(() => cache.delete(key));
+  }
+  return tags;
+}
+
+async function lookUpTags(client: MedicalImagingClient, q: LeftoverQuery, imageSetId: string): Promise<Record<string, string> | undefined> {
+  const derived = q.sourceArn && /\/imageset\/[0-9a-z]+$/.test(q.sourceArn) ? q.sourceArn.replace(/[0-9a-z]+$/, imageSetId) : undefined;
+  const arn = derived ?? (await findImageSet(client, q.inputs.datastoreId, imageSetId))?.imageSetArn;
+  if (!arn) return undefined;
+  try {
+    return await listTags(client, arn);
+  } catch (e) {
+    if ((e as { name?: string }).name === "ResourceNotFoundException") return undefined;
+    throw e;
+  }
 }
 
 async function findMergeLeftover(client: MedicalImagingClient, q: LeftoverQuery): Promise<CopyAccepted | undefined> {

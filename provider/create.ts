@@ -55,7 +55,7 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
   const fingerprint = inputsFingerprint(inputs, copied, source?.versionId ?? "");
   const studyInstanceUid = String(sourceDoc.Study.DICOM.StudyInstanceUID ?? "") || undefined;
   try {
-    const leftover = ownerTag ? await findLeftover(client, { inputs, ownerTag, fingerprint, copied, studyInstanceUid }) : undefined;
+    const leftover = ownerTag ? await findLeftover(client, { inputs, ownerTag, fingerprint, copied, studyInstanceUid, sourceArn: source?.imageSetArn }) : undefined;
     let done: CopyDone;
     if (leftover) {
       // An interrupted run already made this copy: adopt it instead of copying twice.

@@ -12,6 +12,8 @@ export interface ProcessState {
   durations: Map<string, unknown>;
   /** image sets whose copy this process started: never leftovers of an earlier run (adopt.ts) */
   madeHere: Set<string>;
+  /** tags of leftover candidates already looked up, by data store/image set id (adopt.ts) */
+  candidateTags: Map<string, Promise<Record<string, string> | undefined>>;
   /** when this process first used the provider (epoch ms) */
   startedAt: number;
 }
@@ -22,7 +24,7 @@ export function processState(): ProcessState {
   const g = globalThis as unknown as Record<string, ProcessState | undefined>;
   let s = g[KEY];
   if (!s) {
-    s = { clients: new Map(), pacers: new Map(), queues: new Map(), durations: new Map(), madeHere: new Set(), startedAt: Date.now() };
+    s = { clients: new Map(), pacers: new Map(), queues: new Map(), durations: new Map(), madeHere: new Set(), candidateTags: new Map(), startedAt: Date.now() };
     g[KEY] = s;
   }
   return s;

@@ -1,6 +1,7 @@
 // What creates cost in API calls, counted by a proxy between the provider and the service, and
 // the leftover search that keeps that cost flat: image sets made by this provider process are
-// never inspected as leftovers, while one made by an earlier process is still adopted.
+// never inspected as leftovers, one made by an earlier process is still adopted, and candidates
+// are looked up once per process.
 
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -68,6 +69,15 @@ describe("provider: API calls per create", function () {
       assert.equal(again.id, first.id, "adopted, not copied again");
       assert.equal(calls.CopyImageSet ?? 0, 0, JSON.stringify(calls));
       assert.ok((calls.ListTagsForResource ?? 0) >= 1, `the leftover was recognised by its tags: ${JSON.stringify(calls)}`);
+      // Another create of the same study in that process meets the same five candidates (copy0-3
+      // and "earlier"): each one's tags are looked up once in the process, whichever create asks.
+      const from2 = fx.proxy!.calls.length;
+      const otherUrn = dynamicUrn("other", { type: "pulumi-nodejs:dynamic/healthimaging:DerivedImageSet" });
+      const other = await next.check(otherUrn, {}, { ...inputs, ownerTag: "proj/dev/other" });
+      await next.create(otherUrn, other.inputs);
+      const calls2 = byOperation(fx.proxy!.calls.slice(from2));
+      assert.equal((calls.ListTagsForResource ?? 0) + (calls2.ListTagsForResource ?? 0), 5, `${JSON.stringify(calls)} then ${JSON.stringify(calls2)}`);
+      assert.equal(calls2.CopyImageSet, 1, JSON.stringify(calls2));
     } finally {
       await next.stop();
     }
