@@ -143,7 +143,7 @@ function renderFleet(f: FleetResult): string[] {
   out.push(`The real Pulumi CLI (\`pulumi up --yes --skip-preview --parallel 16\`, file backend, TypeScript program run transpile-only) on a`);
   out.push(`spec-driven program (test/fixtures/specProgram.ts) creating N full copies, round-robin over the 21 image sets of three data`);
   out.push(`stores (the pydicom sample studies imported three times). **Time is scaled down ${SCALE}×, uniformly**: every documented rate limit`);
-  out.push(`×${SCALE} (CopyImageSet ${COPY_TPS} TPS with a burst of 1 instead of 0.25 TPS) and every duration ÷${SCALE} (a copy takes 200 ms + 2 ms per`);
+  out.push(`×${SCALE} (CopyImageSet ${COPY_TPS} TPS with a burst of 1 instead of 0.25 TPS) and every duration ÷${SCALE} (a copy takes ${2000 / SCALE} ms + ${20 / SCALE} ms per`);
   out.push(`instance instead of 2 s + 20 ms); ratios are what carries over. Lower bound = max(N ÷ TPS, the serialised copy time of the busiest`);
   out.push(`source). *Wall* is the whole \`pulumi up\` (CLI start, program, engine); *service span* is from the first accepted CopyImageSet`);
   out.push(`to the end of the last copy, as the service saw it. Throttles = ThrottlingExceptions the service returned, by operation;`);
