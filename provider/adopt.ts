@@ -68,7 +68,7 @@ async function findNewSetLeftover(client: MedicalImagingClient, q: LeftoverQuery
       maxResults: 50,
       searchCriteria: {
         filters: [
-          { operator: "BETWEEN", values: [{ createdAt: new Date(Date.now() - DAY_MS) }, { createdAt: new Date(Math.min(Date.now(), processState().startedAt) + CLOCK_SKEW_MS) }] },
+          { operator: "BETWEEN", values: [{ createdAt: new Date(Date.now() - DAY_MS) }, { createdAt: new Date(processState().startedAt + CLOCK_SKEW_MS) }] },
           { operator: "EQUAL", values: [{ DICOMStudyInstanceUID: q.studyInstanceUid }] },
         ],
       },

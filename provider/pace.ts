@@ -5,17 +5,21 @@
 //
 // Rate: PULUMI_HEALTHIMAGING_WRITE_TPS / _WRITE_BURST when set; otherwise the documented 0.25/1
 // for AWS endpoints, and "unlimited until throttled" for a custom endpoint (the local service's
-// fast profile has no limits). On the first ThrottlingException the rate starts from what
-// succeeded in the last second. After that, a throttle at rate r marks r as the ceiling and cuts the rate to 0.8 r; successes raise it by 50 % while no ceiling is known, else by 20 % up to
-// 0.9 × the ceiling, then probe upwards by
-// 0.2 % per success, so it settles just under the service's limit instead of oscillating
-// around it (with a burst of 1, every call above the limit costs a whole slot). Throttles of calls
-// sent before the last cut count once: a burst of refusals is one signal, not several.
+// fast profile has no limits). A known rate (set or documented) is where the pacer settles from
+// the start. On the first ThrottlingException of an unlimited pacer the rate starts from what
+// succeeded in the last second and grows by half per success while no limit is known. A throttle
+// at rate r marks r as the ceiling and cuts the rate to 0.8 r; successes raise it by 20 % up to
+// 0.9 × the ceiling, then probe upwards by 0.2 % per success (the limit may have been raised), so
+// it settles just under the service's limit instead of oscillating around it: with a burst of 1,
+// every call above the limit costs a whole slot. Throttles of calls sent before the last cut
+// count once: a burst of refusals is one signal, not several.
 
 import { processState } from "./processState";
 
 const DOCUMENTED_WRITE_TPS = 0.25;
 const MIN_TPS = 0.05;
+/** where the rate settles, as a share of the last rate a throttle was seen at */
+const SETTLE = 0.9;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Pacer {
@@ -25,13 +29,13 @@ export class Pacer {
   private chain: Promise<void> = Promise.resolve();
   private lastGrantAt = 0;
   private lastCutAt = -1;
-  /** the rate a throttle was last seen at (Infinity: none yet) */
-  ceiling = Infinity;
   throttles = 0;
 
   constructor(
     public rate: number,
     readonly burst: number,
+    /** the rate a throttle was last seen at (Infinity: none yet) */
+    public ceiling = Infinity,
   ) {
     this.tokens = burst;
   }
@@ -66,7 +70,7 @@ export class Pacer {
     // before), then probe slowly in case the limit rose.
     if (!Number.isFinite(this.ceiling)) this.rate *= 1.5;
     else {
-      const target = 0.9 * this.ceiling;
+      const target = SETTLE * this.ceiling;
       this.rate = this.rate < target ? Math.min(this.rate * 1.2, target) : this.rate * 1.002;
     }
   }
@@ -97,7 +101,8 @@ export function pacerFor(endpoint: string | undefined, operation: string, env: N
   if (!p) {
     const configured = env.PULUMI_HEALTHIMAGING_WRITE_TPS ? Number(env.PULUMI_HEALTHIMAGING_WRITE_TPS) : undefined;
     const rate = configured ?? (endpoint ? Infinity : DOCUMENTED_WRITE_TPS);
-    p = new Pacer(rate, Number(env.PULUMI_HEALTHIMAGING_WRITE_BURST ?? 1));
+    // a known rate starts settled: as if a throttle had been seen just above it
+    p = new Pacer(rate, Number(env.PULUMI_HEALTHIMAGING_WRITE_BURST ?? 1), Number.isFinite(rate) ? rate / SETTLE : Infinity);
     pacers.set(key, p);
   }
   return p;
