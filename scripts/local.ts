@@ -8,7 +8,9 @@ import * as path from "node:path";
 import { seed, SeedResult } from "../emulator/seed";
 
 export const ROOT = path.resolve(__dirname, "..");
-export const LOCAL_DIR = path.join(ROOT, ".healthimaging-local");
+// Where the service keeps its data and the Pulumi stack its state; the e2e test moves both.
+export const LOCAL_DIR = process.env.HEALTHIMAGING_LOCAL_DIR ?? path.join(ROOT, ".healthimaging-local");
+const PULUMI_STATE_DIR = process.env.PULUMI_LOCAL_DIR ?? path.join(ROOT, ".pulumi-local");
 export const PORT = Number(process.env.HEALTHIMAGING_PORT ?? 4566);
 export const ENDPOINT = `http://127.0.0.1:${PORT}`;
 export const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test", region: "us-east-1" };
@@ -29,7 +31,7 @@ export function sampleFiles(): string {
 
 /** Environment for the Pulumi CLI: offline, file backend and home inside the repo, local service. */
 export function pulumiEnv(bin: string): NodeJS.ProcessEnv {
-  const state = path.join(ROOT, ".pulumi-local");
+  const state = PULUMI_STATE_DIR;
   fs.mkdirSync(path.join(state, "backend"), { recursive: true });
   fs.mkdirSync(path.join(state, "home"), { recursive: true });
   return {

@@ -13,7 +13,6 @@
 import { ChildProcess, spawn } from "node:child_process";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
@@ -21,7 +20,7 @@ import { serializedProvider } from "../provider/serializedProvider";
 import { ensureBuilt } from "./support/build";
 import { DynamicHost, PartialFailureError, Props, dynamicUrn, serializeProvider, startDynamicHost } from "./support/dynamicHost";
 import { instancesIn, metadataOf, sampleS3Root, startSeeded, STUDIES } from "./support/seeded";
-import { sdkClient, sleep } from "./support/emulator";
+import { freePort, sdkClient, sleep } from "./support/emulator";
 import type { ImageSetRecord } from "../emulator/model/records";
 
 type ServiceState = { imageSets: Record<string, ImageSetRecord> };
@@ -43,14 +42,6 @@ function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 interface ServiceProcess {

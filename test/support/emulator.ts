@@ -1,6 +1,7 @@
 // Start the local service in-process for a test file and build real SDK clients against it.
 
 import { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
+import * as net from "node:net";
 import { EmulatorOptions, RunningEmulator, startEmulator } from "../../emulator/server";
 
 export async function startTestEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -29,4 +30,13 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await sleep(intervalMs);
   }
+}
+
+/** A TCP port free on loopback right now (for a service started in another process). */
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
 }
