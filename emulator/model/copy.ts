@@ -5,7 +5,7 @@ import { conflict, quotaExceeded, validation } from "../errors";
 import { mergeConflict, duplicateInstance } from "./consistency";
 import { ImageSetDocument } from "./document";
 import { ImageSetRecord, PendingWork, VersionRecord } from "./records";
-import { countFrames, mergeDocument, parseCopiableAttributes, selectAll, subsetDocument } from "./selection";
+import { countFrames, mergeDocument, parseCopiableAttributes, requestedSeries, selectAll, subsetDocument } from "./selection";
 import { Service } from "./service";
 
 export interface CopyRequest {
@@ -52,7 +52,12 @@ export function copyImageSet(svc: Service, req: CopyRequest): CopyResult {
     assertLatest(dest, req.destination.latestVersionId, "destinationImageSet.latestVersionId");
   }
 
-  const sourceDoc = svc.store.readDocument(source.imageSetId, svc.version(source).docVersionId);
+  // Only the series the copy names are read, so a subset's cost does not grow with the source.
+  const sourceVersion = svc.version(source).docVersionId;
+  const sourceDoc =
+    req.copiableAttributes === undefined
+      ? svc.store.readDocument(source.imageSetId, sourceVersion)
+      : svc.store.readDocumentSeries(source.imageSetId, sourceVersion, requestedSeries(req.copiableAttributes));
   const selection = req.copiableAttributes === undefined ? selectAll(sourceDoc) : parseCopiableAttributes(req.copiableAttributes, sourceDoc);
   const { instances, frames } = countFrames(sourceDoc, selection);
   const quotas = svc.profile.quotas;

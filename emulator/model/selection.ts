@@ -55,6 +55,16 @@ export function parseCopiableAttributes(text: string, source: ImageSetDocument):
   return selection;
 }
 
+/** The series a copiableAttributes document names; none when it is malformed (parseCopiableAttributes then says why). */
+export function requestedSeries(text: string): string[] {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isObject(parsed) && isObject(parsed.Study) && isObject(parsed.Study.Series) ? Object.keys(parsed.Study.Series) : [];
+  } catch {
+    return [];
+  }
+}
+
 export function countFrames(doc: ImageSetDocument, selection: Selection): { instances: number; frames: number } {
   let instances = 0;
   let frames = 0;

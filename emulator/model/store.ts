@@ -2,11 +2,23 @@
 // replaced atomically (write temp, fsync, rename, fsync dir) after every change. Metadata
 // documents and frames are immutable files written *before* the state that refers to them,
 // so a kill -9 at any moment leaves either the old or the new state, never a torn one.
+//
+// Each document version is stored twice: whole (the gzip bytes GetImageSetMetadata returns) and
+// in parts, one gzip file per series plus an index (Patient, Study attributes, series list), so
+// a copy of a few series reads those series only and costs what the subset costs, not what the
+// source image set costs (BENCHMARKS.md §5).
 
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { ImageSetDocument } from "./document";
+import { ImageSetDocument, SeriesDocument } from "./document";
+
+/** The parts' index: everything of a document but its series, and the series in part order. */
+interface PartsIndex {
+  head: Omit<ImageSetDocument, "Study">;
+  studyDicom: ImageSetDocument["Study"]["DICOM"];
+  series: string[];
+}
 import { emptyState, ServiceState } from "./records";
 
 export class Store {
@@ -41,8 +53,43 @@ export class Store {
   writeDocument(doc: ImageSetDocument, versionId: string): void {
     const file = this.docPath(doc.ImageSetID, versionId);
     fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.writeParts(doc, versionId);
     atomicWrite(file, zlib.gzipSync(JSON.stringify(doc)));
     this.remember(`${doc.ImageSetID}/${versionId}`, doc);
+  }
+
+  /** Series parts first, the index last: whoever finds the index finds every part it names. */
+  private writeParts(doc: ImageSetDocument, versionId: string): void {
+    const dir = this.partsDir(doc.ImageSetID, versionId);
+    fs.mkdirSync(dir, { recursive: true });
+    const series = Object.keys(doc.Study.Series);
+    series.forEach((uid, n) => atomicWrite(path.join(dir, `${n}.json.gz`), zlib.gzipSync(JSON.stringify(doc.Study.Series[uid]))));
+    const { Study, ...head } = doc;
+    const index: PartsIndex = { head, studyDicom: Study.DICOM, series };
+    atomicWrite(path.join(dir, "index.json"), JSON.stringify(index));
+  }
+
+  /**
+   * The document with only the named series (those it has) under Study.Series: what a copy of a
+   * subset needs, read from the parts. Callers must not mutate it. Versions stored before parts
+   * existed are read whole.
+   */
+  readDocumentSeries(imageSetId: string, versionId: string, seriesUids: string[]): ImageSetDocument {
+    const cached = this.docCache.get(`${imageSetId}/${versionId}`);
+    if (cached) return cached;
+    const dir = this.partsDir(imageSetId, versionId);
+    let index: PartsIndex;
+    try {
+      index = JSON.parse(fs.readFileSync(path.join(dir, "index.json"), "utf8")) as PartsIndex;
+    } catch {
+      return this.readDocument(imageSetId, versionId);
+    }
+    const series: Record<string, SeriesDocument> = {};
+    for (const uid of new Set(seriesUids)) {
+      const n = index.series.indexOf(uid);
+      if (n >= 0) series[uid] = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(dir, `${n}.json.gz`))).toString("utf8"));
+    }
+    return { ...index.head, Study: { DICOM: index.studyDicom, Series: series } } as ImageSetDocument;
   }
 
   /** The gzip bytes exactly as GetImageSetMetadata returns them. */
@@ -83,6 +130,10 @@ export class Store {
 
   private docPath(imageSetId: string, versionId: string): string {
     return path.join(this.dir, "docs", imageSetId, `${versionId}.json.gz`);
+  }
+
+  private partsDir(imageSetId: string, versionId: string): string {
+    return path.join(this.dir, "docs", imageSetId, `${versionId}.parts`);
   }
 
   private framePath(frameId: string): string {
