@@ -144,7 +144,7 @@ async function startCopy(conn: ResolvedConnection, plan: CopyPlan, opts: RunOpti
       },
     };
     if (Date.now() >= opts.deadline) throw new CopyError("timed out before the copy could start");
-    await pacer.acquire();
+    const grant = await pacer.acquire();
     const sentAt = Date.now();
     let out: CopyImageSetCommandOutput | undefined;
     try {
@@ -152,7 +152,7 @@ async function startCopy(conn: ResolvedConnection, plan: CopyPlan, opts: RunOpti
       pacer.succeeded();
     } catch (e) {
       if (isThrottling(e)) {
-        pacer.throttled();
+        pacer.throttled(grant);
         continue;
       }
       if (isConflict(e)) {

@@ -22,11 +22,17 @@ const MIN_TPS = 0.05;
 const SETTLE = 0.9;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A slot handed out by acquire(): when, and at what rate (what a refusal of it says about the limit). */
+export interface Grant {
+  at: number;
+  rate: number;
+}
+
 export class Pacer {
   private tokens: number;
   private at = Date.now();
   private successes: number[] = [];
-  private chain: Promise<void> = Promise.resolve();
+  private chain: Promise<unknown> = Promise.resolve();
   private lastGrantAt = 0;
   private lastCutAt = -1;
   throttles = 0;
@@ -41,8 +47,8 @@ export class Pacer {
   }
 
   /** Wait for a slot. Slots are handed out in call order. */
-  acquire(): Promise<void> {
-    const turn = this.chain.then(async () => {
+  acquire(): Promise<Grant> {
+    const turn = this.chain.then(async (): Promise<Grant> => {
       for (;;) {
         const now = Date.now();
         if (Number.isFinite(this.rate)) this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.rate);
@@ -51,7 +57,7 @@ export class Pacer {
         if (this.tokens >= 1) {
           this.tokens -= 1;
           this.lastGrantAt = now;
-          return;
+          return { at: now, rate: this.rate };
         }
         await sleep(Math.ceil(((1 - this.tokens) / this.rate) * 1000));
       }
@@ -75,17 +81,20 @@ export class Pacer {
     }
   }
 
-  throttled(): void {
+  /** A call was refused with a ThrottlingException; `grant` is its slot (default: the last one handed out). */
+  throttled(grant: Grant = { at: this.lastGrantAt, rate: this.rate }): void {
     this.throttles++;
     const now = Date.now();
     this.tokens = Math.min(this.tokens, 0);
     this.at = now;
-    // Every call in flight was granted before the last cut: the cut already accounts for it.
-    if (this.lastGrantAt <= this.lastCutAt) return;
+    // A call granted before the last cut: the cut already accounts for it.
+    if (grant.at <= this.lastCutAt) return;
     this.lastCutAt = now;
     if (Number.isFinite(this.rate)) {
-      this.ceiling = this.rate;
-      this.rate = Math.max(MIN_TPS, this.rate * 0.8);
+      // The limit is below the rate the refused call was sent at, not the rate grown since.
+      const tried = Math.min(this.rate, grant.rate);
+      this.ceiling = tried;
+      this.rate = Math.max(MIN_TPS, tried * 0.8);
     } else {
       // First throttle: start from what succeeded in the last second (at least one call).
       const lastSecond = this.successes.filter((t) => now - t < 1000).length;

@@ -44,7 +44,7 @@ export function updateMetadata(conn: ResolvedConnection, target: UpdateTarget, c
     while (versionId === undefined) {
       const before = (await unlocked(reads, target.datastoreId, target.imageSetId, "target", opts)).versionId!;
       if (Date.now() >= opts.deadline) throw new Error(`timed out before updating image set ${target.imageSetId}`);
-      await pacer.acquire();
+      const grant = await pacer.acquire();
       startedAt = Date.now();
       try {
         const out = await once.send(
@@ -59,7 +59,7 @@ export function updateMetadata(conn: ResolvedConnection, target: UpdateTarget, c
         pacer.succeeded();
         versionId = out.latestVersionId!;
       } catch (e) {
-        if (isThrottling(e)) pacer.throttled();
+        if (isThrottling(e)) pacer.throttled(grant);
         else if (isConflict(e)) await sleep(200);
         else if (certainlyRejected(e)) throw new Error(describe("UpdateImageSetMetadata", e));
         else {
@@ -112,14 +112,14 @@ export function deleteImageSet(conn: ResolvedConnection, datastoreId: string, im
         continue;
       }
       if (Date.now() >= opts.deadline) throw new Error(`timed out before deleting image set ${imageSetId}`);
-      await pacer.acquire();
+      const grant = await pacer.acquire();
       try {
         await once.send(new (sdk().DeleteImageSetCommand)({ datastoreId, imageSetId }));
         pacer.succeeded();
         break;
       } catch (e) {
         if (isNotFound(e)) return;
-        if (isThrottling(e)) pacer.throttled();
+        if (isThrottling(e)) pacer.throttled(grant);
         else if (isConflict(e)) await sleep(200);
         else if (certainlyRejected(e)) throw new Error(describe("DeleteImageSet", e));
         // ambiguous: the loop looks at the image set again

@@ -65,4 +65,15 @@ describe("provider/pace: the write pacer", () => {
     p.succeeded();
     near(p.rate, 3.6 * 1.002);
   });
+
+  it("the ceiling is the rate the refused call was sent at, not the rate grown since by other successes", async () => {
+    const p = new Pacer(1, 1);
+    const refused = await p.acquire();
+    p.succeeded();
+    p.succeeded();
+    near(p.rate, 2.25);
+    p.throttled(refused);
+    near(p.ceiling, 1);
+    near(p.rate, 0.8);
+  });
 });
