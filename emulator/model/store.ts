@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { ImageSetDocument, SeriesDocument } from "./document";
+import { emptyState, ServiceState } from "./records";
 
 /** The parts' index: everything of a document but its series, and the series in part order. */
 interface PartsIndex {
@@ -19,7 +20,6 @@ interface PartsIndex {
   studyDicom: ImageSetDocument["Study"]["DICOM"];
   series: string[];
 }
-import { emptyState, ServiceState } from "./records";
 
 export class Store {
   state: ServiceState;
