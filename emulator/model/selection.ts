@@ -42,13 +42,14 @@ export function parseCopiableAttributes(text: string, source: ImageSetDocument):
   if (entries.length === 0) throw validation(`${member}.Study.Series must name at least one series.`);
   const selection: Selection = {};
   for (const [seriesUid, series] of entries) {
-    const sourceSeries = source.Study.Series[seriesUid];
+    // own keys only: "constructor" or "__proto__" must not find Object.prototype's members
+    const sourceSeries = Object.hasOwn(source.Study.Series, seriesUid) ? source.Study.Series[seriesUid] : undefined;
     if (!sourceSeries) throw validation(`${member}: series ${seriesUid} is not in the source image set (Series keys must be SeriesInstanceUIDs).`);
     if (!isObject(series) || !isObject(series.Instances)) throw validation(`${member}.Study.Series["${seriesUid}"].Instances must be an object keyed by SOPInstanceUID.`);
     const uids = Object.keys(series.Instances);
     if (uids.length === 0) throw validation(`${member}.Study.Series["${seriesUid}"].Instances must name at least one instance.`);
     for (const uid of uids) {
-      if (!sourceSeries.Instances[uid]) throw validation(`${member}: instance ${uid} is not in series ${seriesUid} of the source image set.`);
+      if (!Object.hasOwn(sourceSeries.Instances, uid)) throw validation(`${member}: instance ${uid} is not in series ${seriesUid} of the source image set.`);
     }
     selection[seriesUid] = uids;
   }
