@@ -201,7 +201,7 @@ function renderFleet(f: FleetResult): string[] {
 
 function renderService(v: ServiceResult): string[] {
   const out = ["## 5. The service itself", ""];
-  out.push(`\`node dist/emulator/cli.js serve --profile fast --no-rate-limits --copy-ms-base 0 --copy-ms-per-instance 0\` as its own process.`);
+  out.push(`\`node emulator/dist/cli.js serve --profile fast --no-rate-limits --copy-ms-base 0 --copy-ms-per-instance 0\` as its own process.`);
   out.push(`GetImageSet: **${v.getImageSetPerSecond.toFixed(0)} requests/s** (${v.getImageSetConcurrency} concurrent SigV4-signed SDK calls for 3 s from the bench process on the same ${os.availableParallelism()} CPUs, p50 ${v.getImageSetP50Ms} ms).`, "");
   out.push(`Copies: ${v.files.toLocaleString("en")} synthetic DICOM files (the real pydicom TINY_ALPHA file, 740 B, no pixel data, cloned with new`);
   out.push(`Study/Series/SOP Instance UIDs by dcmjs in ${s(v.generateMs)} s) imported through StartDICOMImportJob (\`cli.js seed\`, ${s(v.importMs)} s) into a`);

@@ -1,4 +1,4 @@
-// Figure 5: the local service itself, as a separate process (`node dist/emulator/cli.js serve`):
+// Figure 5: the local service itself, as a separate process (`node emulator/dist/cli.js serve`):
 // GetImageSet requests per second, and the cost of copying a 1,000-instance subset out of a
 // 10,000-instance image set, next to a 100-instance subset of the same set and a 1,000-instance
 // copy of a 1,000-instance set. The big image sets are imported through StartDICOMImportJob
@@ -17,7 +17,7 @@ import { pydicomTestFiles } from "../test/support/sampleData";
 const dcmjs = require("dcmjs");
 
 const ROOT = path.resolve(__dirname, "..");
-const CLI = path.join(ROOT, "dist", "emulator", "cli.js");
+const CLI = path.join(ROOT, "emulator", "dist", "cli.js");
 const TEMPLATE = "dicomdirtests/TINY_ALPHA/PT000000/ST000000/SE000000/IM00001B";
 
 export interface CopyCase { label: string; sourceInstances: number; copied: number; requestMs: number; totalMs: number; rssBeforeKb: number; peakKb: number; peakDeltaKb: number }

@@ -5,12 +5,12 @@
 // Here Series keys only ever come from the source's metadata document, and the builders refuse
 // anything that is not a DICOM UID, so those documents cannot be produced.
 
-import type { ImageSetDocument } from "../emulator/model/document";
+import type { ImageSetMetadata } from "./metadataDocument";
 import { InstancesBySeries, Subset, isUnknown } from "./types";
 import { seriesKeyProblem, uidProblem } from "./validate";
 
 /** Only the Study part of a GetImageSetMetadata document is needed here. */
-export type SeriesSource = Pick<ImageSetDocument, "Study">;
+export type SeriesSource = Pick<ImageSetMetadata, "Study">;
 
 /** CopiableAttributes length limit in the service model. */
 export const COPIABLE_ATTRIBUTES_MAX_CHARS = 260_000;

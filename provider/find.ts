@@ -3,7 +3,7 @@
 
 import type { GetImageSetCommandOutput, ImageSetProperties, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import { gunzipSync } from "node:zlib";
-import type { ImageSetDocument } from "../emulator/model/document";
+import type { ImageSetMetadata } from "./metadataDocument";
 import { sdk } from "./client";
 import { isNotFound } from "./errors";
 
@@ -19,12 +19,12 @@ export async function findImageSet(client: MedicalImagingClient, datastoreId: st
   }
 }
 
-export async function findMetadata(client: MedicalImagingClient, datastoreId: string, imageSetId: string, versionId?: string): Promise<ImageSetDocument> {
+export async function findMetadata(client: MedicalImagingClient, datastoreId: string, imageSetId: string, versionId?: string): Promise<ImageSetMetadata> {
   const out = await client.send(new (sdk().GetImageSetMetadataCommand)({ datastoreId, imageSetId, versionId }));
   const bytes = Buffer.from(await out.imageSetMetadataBlob!.transformToByteArray());
   // The Node client hands back the gzip bytes as stored (healthimaging-api.md §10.5).
   const text = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
-  return JSON.parse(text) as ImageSetDocument;
+  return JSON.parse(text) as ImageSetMetadata;
 }
 
 export async function listVersions(client: MedicalImagingClient, datastoreId: string, imageSetId: string): Promise<ImageSetProperties[]> {

@@ -6,7 +6,7 @@
 // that runs for existing resources too (delete and refresh included) without a spurious
 // `~__provider` diff on every resource (pulumi/pulumi#12401, #16826); and the provider process
 // loads the SDK once. The package must be resolvable from the Pulumi project's directory, which
-// it is for any project that depends on it (this repository links itself, see scripts/link-self.js).
+// it is for any project that depends on it (in this repository, npm workspaces link it).
 
 import type * as pulumi from "@pulumi/pulumi";
 
@@ -14,7 +14,7 @@ type Impl = pulumi.dynamic.ResourceProvider;
 
 function implementation(): Impl {
   // A string literal, so closure serialization keeps it as a plain require in the text.
-  return require("pulumi-healthimaging/dist/provider/provider").derivedImageSetProvider as Impl;
+  return require("pulumi-healthimaging/dist/provider").derivedImageSetProvider as Impl;
 }
 
 export const serializedProvider: Impl = {

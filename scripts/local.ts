@@ -78,7 +78,7 @@ export async function ensureService(): Promise<"started" | "running"> {
   const log = fs.openSync(path.join(LOCAL_DIR, "service.log"), "a");
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, "dist", "emulator", "cli.js"), "serve", "--port", String(PORT), "--data", path.join(LOCAL_DIR, "data"), "--s3-root", s3Root],
+    [path.join(ROOT, "emulator", "dist", "cli.js"), "serve", "--port", String(PORT), "--data", path.join(LOCAL_DIR, "data"), "--s3-root", s3Root],
     { cwd: ROOT, detached: true, stdio: ["ignore", log, log] },
   );
   child.unref();

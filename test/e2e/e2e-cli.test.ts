@@ -1,0 +1,196 @@
+// End to end with the real Pulumi CLI (file backend, offline), the real dynamic-provider plugin
+// and a seeded local service: preview, up, no-change previews (with refresh), subset edits,
+// version pins, refresh after out-of-band changes, a failing copy, an interrupted up, destroy,
+// and no patient data in the exported state.
+
+import { DeleteImageSetCommand, GetImageSetCommand, SearchImageSetsCommand, UpdateImageSetMetadataCommand } from "@aws-sdk/client-medical-imaging";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ensureBuilt } from "../support/build";
+import { eventually } from "../support/emulator";
+import { createProject, killTree, PulumiProject } from "../support/pulumiCli";
+import { instancesIn, metadataOf, patientValues, Seeded, startSeeded, STUDIES } from "../support/seeded";
+
+type Resource = { name: string; args: Record<string, unknown>; destinationFrom?: string };
+
+describe("e2e: the real Pulumi CLI against the local service", function () {
+  this.timeout(300_000);
+  let seeded: Seeded;
+  let project: PulumiProject;
+  let ct: string;
+  let mra: string;
+  let mraSeries: Record<string, string[]>;
+  let big: string;
+  let small: string;
+  let seededSnapshot: Map<string, Record<string, string[]>>;
+
+  const client = () => seeded.client;
+  const liveImageSets = async () => (await client().send(new SearchImageSetsCommand({ datastoreId: seeded.datastoreId }))).imageSetsMetadataSummaries!.map((s) => s.imageSetId!).sort();
+  const contents = async (id: string) => instancesIn(await metadataOf(client(), seeded.datastoreId, id));
+  const writeSpec = (resources: Resource[]) => project.writeFile("spec.json", JSON.stringify({ datastoreId: seeded.datastoreId, resources }, null, 2));
+  const outputs = async () => JSON.parse((await project.ok(["stack", "output", "--json"])).stdout).resources as Record<string, { imageSetId: string; versionId: string; instanceCount: number }>;
+  const waitActive = (id: string) => eventually(async () => ((await client().send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: id }))).imageSetState === "ACTIVE" ? true : undefined));
+
+  let baseSpec: Resource[];
+
+  before(async function () {
+    // the first run on a fresh machine builds the Pulumi CLI from Go modules (about 4 minutes)
+    this.timeout(20 * 60_000);
+    ensureBuilt();
+    seeded = await startSeeded();
+    ct = seeded.imageSetOf(STUDIES.ctHead);
+    mra = seeded.imageSetOf(STUDIES.brainMra);
+    mraSeries = await contents(mra);
+    big = Object.keys(mraSeries).find((s) => mraSeries[s].length === 7)!;
+    small = Object.keys(mraSeries).find((s) => mraSeries[s].length === 3)!;
+    seededSnapshot = new Map();
+    for (const id of await liveImageSets()) seededSnapshot.set(id, await contents(id));
+    project = await createProject("e2e", { "index.ts": fs.readFileSync(path.join(__dirname, "..", "fixtures", "specProgram.ts"), "utf8") }, seeded.emu);
+    baseSpec = [
+      { name: "full", args: { sourceImageSetId: ct } },
+      { name: "angio", args: { sourceImageSetId: mra, subset: { series: { [big]: mraSeries[big].slice(0, 4) } } } },
+      { name: "merged", args: { sourceImageSetId: mra, subset: { series: { [small]: "all" } }, force: true }, destinationFrom: "angio" },
+    ];
+    writeSpec(baseSpec);
+  });
+
+  after(async () => {
+    project?.remove();
+    await seeded?.stop();
+  });
+
+  it("preview of a fresh stack shows the creates and changes nothing", async () => {
+    const before = await liveImageSets();
+    const r = await project.ok(["preview", "--json"]);
+    const steps = JSON.parse(r.stdout).steps as { op: string; urn: string }[];
+    const creates = steps.filter((s) => s.op === "create" && s.urn.includes("DerivedImageSet")).map((s) => s.urn.split("::").pop()).sort();
+    assert.deepEqual(creates, ["angio", "full", "merged"]);
+    assert.deepEqual(await liveImageSets(), before);
+  });
+
+  it("up creates them; the image sets hold the declared instances; a second preview shows no changes", async () => {
+    await project.ok(["up", "--yes", "--skip-preview"]);
+    const out = await outputs();
+    assert.deepEqual(await contents(out.full.imageSetId), seededSnapshot.get(ct));
+    assert.equal(out.merged.imageSetId, out.angio.imageSetId);
+    assert.deepEqual(await contents(out.angio.imageSetId), { [big]: mraSeries[big].slice(0, 4).sort(), [small]: mraSeries[small] });
+    await project.ok(["preview", "--expect-no-changes"]);
+    // the chaining trap: merged's destination version comes from angio, whose image set merged moved on
+    await project.ok(["preview", "--refresh", "--expect-no-changes"]);
+  });
+
+  it("a subset edit shows as an update naming the property, and up applies it in place", async () => {
+    const before = await outputs();
+    const edited = structuredClone(baseSpec);
+    edited[1].args.subset = { series: { [big]: [...mraSeries[big].slice(1, 4), mraSeries[big][6]] } };
+    writeSpec(edited);
+    const preview = await project.ok(["preview", "--diff"]);
+    assert.match(preview.stdout, /~ pulumi-nodejs:dynamic\/healthimaging:DerivedImageSet: \(update\)[\s\S]*angio/);
+    assert.match(preview.stdout, /subset/);
+    assert.doesNotMatch(preview.stdout, /DerivedImageSet: \(replace\)/);
+    await project.ok(["up", "--yes", "--skip-preview"]);
+    const after = await outputs();
+    assert.equal(after.angio.imageSetId, before.angio.imageSetId, "updated in place");
+    const now = await contents(after.angio.imageSetId);
+    assert.deepEqual(now[big], [...mraSeries[big].slice(1, 4), mraSeries[big][6]].sort());
+    assert.deepEqual(now[small], mraSeries[small], "the merged series is untouched");
+    baseSpec = edited;
+    await project.ok(["preview", "--expect-no-changes"]);
+  });
+
+  it("pinning a newer source version shows a replacement, and up makes a new copy", async () => {
+    const before = await outputs();
+    await client().send(
+      new UpdateImageSetMetadataCommand({
+        datastoreId: seeded.datastoreId, imageSetId: ct, latestVersionId: "1",
+        updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: new TextEncoder().encode(JSON.stringify({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "REVIEWED" } } })) } },
+      }),
+    );
+    await waitActive(ct);
+    const pinned = structuredClone(baseSpec);
+    pinned[0].args.sourceVersionId = "2";
+    writeSpec(pinned);
+    const preview = await project.ok(["preview", "--diff"]);
+    assert.match(preview.stdout, /\+-pulumi-nodejs:dynamic\/healthimaging:DerivedImageSet: \(replace\)[\s\S]*full/);
+    await project.ok(["up", "--yes", "--skip-preview"]);
+    const after = await outputs();
+    assert.notEqual(after.full.imageSetId, before.full.imageSetId);
+    assert.ok(!(await liveImageSets()).includes(before.full.imageSetId), "the old copy was deleted");
+    baseSpec = pinned;
+  });
+
+  it("refresh finds an out-of-band delete and drops it from state; up copies it again", async () => {
+    const before = await outputs();
+    await client().send(new DeleteImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: before.full.imageSetId }));
+    const refresh = await project.ok(["refresh", "--yes", "--skip-preview"]);
+    assert.match(refresh.stdout, /full.*deleted|deleted.*full|- +pulumi-nodejs:dynamic\/healthimaging:DerivedImageSet full/s);
+    const state = JSON.parse((await project.ok(["stack", "export"])).stdout);
+    const names = state.deployment.resources.map((r: { urn: string }) => r.urn.split("::").pop());
+    assert.ok(!names.includes("full"), "refresh dropped the deleted image set from state");
+    await project.ok(["up", "--yes", "--skip-preview"]);
+    const after = await outputs();
+    assert.deepEqual(await contents(after.full.imageSetId), seededSnapshot.get(ct));
+    await project.ok(["preview", "--expect-no-changes"]);
+  });
+
+  it("a copy that fails fails up with the service's message and leaves no unrecorded image set; fixing it converges", async () => {
+    const before = await liveImageSets();
+    const failing = [...baseSpec, { name: "mismatch", args: { sourceImageSetId: ct }, destinationFrom: "full" } as Resource];
+    writeSpec(failing);
+    const r = await project.run(["up", "--yes", "--skip-preview"]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stdout + r.stderr, /CopyImageSet failed: INVALID_REQUEST: {2}SOP Instance UID [0-9.]+ already exists in DestinationImageSet/);
+    assert.deepEqual(await liveImageSets(), before, "no image set created, none leaked");
+    writeSpec(baseSpec);
+    await project.ok(["up", "--yes", "--skip-preview"]);
+    await project.ok(["preview", "--expect-no-changes"]);
+  });
+
+  it("an up killed while a copy is in flight leaves no untracked image set: the next up adopts it", async () => {
+    const timings = seeded.emu.service.options.profile.timings;
+    const saved = timings.copyMsBase;
+    timings.copyMsBase = 4000;
+    try {
+      const before = await liveImageSets();
+      const grown = [...baseSpec, { name: "late", args: { sourceImageSetId: mra, subset: { series: { [small]: "all" } } } }];
+      writeSpec(grown);
+      let child: import("node:child_process").ChildProcess | undefined;
+      const run = project.run(["up", "--yes", "--skip-preview"], { onStart: (c) => (child = c) });
+      await eventually(async () => ((await liveImageSets()).length > before.length ? true : undefined), 60_000, 50);
+      killTree(child!);
+      await run;
+      const leftover = (await liveImageSets()).filter((id) => !before.includes(id));
+      assert.equal(leftover.length, 1, "the interrupted run made one image set");
+      // The recovery a user runs (README "Interrupted pulumi up"): release the dead run's lock,
+      // then run up again; the provider adopts the image set instead of copying twice.
+      await project.ok(["cancel", "--yes"]);
+      const rerun = await project.run(["up", "--yes", "--skip-preview"]);
+      assert.equal(rerun.code, 0, rerun.stdout + rerun.stderr);
+      assert.match(rerun.stdout + rerun.stderr, /adopting image set/);
+      const after = await liveImageSets();
+      assert.equal(after.length, before.length + 1, "adopted, not copied again");
+      assert.equal((await outputs()).late.imageSetId, leftover[0]);
+      baseSpec = grown;
+    } finally {
+      timings.copyMsBase = saved;
+    }
+  });
+
+  it("the exported state holds no patient-level values", async () => {
+    const state = (await project.ok(["stack", "export"])).stdout;
+    const values = await patientValues(seeded);
+    assert.ok(values.length >= 3, "the sample data has patient values to look for");
+    for (const v of values) assert.ok(!state.includes(v), `state contains a patient-level value (${v.length} chars)`);
+  });
+
+  it("destroy leaves the data store exactly as before the stack", async () => {
+    await project.ok(["destroy", "--yes", "--skip-preview"]);
+    const live = await liveImageSets();
+    assert.deepEqual(live, [...seededSnapshot.keys()].sort());
+    for (const id of live) {
+      const expected = seededSnapshot.get(id);
+      assert.deepEqual(await contents(id), expected, `image set ${id}`);
+    }
+  });
+});

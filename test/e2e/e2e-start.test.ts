@@ -1,0 +1,123 @@
+// The main job as a user runs it: `npm start` (scripts/start.ts) twice, then `npm run destroy`
+// (scripts/destroy.ts), with the real Pulumi CLI and the local service in the background. Only
+// the places change: a free port, and the service's data and the stack's state in temporary
+// folders instead of the repository's `.healthimaging-local/` and `.pulumi-local/`.
+
+import { GetImageSetCommand, ListImageSetVersionsCommand, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { startEmulator } from "../../emulator/server";
+import { ensureBuilt } from "../support/build";
+import { freePort } from "../support/emulator";
+import { instancesIn, metadataOf } from "../support/seeded";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe("npm start and npm run destroy: the main job, end to end", function () {
+  this.timeout(600_000);
+  const stack = `e2estart${process.pid}`;
+  let dir: string;
+  let port: number;
+  let env: NodeJS.ProcessEnv;
+  let outputs: Record<string, string | number>;
+
+  const script = (name: "start" | "destroy"): Promise<Run> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", `${name}.ts`)], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+  const client = () =>
+    new MedicalImagingClient({ endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, disableHostPrefix: true });
+  /** The stack outputs start.ts prints last, as pretty JSON on stdout. */
+  const printedOutputs = (r: Run) => JSON.parse(r.stdout.slice(r.stdout.lastIndexOf("\n{\n") + 1)) as Record<string, string | number>;
+  const servicePid = () => path.join(dir, "local", "service.pid");
+
+  before(async () => {
+    ensureBuilt();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "hi-start-"));
+    port = await freePort();
+    env = {
+      ...process.env,
+      HEALTHIMAGING_PORT: String(port),
+      HEALTHIMAGING_LOCAL_DIR: path.join(dir, "local"),
+      PULUMI_LOCAL_DIR: path.join(dir, "pulumi"),
+      PULUMI_STACK_NAME: stack,
+      PULUMI_HEALTHIMAGING_HOME: path.join(dir, "home"),
+    };
+  });
+  after(() => {
+    // a failed test may leave the background service running
+    if (fs.existsSync(servicePid())) {
+      try {
+        process.kill(Number(fs.readFileSync(servicePid(), "utf8")), "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    fs.rmSync(path.join(ROOT, `Pulumi.${stack}.yaml`), { force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("starts the service, seeds it, and up makes the quickstart's copy, subset and merge", async () => {
+    const r = await script("start");
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, /started in the background/);
+    outputs = printedOutputs(r);
+    const c = client();
+    const datastoreId = JSON.parse(fs.readFileSync(path.join(dir, "local", "seed.json"), "utf8")).datastoreId as string;
+    for (const id of [outputs.ctCopyImageSetId, outputs.angioImageSetId, outputs.mergedIntoImageSetId]) {
+      const set = await c.send(new GetImageSetCommand({ datastoreId, imageSetId: String(id) }));
+      assert.equal(set.imageSetState, "ACTIVE", `${id}: ${set.imageSetState}/${set.imageSetWorkflowStatus}`);
+    }
+    assert.ok(Number(outputs.ctCopyInstances) > 0 && Number(outputs.angioInstances) > 0);
+    assert.equal(outputs.mergedIntoImageSetId, outputs.angioImageSetId);
+    assert.equal(outputs.mergedVersionId, "2", "the merge made the subset's image set's second version");
+    const held = Object.values(instancesIn(await metadataOf(c, datastoreId, String(outputs.angioImageSetId)))).flat().length;
+    assert.equal(held, Number(outputs.angioInstances) + Number(outputs.mergedInstances), "the subset's instances plus the merged ones");
+    assert.match(r.stderr, /aws medical-imaging get-image-set/, "it says how to look at the result");
+  });
+
+  it("a second npm start finds the service running and the data seeded, and changes nothing", async () => {
+    const r = await script("start");
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, /already running/);
+    assert.match(r.stdout, /Resources:\s+4 unchanged\s/, "the three image sets and the stack");
+    assert.doesNotMatch(r.stdout, /\b(created|updated|replaced|deleted)\b/);
+    assert.deepEqual(printedOutputs(r), outputs);
+  });
+
+  it("npm run destroy deletes the copies, undoes the merge and stops the service; the data stays", async () => {
+    const r = await script("destroy");
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, /stopped/);
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/_emulator/health`), "the service is stopped");
+    // Look at what it left, with the service started again on the same data folder.
+    const emu = await startEmulator({ port, dataDir: path.join(dir, "local", "data"), profile: "fast" });
+    try {
+      const c = client();
+      const datastoreId = JSON.parse(fs.readFileSync(path.join(dir, "local", "seed.json"), "utf8")).datastoreId as string;
+      const copy = await c.send(new GetImageSetCommand({ datastoreId, imageSetId: String(outputs.ctCopyImageSetId) }));
+      assert.equal(copy.imageSetState, "DELETED");
+      const merged = await c.send(new GetImageSetCommand({ datastoreId, imageSetId: String(outputs.mergedIntoImageSetId) }));
+      assert.equal(merged.imageSetState, "DELETED", "the subset's image set (the merge's destination, made by this stack) is deleted too");
+      const versions = await c.send(new ListImageSetVersionsCommand({ datastoreId, imageSetId: String(outputs.mergedIntoImageSetId) }));
+      // 1 the subset copy, 2 the merge, 3 the merge reverted, before the delete
+      assert.deepEqual((versions.imageSetPropertiesList ?? []).map((v) => v.versionId).sort(), ["1", "2", "3"], "the merge was undone before the delete");
+    } finally {
+      await emu.stop();
+    }
+  });
+});
