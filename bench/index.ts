@@ -1,15 +1,12 @@
-// `npm run bench`: every figure of BENCHMARKS.md in one run against the local service, then
-// BENCHMARKS.md and bench/last-run.json are rewritten. Not part of `npm test`.
-//
-//   npm run bench                    # everything (~12 minutes on 2 cores)
-//   npm run bench -- --only wait     # one part: wait | fleet | service (comma-separated)
-//   npm run bench -- --quick         # 2 s and 10 s copies only, fleets of 20 and 50 (a smoke run)
-//   npm run bench -- --render-only   # rewrite BENCHMARKS.md from bench/last-run.json and bench/NOTES.md
+// `npm run bench`: every figure of BENCHMARKS.md in one run against the local service. Not part of
+// `npm test`. The tracked report (BENCHMARKS.md, bench/last-run.json) is rewritten only with --write;
+// otherwise the report goes to stdout and the raw figures to a temporary file.
 
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
 import { installPulumi } from "../scripts/local";
 import { ensureBuilt } from "../test/support/build";
 import { COPY_TPS, FleetResult, runFleet, SCALE } from "./fleet";
@@ -29,10 +26,41 @@ interface Results {
   /** when (and at which commit) each part was last measured: a partial run keeps the others */
   measured?: Partial<Record<Part, { date: string; commit: string }>>;
 }
-const args = process.argv.slice(2);
-const quick = args.includes("--quick");
-const onlyArg = args.indexOf("--only");
-const only = new Set(onlyArg >= 0 ? args[onlyArg + 1].split(",") : ["wait", "fleet", "service"]);
+const USAGE = `usage: npm run bench -- [options]
+
+  (no options)       every part (~12 minutes on 2 cores); prints the report, writes no tracked file
+  --only <parts>     some parts: wait,fleet,service (comma-separated)
+  --quick            2 s and 10 s copies only, fleets of 20 and 50 (a smoke run)
+  --write            rewrite BENCHMARKS.md and bench/last-run.json (a partial run keeps the other
+                     parts' figures from bench/last-run.json)
+  --render-only      rewrite BENCHMARKS.md from bench/last-run.json and bench/NOTES.md, measure nothing
+  -h, --help         this text
+`;
+const PARTS: Part[] = ["wait", "fleet", "service"];
+function parseOptions() {
+  try {
+    const { values } = parseArgs({
+      options: {
+        only: { type: "string" },
+        quick: { type: "boolean", default: false },
+        write: { type: "boolean", default: false },
+        "render-only": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+    });
+    const only = values.only?.split(",").map((p) => p.trim()) ?? PARTS;
+    const unknown = only.filter((p) => !PARTS.includes(p as Part));
+    if (unknown.length > 0) throw new Error(`--only: unknown part ${unknown.join(", ")} (parts: ${PARTS.join(", ")})`);
+    return { ...values, only: new Set(only), partial: values.only !== undefined };
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const options = parseOptions();
+const quick = options.quick;
+const only = options.only;
 const started = Date.now();
 const log = (m: string) => process.stderr.write(`[bench +${Math.round((Date.now() - started) / 1000)}s] ${m.trimStart()}\n`);
 
@@ -62,7 +90,11 @@ function machine() {
 }
 
 async function main() {
-  if (args.includes("--render-only")) {
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (options["render-only"]) {
     // re-render BENCHMARKS.md from bench/last-run.json (e.g. after editing bench/NOTES.md)
     fs.writeFileSync(path.join(ROOT, "BENCHMARKS.md"), render(JSON.parse(fs.readFileSync(path.join(__dirname, "last-run.json"), "utf8"))));
     return;
@@ -94,7 +126,7 @@ async function main() {
   results.totalS = Math.round((Date.now() - started) / 1000);
   // A partial run (--only) keeps the other parts' figures from the previous run.
   const last = path.join(__dirname, "last-run.json");
-  if (onlyArg >= 0 && fs.existsSync(last)) {
+  if (options.partial && fs.existsSync(last)) {
     const previous = JSON.parse(fs.readFileSync(last, "utf8")) as typeof results;
     results.wait ??= previous.wait;
     results.fleet ??= previous.fleet;
@@ -103,9 +135,16 @@ async function main() {
       results.measured![part] ??= previous.measured?.[part] ?? { date: previous.machine.date, commit: previous.machine.commit };
     }
   }
-  fs.writeFileSync(path.join(__dirname, "last-run.json"), JSON.stringify(results, null, 2) + "\n");
-  fs.writeFileSync(path.join(ROOT, "BENCHMARKS.md"), render(results));
-  log(`done in ${results.totalS} s; wrote BENCHMARKS.md and bench/last-run.json`);
+  if (options.write) {
+    fs.writeFileSync(last, JSON.stringify(results, null, 2) + "\n");
+    fs.writeFileSync(path.join(ROOT, "BENCHMARKS.md"), render(results));
+    log(`done in ${results.totalS} s; wrote BENCHMARKS.md and bench/last-run.json`);
+  } else {
+    const raw = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "hi-bench-")), "run.json");
+    fs.writeFileSync(raw, JSON.stringify(results, null, 2) + "\n");
+    process.stdout.write(render(results));
+    log(`done in ${results.totalS} s; raw figures in ${raw} (tracked files untouched; --write rewrites BENCHMARKS.md)`);
+  }
 }
 
 const s = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
@@ -115,7 +154,7 @@ function render(r: Results): string {
   const m = r.machine;
   const out: string[] = [];
   out.push("# Benchmarks", "");
-  out.push("Generated by `npm run bench` (bench/index.ts); the raw figures are in `bench/last-run.json`. Everything runs against the");
+  out.push("Generated by `npm run bench -- --write` (bench/index.ts); the raw figures are in `bench/last-run.json`. Everything runs against the");
   out.push("local HealthImaging service started in-process (figures 1-4) or as its own process (figure 5), so the figures are about the");
   out.push("provider's and the service's behaviour, not AWS's network.", "");
   out.push(`Machine: ${m.nproc} CPUs (\`nproc\`; ${m.cpu}), ${m.memoryGiB} GiB memory, Node ${m.node}, ${m.os}, ${m.pulumi.split("\n")[0] ? `Pulumi CLI ${m.pulumi.split("\n")[0]}` : ""}, commit ${m.commit} plus the working tree, ${m.date}. Whole run: ${r.totalS ?? "?"} s${r.quick ? " (`--quick`)" : ""}.`, "");
@@ -123,7 +162,7 @@ function render(r: Results): string {
   if (new Set(measured.map(([, w]) => w.date)).size > 1) {
     out.push(`Parts measured separately (\`--only\`): ${measured.map(([part, w]) => `${part} at ${w.date} (commit ${w.commit})`).join(", ")}.`, "");
   }
-  out.push("Reproduce: `npm ci && scripts/install-pulumi.sh && npm run bench` (parts: `npm run bench -- --only wait|fleet|service`).", "");
+  out.push("Reproduce: `npm ci && bash scripts/install-pulumi.sh && npm run bench -- --write` (parts: `npm run bench -- --write --only wait,fleet,service`; `npm run bench -- --help`).", "");
   if (r.wait) out.push(...renderWait(r.wait));
   if (r.fleet) out.push(...renderFleet(r.fleet));
   if (r.service) out.push(...renderService(r.service));

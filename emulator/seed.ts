@@ -12,6 +12,7 @@ import {
   ImageSetsMetadataSummary,
 } from "@aws-sdk/client-medical-imaging";
 
+/** What {@link seed} made: the data store, the import job, and the image sets it produced. */
 export interface SeedResult {
   datastoreId: string;
   jobId: string;
@@ -33,6 +34,10 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
+/**
+ * Creates a data store and imports DICOM files into it with StartDICOMImportJob, through any
+ * HealthImaging endpoint the client points at; resolves when the import completed.
+ */
 export async function seed(client: MedicalImagingClient, opts: { inputS3Uri: string; outputS3Uri: string; datastoreName?: string; timeoutMs?: number }): Promise<SeedResult> {
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const { datastoreId } = await client.send(new CreateDatastoreCommand({ datastoreName: opts.datastoreName ?? `seed-${Date.now()}` }));

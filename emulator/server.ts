@@ -19,6 +19,7 @@ import { Service } from "./model/service";
 import { completeUpdate } from "./model/update";
 import { matchRoute } from "./routes";
 
+/** How {@link startEmulator} runs the local service: port, data folder, timing profile, auth, test controls. */
 export interface EmulatorOptions {
   port?: number;
   host?: string;
@@ -39,6 +40,7 @@ export interface EmulatorOptions {
   log?: boolean;
 }
 
+/** A started local service: its endpoint and credentials, its state for tests, and `stop()`. */
 export interface RunningEmulator {
   endpoint: string;
   port: number;
@@ -50,7 +52,9 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
+/** The credentials the local service accepts by default (LocalStack's convention: access key "test", secret "test", us-east-1). */
 export const DEFAULT_CREDENTIALS: Credentials = { accessKeyId: "test", secretAccessKey: "test", region: "us-east-1" };
+/** The account id in the ARNs the local service returns by default. */
 export const DEFAULT_ACCOUNT_ID = "000000000000";
 
 function resolveProfile(opts: EmulatorOptions): Profile {
@@ -91,6 +95,7 @@ function queryRecord(query: URLSearchParams): Record<string, string | string[]> 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Starts the local HealthImaging service on loopback in this process; resolves once it listens. */
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
   const credentials: Credentials = { ...DEFAULT_CREDENTIALS, ...opts.credentials };
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "healthimaging-local-"));

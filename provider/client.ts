@@ -1,5 +1,5 @@
 // SDK clients. The SDK is required lazily, inside functions, so the serialized provider stays a
-// few KB and emits a plain require("@aws-sdk/client-medical-imaging") (pulumi-dynamic.md §A.6).
+// few KB and emits a plain require("@aws-sdk/client-medical-imaging") (https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/).
 // Clients are cached per process: one adaptive retry limiter per endpoint is shared by every
 // resource of a `pulumi up`.
 

@@ -1,7 +1,7 @@
 // From a subset to the documents CopyImageSet and UpdateImageSetMetadata take.
 //
 // AWS's own samples key copiableAttributes by the image set id (Java) or by the literal
-// "imageSetId" (Python, JS), which the service cannot honour (healthimaging-api.md §10.1).
+// "imageSetId" (Python, JS), which the service cannot honour (https://docs.aws.amazon.com/healthimaging/latest/devguide/copy-image-set.html, code examples).
 // Here Series keys only ever come from the source's metadata document, and the builders refuse
 // anything that is not a DICOM UID, so those documents cannot be produced.
 

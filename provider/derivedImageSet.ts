@@ -1,10 +1,11 @@
 // The resource users declare. Inputs accept Outputs of other resources; every output is seeded
-// in the props so it appears on the object (pulumi-dynamic.md §A.9).
+// in the props so it appears on the object (https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/).
 
 import * as pulumi from "@pulumi/pulumi";
 import { serializedProvider } from "./serializedProvider";
 import { InstancesBySeries, SeriesSelection } from "./types";
 
+/** The inputs of a {@link DerivedImageSet}; any of them may be an Output of another resource. */
 export interface DerivedImageSetArgs {
   /** The data store holding source (and destination). */
   datastoreId: pulumi.Input<string>;
@@ -28,6 +29,14 @@ export interface DerivedImageSetArgs {
   endpoint?: pulumi.Input<string>;
 }
 
+/**
+ * An image set derived with CopyImageSet: a full copy of a source image set, a subset of its series
+ * and instances, or a merge into an existing image set (`destination`). `pulumi up` copies and waits
+ * until the image sets are unlocked; `pulumi destroy` deletes the copy or undoes the merge.
+ *
+ * @example
+ * new DerivedImageSet("ct-copy", { datastoreId, sourceImageSetId, subset: { series: { [seriesUid]: "all" } } });
+ */
 export class DerivedImageSet extends pulumi.dynamic.Resource {
   /** The image set holding the copy: a new one, or the destination of a merge. */
   declare readonly imageSetId: pulumi.Output<string>;

@@ -1,6 +1,6 @@
 // Errors the provider throws. PartialFailure is the dynamic provider's "resource init failed":
 // the engine keeps the id and properties in state, so an image set we created is never leaked,
-// and the next `pulumi up` calls update, which resumes (pulumi-dynamic.md §A.5).
+// and the next `pulumi up` calls update, which resumes (the dynamic-provider host turns it into a partial failure: https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/cmd/dynamic-provider/index.ts).
 
 export class PartialFailure extends Error {
   readonly reasons: string[];

@@ -22,7 +22,7 @@ export async function findImageSet(client: MedicalImagingClient, datastoreId: st
 export async function findMetadata(client: MedicalImagingClient, datastoreId: string, imageSetId: string, versionId?: string): Promise<ImageSetMetadata> {
   const out = await client.send(new (sdk().GetImageSetMetadataCommand)({ datastoreId, imageSetId, versionId }));
   const bytes = Buffer.from(await out.imageSetMetadataBlob!.transformToByteArray());
-  // The Node client hands back the gzip bytes as stored (healthimaging-api.md §10.5).
+  // The Node client hands back the gzip bytes as stored (https://docs.aws.amazon.com/healthimaging/latest/devguide/get-image-set-metadata.html).
   const text = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
   return JSON.parse(text) as ImageSetMetadata;
 }

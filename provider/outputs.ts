@@ -1,5 +1,5 @@
 // Outputs are plain JSON: ISO strings for dates, null instead of undefined (the engine's
-// Struct conversion rejects undefined and turns Dates into {}; pulumi-dynamic.md §A.9).
+// Struct conversion rejects undefined and turns Dates into {}; https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/).
 
 import type { ImageSet } from "./find";
 import { DerivedImageSetInputs, DerivedImageSetOutputs, InstancesBySeries } from "./types";

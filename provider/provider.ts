@@ -1,5 +1,5 @@
 // The dynamic provider: thin methods over the modules that do the work. One instance serves
-// every resource (serialization is cached per provider object; pulumi-dynamic.md §A.6).
+// every resource (serialization is cached per provider object; https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/).
 
 import type * as pulumi from "@pulumi/pulumi";
 import { createDerivedImageSet, CreateInputs } from "./create";
@@ -10,6 +10,10 @@ import { readDerivedImageSet } from "./read";
 import { updateDerivedImageSet } from "./update";
 import { validateInputs } from "./validate";
 
+/**
+ * The dynamic provider behind {@link DerivedImageSet}: check, diff, create, read, update and delete
+ * of derived image sets. Exported for programs that drive it directly (tests, custom tooling).
+ */
 export class DerivedImageSetProvider implements pulumi.dynamic.ResourceProvider {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
     const { inputs, failures } = validateInputs(news);

@@ -25,6 +25,7 @@ export interface Timeouts {
 /** SeriesInstanceUID -> SOP Instance UIDs. A resolved subset, and what a copy actually copied. */
 export type InstancesBySeries = Record<string, string[]>;
 
+/** The inputs of a derived image set as the provider receives them (resolved, validated by check). */
 export interface DerivedImageSetInputs {
   datastoreId: string;
   sourceImageSetId: string;
@@ -74,7 +75,7 @@ export interface DerivedImageSetOutputs extends DerivedImageSetInputs {
 
 /**
  * The value the engine sends during preview for anything derived from an unknown output,
- * whatever the field's type (pulumi/pulumi#6310; pulumi-dynamic.md §A.10).
+ * whatever the field's type (https://github.com/pulumi/pulumi/issues/6310).
  */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 

@@ -1,17 +1,36 @@
-// `npm run destroy`: `pulumi destroy` of the quickstart stack (merges undone, copies deleted), then
-// stop the local service. Its data folder (.healthimaging-local/) is kept: the seeded image sets
-// are still there next time.
+// `npm run destroy`: tears down every stack the scripts made — the quickstart stack of `npm start`
+// and each example's stack of `npm run example` (their image sets deleted, merges undone, the
+// example stacks removed) — then stops the local service. Its data folder
+// (.healthimaging-local/) is kept: the seeded image sets are still there next time.
 
-import { ensureService, installPulumi, pulumi, pulumiEnv, say, stopService } from "./local";
+import * as path from "node:path";
+import { ensureService, installPulumi, pulumi, pulumiEnv, ROOT, say, stopService } from "./local";
+import { EXAMPLE_CONFIG, EXAMPLES_DIR, STACK as EXAMPLE_STACK } from "./run-example";
 
 const STACK = process.env.PULUMI_STACK_NAME ?? "dev";
+
+/** Stacks of the Pulumi project in dir (the file backend lists the current project's stacks). */
+function stacksIn(env: NodeJS.ProcessEnv, dir: string): string[] {
+  const listed = JSON.parse(pulumi(env, ["stack", "ls", "--json"], { cwd: dir, stdio: "pipe" })) as { name: string }[];
+  return listed.map((s) => s.name);
+}
 
 async function main(): Promise<void> {
   const env = pulumiEnv(installPulumi());
   await ensureService();
-  say(`pulumi destroy (stack ${STACK})`);
-  pulumi(env, ["stack", "select", STACK, "--create"]);
-  pulumi(env, ["destroy", "--yes", "--skip-preview"]);
+  for (const name of Object.keys(EXAMPLE_CONFIG)) {
+    const dir = path.join(EXAMPLES_DIR, name);
+    if (!stacksIn(env, dir).includes(EXAMPLE_STACK)) continue;
+    say(`pulumi destroy (examples/${name}, stack ${EXAMPLE_STACK})`);
+    pulumi(env, ["destroy", "--yes", "--skip-preview", "--stack", EXAMPLE_STACK], { cwd: dir });
+    pulumi(env, ["stack", "rm", "--yes", "--stack", EXAMPLE_STACK], { cwd: dir });
+  }
+  say(`pulumi destroy (quickstart, stack ${STACK})`);
+  if (stacksIn(env, ROOT).includes(STACK)) {
+    pulumi(env, ["destroy", "--yes", "--skip-preview", "--stack", STACK]);
+  } else {
+    process.stderr.write("no quickstart stack: nothing to destroy\n");
+  }
   say("Stopping the local service");
   process.stderr.write(stopService() ? "stopped\n" : "it was not started by npm start; left alone\n");
 }

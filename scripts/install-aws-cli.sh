@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the AWS CLI (v1, the `awscli` package from PyPI) into a Python virtualenv in a cache
 # folder outside the repo and prints the path of its `aws` executable on stdout. The emulator
-# conformance tests (test/emulator-awscli.test.ts) run the CLI's documented medical-imaging
+# conformance tests (test/service/emulator-awscli.test.ts) run the CLI's documented medical-imaging
 # examples against the local service with it.
 #
 #   AWS="$(bash scripts/install-aws-cli.sh)"; "$AWS" --version

@@ -6,7 +6,7 @@
 # The directory contains `pulumi`, `pulumi-language-nodejs` (needed to run a Pulumi.yaml with
 # `runtime: nodejs`) and `pulumi-resource-pulumi-nodejs` (needed for dynamic resources).
 # Pulumi's download site and GitHub are unreachable here, so the CLI is built from Go modules
-# (see shared/reference/pulumi-dynamic.md, section D). Order of preference:
+# (README.md, "The Pulumi CLI on a fresh machine"). Order of preference:
 #   1. a previous build in the cache whose `pulumi version` matches the SDK in node_modules;
 #   2. a `pulumi` already on PATH whose version is >= that SDK version;
 #   3. a fresh build with Go (a few minutes on 2 cores; GOMODCACHE/GOCACHE live in the cache too).

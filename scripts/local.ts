@@ -56,6 +56,26 @@ export function pulumi(env: NodeJS.ProcessEnv, args: string[], opts: SpawnSyncOp
   return typeof r.stdout === "string" ? r.stdout : "";
 }
 
+/**
+ * Shell lines that look at image sets with the AWS CLI against the local service, printed by
+ * `npm start` and run as printed by test/e2e/e2e-start.test.ts. The CLI must not add the
+ * `runtime-` host prefix of HealthImaging's data-plane operations to a local endpoint
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-endpoints.html: service-specific
+ * endpoint variables; AWS_DISABLE_HOST_PREFIX_INJECTION is botocore's switch for the prefix).
+ */
+export function awsCliHint(datastoreId: string, imageSets: { get: string; versions: string }): string[] {
+  return [
+    `export AWS_ACCESS_KEY_ID=${CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${CREDENTIALS.secretAccessKey} AWS_REGION=${CREDENTIALS.region} AWS_DEFAULT_REGION=${CREDENTIALS.region} AWS_ENDPOINT_URL_MEDICAL_IMAGING=${ENDPOINT} AWS_DISABLE_HOST_PREFIX_INJECTION=true`,
+    `aws medical-imaging get-image-set --datastore-id ${datastoreId} --image-set-id ${imageSets.get}`,
+    `aws medical-imaging list-image-set-versions --datastore-id ${datastoreId} --image-set-id ${imageSets.versions}`,
+  ];
+}
+
+/** The shell line that checks the deployed stack matches the program and the service (printed by `npm start`). */
+export function previewHint(stack: string): string {
+  return `source scripts/pulumi-env.sh && pulumi preview --refresh --expect-no-changes --stack ${stack}`;
+}
+
 export function client(): MedicalImagingClient {
   return new MedicalImagingClient({ endpoint: ENDPOINT, region: CREDENTIALS.region, credentials: CREDENTIALS, disableHostPrefix: true });
 }

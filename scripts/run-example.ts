@@ -19,7 +19,8 @@ import type { SeedResult } from "../emulator/seed";
 import { ENDPOINT, ensureSeeded, ensureService, installPulumi, pulumiEnv, ROOT, say } from "./local";
 
 export const EXAMPLES_DIR = path.join(ROOT, "examples");
-export const STACK = "local";
+/** The examples' stack (`PULUMI_EXAMPLE_STACK` moves it; `npm run destroy` tears it down in every example). */
+export const STACK = process.env.PULUMI_EXAMPLE_STACK ?? "local";
 
 /** StudyInstanceUIDs (public sample data) the examples take their image sets from. */
 export const EXAMPLE_STUDIES = {

@@ -3,7 +3,7 @@
 // `pulumi up` of the quickstart (Pulumi.yaml at the repository root). Running it again changes
 // nothing. `npm run destroy` tears the stack down and stops the service.
 
-import { ENDPOINT, ensureSeeded, ensureService, imageSetOf, installPulumi, pulumi, pulumiEnv, QUICKSTART_STUDIES, say } from "./local";
+import { awsCliHint, ENDPOINT, ensureSeeded, ensureService, imageSetOf, installPulumi, pulumi, previewHint, pulumiEnv, QUICKSTART_STUDIES, say } from "./local";
 
 const STACK = process.env.PULUMI_STACK_NAME ?? "dev";
 
@@ -32,12 +32,12 @@ async function main(): Promise<void> {
   process.stderr.write(
     [
       "",
-      "Inspect them (the service keeps running; credentials test/test, region us-east-1):",
-      `  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws medical-imaging get-image-set --region us-east-1 \\`,
-      `    --endpoint-url ${ENDPOINT} --datastore-id ${seeded.datastoreId} --image-set-id ${outputs.angioImageSetId}`,
-      `  aws medical-imaging list-image-set-versions ... --image-set-id ${outputs.mergedIntoImageSetId}`,
+      "Inspect them with the AWS CLI (the service keeps running; `bash scripts/install-aws-cli.sh` prints the path of an AWS CLI if you have none):",
+      ...awsCliHint(seeded.datastoreId, { get: outputs.angioImageSetId, versions: outputs.mergedIntoImageSetId }).map((line) => `  ${line}`),
       "or from code: new MedicalImagingClient({ endpoint, region, disableHostPrefix: true }).",
-      "Tear down: npm run destroy",
+      "Check that nothing drifted:",
+      `  ${previewHint(STACK)}`,
+      "Tear down (this stack, the example stacks, and the service): npm run destroy",
       "",
     ].join("\n"),
   );

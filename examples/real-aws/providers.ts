@@ -1,6 +1,6 @@
 // The providers of the Datastore and DicomImport resources (healthimaging.ts): plain objects,
 // serialized into state by value by pulumi.dynamic, so the SDK is required inside the functions,
-// never captured (pulumi-dynamic.md §A.6), and nothing here needs @pulumi/pulumi at run time.
+// never captured (https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/), and nothing here needs @pulumi/pulumi at run time.
 // Once the service accepted a request, a failure is reported as a partial failure (the id stays in
 // state; the next `up` resumes). Outputs hold ids, UIDs, states and times only.
 // AWS_ENDPOINT_URL_MEDICAL_IMAGING, when set, points them at another endpoint (the local service),

@@ -5,7 +5,7 @@
 
 import { GetImageSetCommand, ListImageSetVersionsCommand, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -30,9 +30,34 @@ describe("npm start and npm run destroy: the main job, end to end", function () 
   let env: NodeJS.ProcessEnv;
   let outputs: Record<string, string | number>;
 
-  const script = (name: "start" | "destroy"): Promise<Run> =>
+  const exampleStack = `e2eex${process.pid}`;
+  let firstStart: Run;
+  const run = (command: string, args: string[], runEnv: NodeJS.ProcessEnv): Promise<Run> =>
     new Promise((resolve) => {
-      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", `${name}.ts`)], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(command, args, { cwd: ROOT, env: runEnv, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+  /** The indented lines start.ts prints under a heading, exactly as a user would paste them. */
+  const printedLines = (text: string, heading: RegExp): string[] => {
+    const lines = text.split("\n");
+    const start = lines.findIndex((l) => heading.test(l));
+    assert.ok(start >= 0, `no heading ${heading} in:\n${text}`);
+    const block: string[] = [];
+    for (const line of lines.slice(start + 1)) {
+      if (!line.startsWith("  ")) break;
+      block.push(line.trim());
+    }
+    return block;
+  };
+  /** The user's environment: the test's moved folders and port, but no AWS settings of its own. */
+  const userEnv = (): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("PULUMI_") || ["PULUMI_LOCAL_DIR", "PULUMI_HEALTHIMAGING_HOME", "PULUMI_HI_TEST_RUN"].includes(k)));
+  const script = (name: "start" | "destroy" | "run-example", ...args: string[]): Promise<Run> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", `${name}.ts`), ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (d) => (stdout += d));
@@ -56,6 +81,7 @@ describe("npm start and npm run destroy: the main job, end to end", function () 
       PULUMI_LOCAL_DIR: path.join(dir, "pulumi"),
       PULUMI_STACK_NAME: stack,
       PULUMI_HEALTHIMAGING_HOME: path.join(dir, "home"),
+      PULUMI_EXAMPLE_STACK: exampleStack,
     };
   });
   after(() => {
@@ -68,11 +94,13 @@ describe("npm start and npm run destroy: the main job, end to end", function () 
       }
     }
     fs.rmSync(path.join(ROOT, `Pulumi.${stack}.yaml`), { force: true });
+    fs.rmSync(path.join(ROOT, "examples", "subset-into-destination", `Pulumi.${exampleStack}.yaml`), { force: true });
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("starts the service, seeds it, and up makes the quickstart's copy, subset and merge", async () => {
     const r = await script("start");
+    firstStart = r;
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stderr, /started in the background/);
     outputs = printedOutputs(r);
@@ -90,6 +118,31 @@ describe("npm start and npm run destroy: the main job, end to end", function () 
     assert.match(r.stderr, /aws medical-imaging get-image-set/, "it says how to look at the result");
   });
 
+  it("the AWS CLI commands npm start prints work when pasted into a shell", async () => {
+    const aws = execFileSync("bash", [path.join(ROOT, "scripts", "install-aws-cli.sh")], { encoding: "utf8" }).trim();
+    const lines = printedLines(firstStart.stderr, /^Inspect them with the AWS CLI/);
+    assert.equal(lines.length, 3, lines.join("\n"));
+    assert.doesNotMatch(lines.join("\n"), /\.\.\./, "no elided arguments");
+    const r = await run("bash", ["-ec", lines.join("\n")], { ...userEnv(), PATH: `${path.dirname(aws)}${path.delimiter}${process.env.PATH}`, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const [got, versions] = r.stdout.split(/\n(?=\{)/).map((j) => JSON.parse(j));
+    assert.equal(got.imageSetId, outputs.angioImageSetId);
+    assert.ok(versions.imageSetPropertiesList.length >= 2, "the merge made a second version");
+  });
+
+  it("the drift check npm start prints passes when pasted: source scripts/pulumi-env.sh, then pulumi preview --refresh --expect-no-changes", async () => {
+    const [line] = printedLines(firstStart.stderr, /^Check that nothing drifted/);
+    assert.match(line, /^source scripts\/pulumi-env\.sh && pulumi preview --refresh --expect-no-changes/);
+    const r = await run("bash", ["-c", line], { ...userEnv(), HEALTHIMAGING_PORT: String(port), PULUMI_HI_TEST_RUN: process.env.PULUMI_HI_TEST_RUN });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /4 unchanged/);
+  });
+
+  it("npm run example makes an example stack that npm run destroy will tear down too", async () => {
+    const r = await script("run-example", "subset-into-destination", "up");
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+
   it("a second npm start finds the service running and the data seeded, and changes nothing", async () => {
     const r = await script("start");
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -103,6 +156,8 @@ describe("npm start and npm run destroy: the main job, end to end", function () 
     const r = await script("destroy");
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stderr, /stopped/);
+    assert.match(r.stderr, /pulumi destroy \(examples\/subset-into-destination, stack /, "the example stack is torn down too");
+    assert.equal(fs.existsSync(path.join(ROOT, "examples", "subset-into-destination", `Pulumi.${exampleStack}.yaml`)), false, "and removed");
     await assert.rejects(fetch(`http://127.0.0.1:${port}/_emulator/health`), "the service is stopped");
     // Look at what it left, with the service started again on the same data folder.
     const emu = await startEmulator({ port, dataDir: path.join(dir, "local", "data"), profile: "fast" });

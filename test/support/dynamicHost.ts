@@ -18,7 +18,7 @@
 // - Create returning an empty id is an engine error ("returned empty resource.ID").
 // - Diff/Read/Update/Delete with an empty id are engine assertion failures; we reject early.
 //
-// Host behaviours worth knowing (observed, @pulumi/pulumi 3.248.0, Node 20; see test/dynamic-host.test.ts):
+// Host behaviours worth knowing (observed, @pulumi/pulumi 3.248.0, Node 20; see test/service/dynamic-host.test.ts):
 // - Outputs go through Struct.fromJavaScript: a Date (also Map, Set, Error, RegExp) silently becomes
 //   {}; undefined (also in arrays), BigInt, functions, Buffers fail the call with "Unexpected struct
 //   type." — for create that happens AFTER the provider did its work, as a plain error without id,

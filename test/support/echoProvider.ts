@@ -1,4 +1,4 @@
-// Tiny dynamic provider used to test the dynamic-host harness (test/dynamic-host.test.ts).
+// Tiny dynamic provider used to test the dynamic-host harness (test/service/dynamic-host.test.ts).
 // Behaviour is selected by the `mode` input so a single serialized provider covers every case.
 // Type-only import: nothing from @pulumi/pulumi is captured by closure serialization.
 import type * as pulumi from "@pulumi/pulumi";

@@ -1,5 +1,5 @@
 // Where the DICOM sample files live: Debian's python3-pydicom ships them in its
-// pydicom/data/test_files folder (see /work/shared/reference/dicom-data.md §1).
+// pydicom/data/test_files folder (Debian package python3-pydicom, https://packages.debian.org/bookworm/python3-pydicom; scripts/install-test-data.sh).
 // scripts/install-test-data.sh installs the package; PYDICOM_TEST_FILES points elsewhere.
 
 import { execFileSync } from "node:child_process";

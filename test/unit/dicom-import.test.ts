@@ -111,7 +111,7 @@ function halves(fragment: Buffer): Buffer[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// dicomdirtests/: the expected hierarchy (dicom-data.md table, UIDs read from the files)
+// dicomdirtests/: the expected hierarchy (UIDs read from the files; https://github.com/pydicom/pydicom/tree/main/src/pydicom/data/test_files/dicomdirtests)
 
 const P = "1.3.6.1.4.1.5962.1.1.0.0.0.";
 const EXPECTED_STUDIES: {

@@ -1,0 +1,6 @@
+// healthimaging-local: a local AWS HealthImaging-compatible service, for programs and tests.
+// `startEmulator` runs it in-process; `seed` imports DICOM files into a new data store.
+export { DEFAULT_ACCOUNT_ID, DEFAULT_CREDENTIALS, startEmulator } from "./server";
+export type { EmulatorOptions, RunningEmulator } from "./server";
+export { seed } from "./seed";
+export type { SeedResult } from "./seed";
