@@ -1,0 +1,147 @@
+// The package as users get it: `npm pack` of provider/, installed into a fresh project beside
+// `@pulumi/pulumi@latest` (and `typescript`, as `pulumi new typescript` adds), then a real
+// `pulumi up` / `pulumi destroy` of a DerivedImageSet with the program running on Node 22.
+// Proves: one @pulumi/pulumi runtime (a peer dependency, not a nested copy), none of the local
+// service's dependencies, a tarball of compiled code only, and the supported older runtime.
+
+import { GetImageSetCommand } from "@aws-sdk/client-medical-imaging";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { installPulumi } from "../../scripts/local";
+import { offlinePulumiEnv } from "../support/pulumiCli";
+import { Seeded, startSeeded } from "../support/seeded";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+// What only the local service uses; none of it may reach a user's project.
+const SERVICE_ONLY = ["dcmjs", "commander", "core-js-pure", "pako", "healthimaging-local"];
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+const run = (command: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> =>
+  new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+const ok = async (command: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> => {
+  const r = await run(command, args, opts);
+  assert.equal(r.code, 0, `${command} ${args.join(" ")}\n${r.stdout}\n${r.stderr}`);
+  return r;
+};
+
+/** Every package.json of an installed package under node_modules (nested ones included). */
+function installedPackages(dir: string): { name: string; version: string; where: string }[] {
+  const out: { name: string; version: string; where: string }[] = [];
+  const walk = (modules: string) => {
+    if (!fs.existsSync(modules)) return;
+    for (const entry of fs.readdirSync(modules)) {
+      if (entry.startsWith(".")) continue;
+      const dirs = entry.startsWith("@") ? fs.readdirSync(path.join(modules, entry)).map((e) => path.join(modules, entry, e)) : [path.join(modules, entry)];
+      for (const d of dirs) {
+        const manifest = path.join(d, "package.json");
+        if (!fs.existsSync(manifest)) continue;
+        const { name, version } = JSON.parse(fs.readFileSync(manifest, "utf8")) as { name: string; version: string };
+        out.push({ name, version, where: path.relative(dir, d) });
+        walk(path.join(d, "node_modules"));
+      }
+    }
+  };
+  walk(path.join(dir, "node_modules"));
+  return out;
+}
+
+describe("the packed package in a fresh project with @pulumi/pulumi@latest, up on Node 22", function () {
+  this.timeout(600_000);
+  let work: string;
+  let tarball: string;
+  let project: string;
+  let seeded: Seeded;
+
+  before(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "hi-pack-"));
+    project = path.join(work, "project");
+    fs.mkdirSync(project);
+    seeded = await startSeeded({ profile: "fast" });
+  });
+  after(async () => {
+    await seeded?.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("npm pack ships compiled code, types, README and LICENSE only", async () => {
+    const r = await ok("npm", ["pack", "--json", "--pack-destination", work], { cwd: path.join(ROOT, "provider") });
+    const [packed] = JSON.parse(r.stdout.slice(r.stdout.indexOf("["))) as { filename: string; size: number; unpackedSize: number; files: { path: string }[] }[];
+    tarball = path.join(work, packed.filename);
+    const files = packed.files.map((f) => f.path);
+    for (const f of files) assert.match(f, /^(dist\/.*\.(js|d\.ts)|README\.md|LICENSE|package\.json)$/, `unexpected file in the package: ${f}`);
+    assert.ok(files.includes("dist/index.js") && files.includes("dist/index.d.ts") && files.includes("LICENSE") && files.includes("README.md"));
+    console.log(`      packed: ${packed.filename}, ${(packed.size / 1024).toFixed(1)} KB (${(packed.unpackedSize / 1024).toFixed(1)} KB unpacked, ${files.length} files)`);
+  });
+
+  it("installs beside @pulumi/pulumi@latest with exactly one @pulumi/pulumi and none of the service's dependencies", async () => {
+    fs.writeFileSync(
+      path.join(project, "package.json"),
+      JSON.stringify({ name: "fresh-user-project", private: true, dependencies: { "@pulumi/pulumi": "latest", "pulumi-healthimaging": `file:${tarball}` }, devDependencies: { typescript: "^5" } }, null, 2),
+    );
+    await ok("npm", ["install", "--no-audit", "--no-fund"], { cwd: project });
+    const installed = installedPackages(project);
+    const sdks = installed.filter((p) => p.name === "@pulumi/pulumi");
+    assert.deepEqual(
+      sdks.map((p) => p.where),
+      ["node_modules/@pulumi/pulumi"],
+      "one SDK runtime, the project's own",
+    );
+    const latest = execFileSync("npm", ["view", "@pulumi/pulumi", "version"], { encoding: "utf8" }).trim();
+    assert.equal(sdks[0].version, latest);
+    const leaked = installed.filter((p) => SERVICE_ONLY.includes(p.name));
+    assert.deepEqual(leaked, [], "the local service's dependencies stay out of users' projects");
+    const ours = installed.find((p) => p.name === "pulumi-healthimaging");
+    assert.ok(ours && fs.existsSync(path.join(project, ours.where, "dist", "index.js")));
+    console.log(`      installed: ${installed.length} packages in the project (@pulumi/pulumi ${sdks[0].version}, pulumi-healthimaging, typescript and their dependencies)`);
+  });
+
+  it("pulumi up runs the program on Node 22 and copies the image set; destroy deletes it", async () => {
+    const node22 = process.env.PULUMI_HI_NODE22_BIN ?? execFileSync("bash", [path.join(ROOT, "scripts", "install-node.sh"), "22"], { encoding: "utf8" }).trim();
+    const source = seeded.seed.imageSets.find((s) => s.isPrimary);
+    assert.ok(source, "the seeded data has a primary image set");
+    fs.mkdirSync(path.join(project, "backend"));
+    fs.mkdirSync(path.join(project, "home"));
+    fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: fresh-user-project\nruntime: nodejs\nmain: index.ts\n");
+    fs.writeFileSync(
+      path.join(project, "index.ts"),
+      [
+        'import * as pulumi from "@pulumi/pulumi";',
+        'import * as hi from "pulumi-healthimaging";',
+        "const config = new pulumi.Config();",
+        'const copy = new hi.DerivedImageSet("copy", { datastoreId: config.require("datastoreId"), sourceImageSetId: config.require("sourceImageSetId") });',
+        "export const imageSetId = copy.imageSetId;",
+        "export const nodeVersion = process.version;",
+        "",
+      ].join("\n"),
+    );
+    const bin = installPulumi();
+    const env = { ...offlinePulumiEnv(bin, project, seeded.emu), PATH: [bin, node22, process.env.PATH].join(path.delimiter), PULUMI_HEALTHIMAGING_HOME: path.join(project, "home") };
+    const pulumi = (...args: string[]) => ok("pulumi", [...args, "--non-interactive"], { cwd: project, env });
+    await pulumi("stack", "init", "test");
+    await pulumi("config", "set", "datastoreId", seeded.datastoreId);
+    await pulumi("config", "set", "sourceImageSetId", source.imageSetId);
+    await pulumi("up", "--yes", "--skip-preview");
+    const outputs = JSON.parse((await pulumi("stack", "output", "--json")).stdout) as { imageSetId: string; nodeVersion: string };
+    assert.match(outputs.nodeVersion, /^v22\./, "the program ran on Node 22");
+    const copy = await seeded.client.send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: outputs.imageSetId }));
+    assert.equal(copy.imageSetState, "ACTIVE");
+    assert.notEqual(outputs.imageSetId, source.imageSetId);
+    await pulumi("destroy", "--yes", "--skip-preview");
+    const gone = await seeded.client.send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: outputs.imageSetId }));
+    assert.equal(gone.imageSetState, "DELETED");
+  });
+});
