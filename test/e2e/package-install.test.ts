@@ -1,6 +1,7 @@
 // The package as users get it: `npm pack` of provider/, installed into a fresh project beside
-// `@pulumi/pulumi@latest` (and `typescript`, as `pulumi new typescript` adds), then a real
-// `pulumi up` / `pulumi destroy` of a DerivedImageSet with the program running on Node 22.
+// `@pulumi/pulumi` (the latest release, and the lowest of the peer range) and `typescript`, as
+// `pulumi new typescript` adds, then a real `pulumi up` / `pulumi destroy` of a DerivedImageSet with
+// the program running on Node 22 (latest SDK) and Node 24 (lowest SDK).
 // Proves: one @pulumi/pulumi runtime (a peer dependency, not a nested copy), none of the local
 // service's dependencies, a tarball of compiled code only, and the supported older runtime.
 
@@ -59,7 +60,21 @@ function installedPackages(dir: string): { name: string; version: string; where:
   return out;
 }
 
-describe("the packed package in a fresh project with @pulumi/pulumi@latest, up on Node 22", function () {
+/** Both ends of the peer range, each on one supported runtime. */
+const CASES = [
+  { sdk: "latest", node: "22" },
+  { sdk: minimumPeer(), node: "24" },
+];
+
+/** The lowest @pulumi/pulumi the package declares it works with (provider/package.json peerDependencies). */
+function minimumPeer(): string {
+  const range = (JSON.parse(fs.readFileSync(path.join(ROOT, "provider", "package.json"), "utf8")) as { peerDependencies: Record<string, string> }).peerDependencies["@pulumi/pulumi"];
+  const m = /^\^(\d+\.\d+\.\d+)$/.exec(range);
+  assert.ok(m, `the peer range ${range} is a caret range`);
+  return m[1];
+}
+
+for (const { sdk, node } of CASES) describe(`the packed package in a fresh project with @pulumi/pulumi@${sdk}, up on Node ${node}`, function () {
   this.timeout(600_000);
   let work: string;
   let tarball: string;
@@ -87,10 +102,10 @@ describe("the packed package in a fresh project with @pulumi/pulumi@latest, up o
     console.log(`      packed: ${packed.filename}, ${(packed.size / 1024).toFixed(1)} KB (${(packed.unpackedSize / 1024).toFixed(1)} KB unpacked, ${files.length} files)`);
   });
 
-  it("installs beside @pulumi/pulumi@latest with exactly one @pulumi/pulumi and none of the service's dependencies", async () => {
+  it(`installs beside @pulumi/pulumi@${sdk} with exactly one @pulumi/pulumi and none of the service's dependencies`, async () => {
     fs.writeFileSync(
       path.join(project, "package.json"),
-      JSON.stringify({ name: "fresh-user-project", private: true, dependencies: { "@pulumi/pulumi": "latest", "pulumi-healthimaging": `file:${tarball}` }, devDependencies: { typescript: "^5" } }, null, 2),
+      JSON.stringify({ name: "fresh-user-project", private: true, dependencies: { "@pulumi/pulumi": sdk, "pulumi-healthimaging": `file:${tarball}` }, devDependencies: { typescript: "^5" } }, null, 2),
     );
     await ok("npm", ["install", "--no-audit", "--no-fund"], { cwd: project });
     const installed = installedPackages(project);
@@ -100,8 +115,8 @@ describe("the packed package in a fresh project with @pulumi/pulumi@latest, up o
       ["node_modules/@pulumi/pulumi"],
       "one SDK runtime, the project's own",
     );
-    const latest = execFileSync("npm", ["view", "@pulumi/pulumi", "version"], { encoding: "utf8" }).trim();
-    assert.equal(sdks[0].version, latest);
+    const wanted = execFileSync("npm", ["view", `@pulumi/pulumi@${sdk}`, "version"], { encoding: "utf8" }).trim();
+    assert.equal(sdks[0].version, wanted);
     const leaked = installed.filter((p) => SERVICE_ONLY.includes(p.name));
     assert.deepEqual(leaked, [], "the local service's dependencies stay out of users' projects");
     const ours = installed.find((p) => p.name === "pulumi-healthimaging");
@@ -109,8 +124,8 @@ describe("the packed package in a fresh project with @pulumi/pulumi@latest, up o
     console.log(`      installed: ${installed.length} packages in the project (@pulumi/pulumi ${sdks[0].version}, pulumi-healthimaging, typescript and their dependencies)`);
   });
 
-  it("pulumi up runs the program on Node 22 and copies the image set; destroy deletes it", async () => {
-    const node22 = process.env.PULUMI_HI_NODE22_BIN ?? execFileSync("bash", [path.join(ROOT, "scripts", "install-node.sh"), "22"], { encoding: "utf8" }).trim();
+  it(`pulumi up runs the program on Node ${node} and copies the image set; destroy deletes it`, async () => {
+    const nodeBin = execFileSync("bash", [path.join(ROOT, "scripts", "install-node.sh"), node], { encoding: "utf8" }).trim();
     const source = seeded.seed.imageSets.find((s) => s.isPrimary);
     assert.ok(source, "the seeded data has a primary image set");
     fs.mkdirSync(path.join(project, "backend"));
@@ -129,14 +144,14 @@ describe("the packed package in a fresh project with @pulumi/pulumi@latest, up o
       ].join("\n"),
     );
     const bin = installPulumi();
-    const env = { ...offlinePulumiEnv(bin, project, seeded.emu), PATH: [bin, node22, process.env.PATH].join(path.delimiter), PULUMI_HEALTHIMAGING_HOME: path.join(project, "home") };
+    const env = { ...offlinePulumiEnv(bin, project, seeded.emu), PATH: [bin, nodeBin, process.env.PATH].join(path.delimiter), PULUMI_HEALTHIMAGING_HOME: path.join(project, "home") };
     const pulumi = (...args: string[]) => ok("pulumi", [...args, "--non-interactive"], { cwd: project, env });
     await pulumi("stack", "init", "test");
     await pulumi("config", "set", "datastoreId", seeded.datastoreId);
     await pulumi("config", "set", "sourceImageSetId", source.imageSetId);
     await pulumi("up", "--yes", "--skip-preview");
     const outputs = JSON.parse((await pulumi("stack", "output", "--json")).stdout) as { imageSetId: string; nodeVersion: string };
-    assert.match(outputs.nodeVersion, /^v22\./, "the program ran on Node 22");
+    assert.match(outputs.nodeVersion, new RegExp(`^v${node}\\.`), `the program ran on Node ${node}`);
     const copy = await seeded.client.send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: outputs.imageSetId }));
     assert.equal(copy.imageSetState, "ACTIVE");
     assert.notEqual(outputs.imageSetId, source.imageSetId);

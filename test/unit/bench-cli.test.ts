@@ -12,26 +12,26 @@ const bench = (...args: string[]) => spawnSync(process.execPath, ["-r", "ts-node
 
 describe("npm run bench: its command line", function () {
   this.timeout(60_000);
-  const before = () => TRACKED.map((f) => fs.statSync(f).mtimeMs);
+  const trackedMtimes = () => TRACKED.map((f) => fs.statSync(f).mtimeMs);
 
   it("--help prints the options, including --write, and measures nothing", () => {
-    const mtimes = before();
+    const mtimes = trackedMtimes();
     const r = bench("--help");
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^usage: npm run bench/);
     assert.match(r.stdout, /--write/);
     assert.doesNotMatch(r.stderr, /figure/);
-    assert.deepEqual(before(), mtimes);
+    assert.deepEqual(trackedMtimes(), mtimes);
   });
 
   it("an unknown option or part is refused with the usage (exit 2), writing nothing", () => {
-    const mtimes = before();
+    const mtimes = trackedMtimes();
     for (const args of [["--bogus"], ["--only", "wait,nonsense"]]) {
       const r = bench(...args);
       assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
       assert.match(r.stderr, /usage: npm run bench/);
     }
     assert.match(bench("--only", "nonsense").stderr, /--only: unknown part nonsense/);
-    assert.deepEqual(before(), mtimes);
+    assert.deepEqual(trackedMtimes(), mtimes);
   });
 });
