@@ -20,7 +20,7 @@ import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import { createHash } from "node:crypto";
 import { instancesOf } from "./copiable";
 import { sdk } from "./client";
-import { CopyAccepted } from "./copyRun";
+import { type CopyAccepted, CopyError } from "./copyRun";
 import { journal } from "./journal";
 import { processState } from "./processState";
 import { INPUTS_TAG, OWNER_TAG, versionTag } from "./tags";
@@ -80,9 +80,20 @@ async function findNewSetLeftover(client: MedicalImagingClient, q: LeftoverQuery
   for (const c of candidates) {
     const tags = await candidateTags(client, q, c.imageSetId!);
     if (tags?.[OWNER_TAG] !== q.ownerTag || tags[INPUTS_TAG] !== q.fingerprint) continue;
-    const first = await findImageSet(client, q.inputs.datastoreId, c.imageSetId!, "1");
-    if (!first || first.imageSetWorkflowStatus === "COPY_FAILED") continue;
-    return { imageSetId: c.imageSetId!, versionId: "1", sourceVersionId: "", destinationVersionBefore: null };
+    // The copy's version is the set's first one, whatever number the service gave it.
+    const [first] = (await listVersions(client, q.inputs.datastoreId, c.imageSetId!)).sort((a, b) => Number(a.versionId) - Number(b.versionId));
+    if (!first) {
+      // Ours by its tags, but its versions are not readable yet: adopting blind or copying again
+      // would both be wrong. Fail with the id, so state keeps it and the next run looks again.
+      throw new CopyError(`Image set ${c.imageSetId} was made for this resource by an interrupted run, but its versions cannot be read yet; run \`pulumi up\` again to adopt it.`, {
+        imageSetId: c.imageSetId!,
+        versionId: "",
+        sourceVersionId: "",
+        destinationVersionBefore: null,
+      });
+    }
+    if (first.ImageSetWorkflowStatus === "COPY_FAILED") continue;
+    return { imageSetId: c.imageSetId!, versionId: first.versionId!, sourceVersionId: "", destinationVersionBefore: null };
   }
   return undefined;
 }

@@ -80,6 +80,7 @@ export function buildRemovableAttributes(resolved: InstancesBySeries): string {
  */
 export function buildRemovableAttributeBatches(resolved: InstancesBySeries, maxBytes = UPDATE_PAYLOAD_MAX_BYTES): string[] {
   seriesSkeleton(resolved); // validates everything up front
+  maxBytes = removableJsonBudget(maxBytes);
   const overhead = '{"SchemaVersion":1.1,"Study":{"Series":{}}}'.length;
   const batches: InstancesBySeries[] = [];
   let batch: InstancesBySeries = {};
@@ -101,6 +102,18 @@ export function buildRemovableAttributeBatches(resolved: InstancesBySeries, maxB
   }
   if (Object.keys(batch).length > 0) batches.push(batch);
   return batches.map(buildRemovableAttributes);
+}
+
+/** Bytes of the request body around the removableAttributes blob, with room to spare. */
+export const UPDATE_ENVELOPE_MARGIN_BYTES = 512;
+
+/**
+ * How long a removableAttributes JSON may be so that the request stays under the payload quota:
+ * the blob travels base64-encoded in the JSON body (restJson1 blobs,
+ * https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html), 4 bytes per 3, inside an envelope.
+ */
+export function removableJsonBudget(payloadQuotaBytes: number): number {
+  return Math.floor(((payloadQuotaBytes - UPDATE_ENVELOPE_MARGIN_BYTES) / 4) * 3);
 }
 
 /** Image frames the copy would move, to check the per-copy frame quota before calling the service. */

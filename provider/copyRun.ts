@@ -5,16 +5,20 @@
 import type { CopyImageSetCommandOutput, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import { buildCopiableAttributes } from "./copiable";
 import { ResolvedConnection, imagingClient, sdk } from "./client";
-import { certainlyRejected, describe, isConflict, isThrottling } from "./errors";
+import { type CopyAccepted, CopyError, patiently, type RunOptions, sleep, tolerantPoll, unlocked } from "./service/reads";
 import { ImageSet, findImageSet } from "./find";
-import { pacerFor, serialised } from "./pace";
+import { serialised } from "./pace";
+import { COPY_STATES, settled } from "./service/states";
+import { runWrite } from "./service/writeEngine";
 import { InstancesBySeries } from "./types";
 import { journal } from "./journal";
 import { processState } from "./processState";
 import { INPUTS_TAG, OWNER_TAG, versionTag } from "./tags";
-import { durationsOf, waitFor } from "./wait";
+import { durationsOf, WaitTimeout, waitFor } from "./wait";
 
 export { OWNER_TAG, versionTag } from "./tags";
+export { CopyError, patiently, tolerantPoll, unlocked } from "./service/reads";
+export type { CopyAccepted, RunOptions } from "./service/reads";
 
 export interface CopyPlan {
   datastoreId: string;
@@ -35,75 +39,8 @@ export interface CopyPlan {
   studyInstanceUid?: string;
 }
 
-export interface CopyAccepted {
-  imageSetId: string;
-  versionId: string;
-  sourceVersionId: string;
-  destinationVersionBefore: string | null;
-}
-
 export interface CopyDone extends CopyAccepted {
   imageSet: ImageSet;
-}
-
-/** A failure; `accepted` is set when the service had accepted the copy (state must keep it). */
-export class CopyError extends Error {
-  constructor(
-    message: string,
-    readonly accepted?: CopyAccepted,
-  ) {
-    super(message);
-  }
-}
-
-export interface RunOptions {
-  deadline: number;
-  log: (message: string) => void;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * A read whose answer matters after the service accepted a write (was the write made? is it done?):
- * a network error or 5xx (the service restarting, a connection reset) is waited out, with backoff,
- * until the deadline (at most `capMs` from now), instead of failing the operation and losing track
- * of work the service may have done. A certain rejection (4xx) is thrown at once.
- */
-export async function patiently<T>(read: () => Promise<T>, opts: RunOptions, label: string, capMs = 120_000): Promise<T> {
-  const until = Math.min(opts.deadline, Date.now() + capMs);
-  for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
-    try {
-      return await read();
-    } catch (e) {
-      if (certainlyRejected(e) || Date.now() + delay >= until) throw e;
-      opts.log(`${label}: ${(e as Error).message}; trying again`);
-      await sleep(delay);
-    }
-  }
-}
-
-/** A poll of a waiter that tolerates a transient read failure (reported as not done yet). */
-export async function tolerantPoll<T>(poll: () => Promise<{ done: boolean; value: T; state: string }>): Promise<{ done: boolean; value: T; state: string }> {
-  try {
-    return await poll();
-  } catch (e) {
-    if (e instanceof CopyError || certainlyRejected(e) || !(e instanceof Error) || (e as Error).message.includes("disappeared")) throw e;
-    return { done: false, value: undefined as T, state: `unreachable (${(e as Error).message})` };
-  }
-}
-
-/** Latest version of an image set once it is not LOCKED (someone else's copy or update). */
-export async function unlocked(client: MedicalImagingClient, datastoreId: string, imageSetId: string, role: string, opts: RunOptions): Promise<ImageSet> {
-  const look = async () => {
-    const set = await findImageSet(client, datastoreId, imageSetId);
-    if (!set) throw new CopyError(`The ${role} image set ${imageSetId} does not exist in data store ${datastoreId}.`);
-    return { done: set.imageSetState !== "LOCKED", value: set, state: `${set.imageSetState}/${set.imageSetWorkflowStatus}` };
-  };
-  // Usually it is not locked: ask at once, and only then start waiting.
-  const first = await look();
-  if (first.done) return first.value;
-  const { value } = await waitFor(look, { deadline: opts.deadline, expectedMs: 0, label: `the ${role} image set ${imageSetId} to be unlocked`, log: opts.log });
-  return value;
 }
 
 export function runCopy(conn: ResolvedConnection, plan: CopyPlan, opts: RunOptions): Promise<CopyDone> {
@@ -113,7 +50,7 @@ export function runCopy(conn: ResolvedConnection, plan: CopyPlan, opts: RunOptio
     try {
       return await waitForCopy(conn, plan, accepted, opts);
     } catch (e) {
-      throw e instanceof CopyError && e.accepted ? e : new CopyError((e as Error).message, accepted);
+      throw e instanceof CopyError && e.accepted ? e : new CopyError((e as Error).message, accepted, undefined, e instanceof WaitTimeout);
     }
   });
 }
@@ -121,74 +58,67 @@ export function runCopy(conn: ResolvedConnection, plan: CopyPlan, opts: RunOptio
 async function startCopy(conn: ResolvedConnection, plan: CopyPlan, opts: RunOptions): Promise<CopyAccepted & { acceptedAt: number; serviceUpdatedAt?: number }> {
   const reads = imagingClient(conn, "read");
   const once = imagingClient(conn, "once");
-  const pacer = pacerFor(conn.endpoint, "CopyImageSet");
-  for (;;) {
-    const source = await unlocked(reads, plan.datastoreId, plan.sourceImageSetId, "source", opts);
-    const sourceVersionId = source.versionId!;
-    if (plan.sourceVersionId !== undefined && plan.sourceVersionId !== sourceVersionId) {
-      throw new CopyError(
-        `sourceVersionId pins version ${plan.sourceVersionId}, but the source image set ${plan.sourceImageSetId} is at version ${sourceVersionId}; CopyImageSet only copies the latest version. Update or remove the pin.`,
-      );
-    }
-    const dest = plan.destinationImageSetId ? await unlocked(reads, plan.datastoreId, plan.destinationImageSetId, "destination", opts) : undefined;
-    const destinationVersionBefore = dest ? dest.versionId! : null;
-    const copies = plan.selection ? { DICOMCopies: { copiableAttributes: buildCopiableAttributes(plan.selection) } } : {};
-    const input = {
+  let sourceVersionId = "";
+  let destinationVersionBefore: string | null = null;
+  const out = await runWrite<CopyImageSetCommandOutput>(
+    conn,
+    {
+      operation: "CopyImageSet",
       datastoreId: plan.datastoreId,
-      sourceImageSetId: plan.sourceImageSetId,
-      force: plan.force || undefined,
-      promoteToPrimary: plan.promoteToPrimary || undefined,
-      copyImageSetInformation: {
-        sourceImageSet: { latestVersionId: sourceVersionId, ...copies },
-        ...(dest ? { destinationImageSet: { imageSetId: plan.destinationImageSetId!, latestVersionId: destinationVersionBefore! } } : {}),
+      async prepare() {
+        const source = await unlocked(reads, plan.datastoreId, plan.sourceImageSetId, "source", opts);
+        sourceVersionId = source.versionId!;
+        if (plan.sourceVersionId !== undefined && plan.sourceVersionId !== sourceVersionId) {
+          throw new CopyError(
+            `sourceVersionId pins version ${plan.sourceVersionId}, but the source image set ${plan.sourceImageSetId} is at version ${sourceVersionId}; CopyImageSet only copies the latest version. Update or remove the pin.`,
+          );
+        }
+        const dest = plan.destinationImageSetId ? await unlocked(reads, plan.datastoreId, plan.destinationImageSetId, "destination", opts) : undefined;
+        destinationVersionBefore = dest ? dest.versionId! : null;
+        const copies = plan.selection ? { DICOMCopies: { copiableAttributes: buildCopiableAttributes(plan.selection) } } : {};
+        const input = {
+          datastoreId: plan.datastoreId,
+          sourceImageSetId: plan.sourceImageSetId,
+          force: plan.force || undefined,
+          promoteToPrimary: plan.promoteToPrimary || undefined,
+          copyImageSetInformation: {
+            sourceImageSet: { latestVersionId: sourceVersionId, ...copies },
+            ...(dest ? { destinationImageSet: { imageSetId: plan.destinationImageSetId!, latestVersionId: destinationVersionBefore! } } : {}),
+          },
+        };
+        return {
+          watched: [
+            { imageSetId: plan.sourceImageSetId, versionId: sourceVersionId, role: "source" },
+            ...(dest ? [{ imageSetId: plan.destinationImageSetId!, versionId: destinationVersionBefore!, role: "destination" }] : []),
+          ],
+          send: () => once.send(new (sdk().CopyImageSetCommand)(input)),
+        };
       },
-    };
-    if (Date.now() >= opts.deadline) throw new CopyError("timed out before the copy could start");
-    const grant = await pacer.acquire();
-    const sentAt = Date.now();
-    let out: CopyImageSetCommandOutput | undefined;
-    try {
-      out = await once.send(new (sdk().CopyImageSetCommand)(input));
-      pacer.succeeded();
-    } catch (e) {
-      if (isThrottling(e)) {
-        pacer.throttled(grant);
-        continue;
-      }
-      if (isConflict(e)) {
-        // locked or moved on since we looked: look again (the loop re-reads versions)
-        opts.log(`CopyImageSet: ${(e as Error).message}; retrying`);
-        await sleep(200);
-        continue;
-      }
-      if (certainlyRejected(e)) throw new CopyError(describe("CopyImageSet", e));
-      if (neverSent(e)) {
-        // the connection was refused: the request never reached the service, nothing was made
-        opts.log(`CopyImageSet: ${(e as Error).message}; the request was not sent, retrying`);
-        await sleep(500);
-        continue;
-      }
-      // Ambiguous: the copy may have been made. Never copy blindly again (no idempotency token).
-      const found = await findAmbiguousCopy(reads, plan, destinationVersionBefore, sentAt, opts);
-      if (found === "none") {
-        opts.log(`CopyImageSet: ${(e as Error).message}; the service made no copy, retrying`);
-        continue;
-      }
-      if (found === "unknown") throw new CopyError(`${describe("CopyImageSet", e)}. The copy may or may not have been made; check the data store before retrying.`);
-      out = found;
-    }
-    const destProps = out.destinationImageSetProperties!;
-    const accepted = {
-      imageSetId: destProps.imageSetId!,
-      versionId: destProps.latestVersionId!,
-      sourceVersionId,
-      destinationVersionBefore,
-      acceptedAt: Date.now(),
-      serviceUpdatedAt: destProps.updatedAt?.getTime(),
-    };
-    await tagAccepted(reads, plan, accepted, opts);
-    return accepted;
-  }
+      // No idempotency token: never copy blindly again; look for the copy the call may have made.
+      async recover(_e, sentAt) {
+        const found = await findAmbiguousCopy(reads, plan, destinationVersionBefore, sentAt, opts);
+        return found === "none" ? "not-made" : found === "unknown" ? "unknown" : { made: found };
+      },
+      conflictHint: plan.destinationImageSetId
+        ? plan.force
+          ? ""
+          : "If the source's Patient, Study or Series attributes differ from the destination's, `force: true` copies anyway (the destination's attributes are kept)."
+        : "",
+      fail: (message) => new CopyError(message),
+    },
+    opts,
+  );
+  const destProps = out.destinationImageSetProperties!;
+  const accepted = {
+    imageSetId: destProps.imageSetId!,
+    versionId: destProps.latestVersionId!,
+    sourceVersionId,
+    destinationVersionBefore,
+    acceptedAt: Date.now(),
+    serviceUpdatedAt: destProps.updatedAt?.getTime(),
+  };
+  await tagAccepted(reads, plan, accepted, opts);
+  return accepted;
 }
 
 /**
@@ -264,8 +194,10 @@ async function lookForCopy(
     const candidates = [];
     for (const s of found.imageSetsMetadataSummaries ?? []) {
       if (s.imageSetId === plan.sourceImageSetId) continue;
+      // Its version is whatever the service gave it (AWS's own CLI example shows a new copy at "2"):
+      // the latest one, since nothing else has written to a set created this moment.
       const set = await findImageSet(client, plan.datastoreId, s.imageSetId!);
-      if (!set || set.versionId !== "1") continue;
+      if (!set) return "unknown"; // listed by the search but not readable yet: do not copy again
       const tags = await client.send(new (sdk().ListTagsForResourceCommand)({ resourceArn: set.imageSetArn! }));
       if (!tags.tags?.[OWNER_TAG]) candidates.push(set);
     }
@@ -273,12 +205,6 @@ async function lookForCopy(
     if (candidates.length === 1) return synthetic(plan, candidates[0]);
     return "unknown";
   }
-}
-
-/** A connection refused: the request was certainly never delivered. */
-function neverSent(e: unknown): boolean {
-  const code = (e as { code?: string })?.code;
-  return code === "ECONNREFUSED" && (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === undefined;
 }
 
 function synthetic(plan: CopyPlan, set: ImageSet): CopyImageSetCommandOutput {
@@ -303,7 +229,7 @@ export async function waitForCopy(
     () => tolerantPoll(async () => {
       const s = await findImageSet(client, plan.datastoreId, accepted.imageSetId, accepted.versionId);
       if (!s) throw new CopyError(`The image set ${accepted.imageSetId} disappeared while it was being copied.`, accepted);
-      return { done: s.imageSetState !== "LOCKED" || s.imageSetWorkflowStatus === "COPY_FAILED" || s.imageSetWorkflowStatus === "COPIED", value: s, state: `${s.imageSetState}/${s.imageSetWorkflowStatus}` };
+      return { done: settled(COPY_STATES, s), value: s, state: `${s.imageSetState}/${s.imageSetWorkflowStatus}` };
     }),
     {
       deadline: opts.deadline,
@@ -313,8 +239,8 @@ export async function waitForCopy(
       log: opts.log,
     },
   );
-  if (set.imageSetWorkflowStatus === "COPY_FAILED") {
-    throw new CopyError(`CopyImageSet failed: ${set.message ?? "the service gave no message"}`, accepted);
+  if (COPY_STATES.failed.includes(set.imageSetWorkflowStatus ?? "")) {
+    throw new CopyError(`CopyImageSet failed: ${set.message ?? "the service gave no message"}`, accepted, set.imageSetWorkflowStatus);
   }
   const serviceMs = accepted.serviceUpdatedAt !== undefined && set.updatedAt ? set.updatedAt.getTime() - accepted.serviceUpdatedAt : undefined;
   model.record(plan.instanceCount, serviceMs ?? Date.now() - (accepted.acceptedAt ?? Date.now()));

@@ -3,14 +3,17 @@
 // in state and the next `pulumi up` resumes instead of copying again.
 
 import { countFrames, resolveSubset, DEFAULT_MAX_FRAMES_PER_COPY } from "./copiable";
-import { imagingClient, sdk } from "./client";
+import { imagingClient } from "./client";
 import { findLeftover, inputsFingerprint } from "./adopt";
 import { CopyAccepted, CopyDone, CopyError, runCopy, waitForCopy } from "./copyRun";
 import { journal } from "./journal";
+import type { RunOptions } from "./service/reads";
+import { deleteImageSet } from "./writes";
 import { PartialFailure } from "./errors";
 import { findImageSet, findMetadata } from "./find";
 import { buildOutputs, Outputs } from "./outputs";
-import { connectionOf, deadlineFor, progressLog } from "./settings";
+import { connectionOf, deadlineFor, progressLog, timeoutHint } from "./settings";
+import { WaitTimeout } from "./wait";
 import { DerivedImageSetInputs, InstancesBySeries } from "./types";
 
 export type CreateInputs = DerivedImageSetInputs & { ownerTag?: string; __provider?: string };
@@ -22,7 +25,7 @@ export function resourceId(inputs: Pick<DerivedImageSetInputs, "destination">, a
 
 /** COPY_FAILED when the service reported the copy failed, else COPYING (still running or unknown). */
 export function copyStatusOf(e: CopyError): "COPY_FAILED" | "COPYING" {
-  return /CopyImageSet failed/.test(e.message) ? "COPY_FAILED" : "COPYING";
+  return e.status === "COPY_FAILED" ? "COPY_FAILED" : "COPYING";
 }
 
 /** What state records while a copy is still running (resumed by update). */
@@ -60,7 +63,10 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
     if (leftover) {
       // An interrupted run already made this copy: adopt it instead of copying twice.
       log(`adopting image set ${leftover.imageSetId} (version ${leftover.versionId}) left by an interrupted run`);
-      done = await waitForCopy(conn, { datastoreId: inputs.datastoreId, instanceCount }, { ...leftover, sourceVersionId: leftover.sourceVersionId || source?.versionId || "" }, { deadline, log });
+      const adopted = { ...leftover, sourceVersionId: leftover.sourceVersionId || source?.versionId || "" };
+      done = await waitForCopy(conn, { datastoreId: inputs.datastoreId, instanceCount }, adopted, { deadline, log }).catch((e: Error) => {
+        throw e instanceof CopyError ? e : new CopyError(e.message, adopted, undefined, e instanceof WaitTimeout);
+      });
     } else {
       done = await runCopy(
         conn,
@@ -90,17 +96,20 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
       // there is nothing to record. A new image set whose copy failed holds nothing useful:
       // remove it rather than keep it; only if that fails does state have to track it.
       if (inputs.destination) throw new Error(e.message);
-      if (await deleteQuietly(conn, inputs.datastoreId, accepted.imageSetId)) throw new Error(e.message);
+      if (await deleteQuietly(conn, inputs.datastoreId, accepted.imageSetId, { deadline: Date.now() + 120_000, log })) throw new Error(e.message);
     }
-    throw new PartialFailure(resourceId(inputs, accepted), { ...pendingOutputs(inputs, accepted, copied, copyStatusOf(e)), ...(inputs.__provider ? { __provider: inputs.__provider } : {}) }, e.message);
+    const message = e.timedOut ? `${e.message}. ${timeoutHint(inputs, "create")}` : e.message;
+    throw new PartialFailure(resourceId(inputs, accepted), { ...pendingOutputs(inputs, accepted, copied, copyStatusOf(e)), ...(inputs.__provider ? { __provider: inputs.__provider } : {}) }, message);
   }
 }
 
-async function deleteQuietly(conn: ReturnType<typeof connectionOf>, datastoreId: string, imageSetId: string): Promise<boolean> {
+/** Deletes an image set whose copy failed, through the paced write path; false when that fails too. */
+async function deleteQuietly(conn: ReturnType<typeof connectionOf>, datastoreId: string, imageSetId: string, opts: RunOptions): Promise<boolean> {
   try {
-    await imagingClient(conn).send(new (sdk().DeleteImageSetCommand)({ datastoreId, imageSetId }));
+    await deleteImageSet(conn, datastoreId, imageSetId, opts);
     return true;
-  } catch {
+  } catch (e) {
+    opts.log(`could not delete image set ${imageSetId}, whose copy failed: ${(e as Error).message}`);
     return false;
   }
 }

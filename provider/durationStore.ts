@@ -3,9 +3,8 @@
 // and endpoint, holding only sizes and milliseconds. Best effort both ways: a missing or broken
 // file means "nothing learned yet", and a failed write only loses the hint.
 
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { homeDir } from "./home";
+import { homeDir, readHomeJson, writeFileAtomic } from "./home";
 
 export interface DurationSample {
   /** instances copied (1 for updates and deletes) */
@@ -22,12 +21,8 @@ export const SAMPLES_KEPT = 10;
 const file = () => path.join(homeDir(), "durations.json");
 
 function readAll(): Stored {
-  try {
-    const parsed = JSON.parse(fs.readFileSync(file(), "utf8"));
-    return parsed && typeof parsed === "object" ? (parsed as Stored) : {};
-  } catch {
-    return {};
-  }
+  const parsed = readHomeJson<Stored>("durations.json");
+  return parsed && typeof parsed === "object" ? parsed : {};
 }
 
 export function loadDurations(key: string): DurationSample[] {
@@ -40,11 +35,7 @@ export function saveDurations(key: string, samples: DurationSample[]): void {
     const all = readAll();
     all[key] = { at: Date.now(), samples: samples.slice(-SAMPLES_KEPT) };
     const kept = Object.entries(all).sort((a, b) => b[1].at - a[1].at).slice(0, MAX_KEYS);
-    fs.mkdirSync(homeDir(), { recursive: true });
-    // write then rename: a concurrent reader sees the old file or the new one, never half of one
-    const tmp = `${file()}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(Object.fromEntries(kept)));
-    fs.renameSync(tmp, file());
+    writeFileAtomic(file(), JSON.stringify(Object.fromEntries(kept)));
   } catch {
     // only a hint for the next run
   }

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { CopyAccepted } from "./copyRun";
-import { homeDir } from "./home";
+import { homeDir, writeFileAtomic } from "./home";
 
 function journalDir(): string {
   return process.env.PULUMI_HEALTHIMAGING_JOURNAL ?? path.join(homeDir(), "journal");
@@ -19,8 +19,8 @@ function journalFile(ownerTag: string, fingerprint: string): string {
 export const journal = {
   write(ownerTag: string, fingerprint: string, accepted: CopyAccepted): void {
     try {
-      fs.mkdirSync(journalDir(), { recursive: true });
-      fs.writeFileSync(journalFile(ownerTag, fingerprint), JSON.stringify(accepted));
+      // atomic: a crash mid-write leaves the old entry or none, never half a file
+      writeFileAtomic(journalFile(ownerTag, fingerprint), JSON.stringify(accepted));
     } catch {
       // best effort: the service-side search still finds the leftover
     }
@@ -32,8 +32,13 @@ export const journal = {
       return undefined;
     }
   },
+  /** Never throws: it runs after the copy finished, and a leftover entry only costs a look next time. */
   remove(ownerTag: string, fingerprint: string): void {
-    fs.rmSync(journalFile(ownerTag, fingerprint), { force: true });
+    try {
+      fs.rmSync(journalFile(ownerTag, fingerprint), { force: true });
+    } catch {
+      // a read-only or vanished home folder must not turn a finished copy into a failure
+    }
   },
 };
 

@@ -12,9 +12,11 @@
 // 0.9 × the ceiling, then probe upwards by 0.2 % per success (the limit may have been raised), so
 // it settles just under the service's limit instead of oscillating around it: with a burst of 1,
 // every call above the limit costs a whole slot. Throttles of calls sent before the last cut
-// count once: a burst of refusals is one signal, not several.
+// count once: a burst of refusals is one signal, not several. A custom endpoint's ceiling is kept
+// across runs (service/rateStore.ts), so the next run starts settled under it.
 
 import { processState } from "./processState";
+import { loadCeiling, saveCeiling } from "./service/rateStore";
 
 const DOCUMENTED_WRITE_TPS = 0.25;
 const MIN_TPS = 0.05;
@@ -42,6 +44,8 @@ export class Pacer {
     readonly burst: number,
     /** the rate a throttle was last seen at (Infinity: none yet) */
     public ceiling = Infinity,
+    /** told each new ceiling, to remember it across runs */
+    private readonly onCeiling?: (ceiling: number) => void,
   ) {
     this.tokens = burst;
   }
@@ -95,6 +99,7 @@ export class Pacer {
       const tried = Math.min(this.rate, grant.rate);
       this.ceiling = tried;
       this.rate = Math.max(MIN_TPS, tried * 0.8);
+      this.onCeiling?.(tried);
     } else {
       // First throttle: start from what succeeded in the last second (at least one call).
       const lastSecond = this.successes.filter((t) => now - t < 1000).length;
@@ -109,9 +114,16 @@ export function pacerFor(endpoint: string | undefined, operation: string, env: N
   let p = pacers.get(key);
   if (!p) {
     const configured = env.PULUMI_HEALTHIMAGING_WRITE_TPS ? Number(env.PULUMI_HEALTHIMAGING_WRITE_TPS) : undefined;
-    const rate = configured ?? (endpoint ? Infinity : DOCUMENTED_WRITE_TPS);
-    // a known rate starts settled: as if a throttle had been seen just above it
-    p = new Pacer(rate, Number(env.PULUMI_HEALTHIMAGING_WRITE_BURST ?? 1), Number.isFinite(rate) ? rate / SETTLE : Infinity);
+    const burst = Number(env.PULUMI_HEALTHIMAGING_WRITE_BURST ?? 1);
+    // a custom endpoint's ceiling learned by an earlier run (service/rateStore.ts)
+    const learned = configured === undefined && endpoint ? loadCeiling(key) : undefined;
+    const remember = configured === undefined && endpoint ? (ceiling: number) => saveCeiling(key, ceiling) : undefined;
+    if (learned !== undefined) p = new Pacer(learned * SETTLE, burst, learned, remember);
+    else {
+      const rate = configured ?? (endpoint ? Infinity : DOCUMENTED_WRITE_TPS);
+      // a known rate starts settled: as if a throttle had been seen just above it
+      p = new Pacer(rate, burst, Number.isFinite(rate) ? rate / SETTLE : Infinity, remember);
+    }
     pacers.set(key, p);
   }
   return p;

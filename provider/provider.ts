@@ -9,6 +9,8 @@ import { Outputs } from "./outputs";
 import { readDerivedImageSet } from "./read";
 import { updateDerivedImageSet } from "./update";
 import { validateInputs } from "./validate";
+import type { Connection } from "./client";
+import { explainFailure } from "./service/explain";
 
 /**
  * The dynamic provider behind {@link DerivedImageSet}: check, diff, create, read, update and delete
@@ -25,19 +27,28 @@ export class DerivedImageSetProvider implements pulumi.dynamic.ResourceProvider 
   }
 
   async create(inputs: CreateInputs): Promise<pulumi.dynamic.CreateResult> {
-    return createDerivedImageSet(inputs);
+    return explained("create", inputs, () => createDerivedImageSet(inputs));
   }
 
   async read(id: string, props: Outputs): Promise<pulumi.dynamic.ReadResult> {
-    return readDerivedImageSet(id, props);
+    return explained("refresh", props, () => readDerivedImageSet(id, props));
   }
 
   async update(id: string, olds: Outputs, news: CreateInputs): Promise<pulumi.dynamic.UpdateResult> {
-    return updateDerivedImageSet(id, olds, news);
+    return explained("update", news, () => updateDerivedImageSet(id, olds, news));
   }
 
   async delete(_id: string, props: Outputs): Promise<void> {
-    await deleteDerivedImageSet(props);
+    await explained("delete", props, () => deleteDerivedImageSet(props));
+  }
+}
+
+/** Runs one provider method; connection and signing failures come back naming the endpoint and settings. */
+async function explained<T>(operation: string, settings: Connection, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw explainFailure(operation, settings, e);
   }
 }
 

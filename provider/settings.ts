@@ -10,6 +10,12 @@ export function deadlineFor(inputs: Pick<DerivedImageSetInputs, "timeouts">, op:
   return Date.now() + parseDuration(inputs.timeouts?.[op] ?? DEFAULT_TIMEOUTS[op]);
 }
 
+/** What a user reads when `timeouts.<op>` ran out: the service goes on, and the next `pulumi up` resumes. */
+export function timeoutHint(inputs: Pick<DerivedImageSetInputs, "timeouts">, op: keyof typeof DEFAULT_TIMEOUTS): string {
+  const value = inputs.timeouts?.[op] ?? DEFAULT_TIMEOUTS[op];
+  return `\`timeouts.${op}\` (${value}) ran out while the service was still working. It goes on without us, and the image set is recorded in state: the next \`pulumi up\` resumes waiting for it instead of starting again. Raise \`timeouts.${op}\` for work this large.`;
+}
+
 export function connectionOf(inputs: Pick<DerivedImageSetInputs, "region" | "endpoint">): ResolvedConnection {
   return resolveConnection({ region: inputs.region, endpoint: inputs.endpoint });
 }

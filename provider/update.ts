@@ -11,7 +11,8 @@ import { stillPresent } from "./delete";
 import { PartialFailure } from "./errors";
 import { findImageSet, findMetadata } from "./find";
 import { buildOutputs, Outputs } from "./outputs";
-import { connectionOf, deadlineFor, progressLog } from "./settings";
+import { connectionOf, deadlineFor, progressLog, timeoutHint } from "./settings";
+import { WaitTimeout } from "./wait";
 import { DerivedImageSetInputs, InstancesBySeries } from "./types";
 import { accountVersions } from "./versions";
 import { updateMetadata } from "./writes";
@@ -44,7 +45,8 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
   /** instances a copy accepted by the service is adding: state must claim them if we fail now */
   let inFlight: InstancesBySeries = {};
   const fail = (e: unknown): never => {
-    const message = e instanceof Error ? e.message : String(e);
+    const timedOut = e instanceof WaitTimeout || (e instanceof CopyError && e.timedOut);
+    const message = `${e instanceof Error ? e.message : String(e)}${timedOut ? `. ${timeoutHint(news, "update")}` : ""}`;
     throw new PartialFailure(id, { ...olds, ...news, versionId: state.versionId, copiedInstances: state.copied, ...(news.__provider ? { __provider: news.__provider } : {}) }, message);
   };
 

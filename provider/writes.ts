@@ -1,17 +1,16 @@
-// UpdateImageSetMetadata and DeleteImageSet, paced and serialised per image set, with the same
-// rules as the copy: throttling and locks are waited out, an ambiguous failure is resolved by
-// looking at the image set (a repeated update would carry a stale latestVersion and be refused,
-// so it cannot apply twice).
+// UpdateImageSetMetadata and DeleteImageSet through the write engine (service/writeEngine.ts),
+// serialised per image set, then waited for until the image set leaves its pending states.
 
 import type { UpdateImageSetMetadataCommandInput } from "@aws-sdk/client-medical-imaging";
 import { ResolvedConnection, imagingClient, sdk } from "./client";
-import { patiently, tolerantPoll, unlocked, versionTag, RunOptions } from "./copyRun";
-import { certainlyRejected, describe, isConflict, isNotFound, isThrottling } from "./errors";
+import { isNotFound } from "./errors";
 import { findImageSet } from "./find";
-import { pacerFor, serialised } from "./pace";
+import { serialised } from "./pace";
+import { patiently, type RunOptions, tolerantPoll, unlocked } from "./service/reads";
+import { DELETE_STATES, settled, UPDATE_STATES } from "./service/states";
+import { runWrite } from "./service/writeEngine";
+import { versionTag } from "./tags";
 import { durationsOf, waitFor } from "./wait";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export type MetadataChange = { removableAttributes: string } | { updatableAttributes: string } | { revertToVersionId: string };
 
@@ -28,7 +27,6 @@ export function updateMetadata(conn: ResolvedConnection, target: UpdateTarget, c
   return serialised([`set:${target.imageSetId}`], async () => {
     const reads = imagingClient(conn, "read");
     const once = imagingClient(conn, "once");
-    const pacer = pacerFor(conn.endpoint, "UpdateImageSetMetadata");
     const encoder = new TextEncoder();
     const updates: UpdateImageSetMetadataCommandInput["updateImageSetMetadataUpdates"] =
       "revertToVersionId" in change
@@ -39,49 +37,56 @@ export function updateMetadata(conn: ResolvedConnection, target: UpdateTarget, c
                 ? { removableAttributes: encoder.encode(change.removableAttributes) }
                 : { updatableAttributes: encoder.encode(change.updatableAttributes) },
           };
-    let versionId: string | undefined;
+    let before = "";
     let startedAt = Date.now();
-    while (versionId === undefined) {
-      const before = (await unlocked(reads, target.datastoreId, target.imageSetId, "target", opts)).versionId!;
-      if (Date.now() >= opts.deadline) throw new Error(`timed out before updating image set ${target.imageSetId}`);
-      const grant = await pacer.acquire();
-      startedAt = Date.now();
-      try {
-        const out = await once.send(
-          new (sdk().UpdateImageSetMetadataCommand)({
-            datastoreId: target.datastoreId,
-            imageSetId: target.imageSetId,
-            latestVersionId: before,
-            force: target.force || undefined,
-            updateImageSetMetadataUpdates: updates,
-          }),
-        );
-        pacer.succeeded();
-        versionId = out.latestVersionId!;
-      } catch (e) {
-        if (isThrottling(e)) pacer.throttled(grant);
-        else if (isConflict(e)) await sleep(200);
-        else if (certainlyRejected(e)) throw new Error(describe("UpdateImageSetMetadata", e));
-        else {
-          // Ambiguous (network error, 5xx): look at the image set, waiting out an outage, before
-          // deciding; a repeat carries the stale latestVersion and would be refused anyway.
+    const versionId = await runWrite<string>(
+      conn,
+      {
+        operation: "UpdateImageSetMetadata",
+        datastoreId: target.datastoreId,
+        async prepare() {
+          before = (await unlocked(reads, target.datastoreId, target.imageSetId, "target", opts)).versionId!;
+          return {
+            watched: [{ imageSetId: target.imageSetId, versionId: before, role: "target" }],
+            send: async () => {
+              startedAt = Date.now();
+              const out = await once.send(
+                new (sdk().UpdateImageSetMetadataCommand)({
+                  datastoreId: target.datastoreId,
+                  imageSetId: target.imageSetId,
+                  latestVersionId: before,
+                  force: target.force || undefined,
+                  updateImageSetMetadataUpdates: updates,
+                }),
+              );
+              return out.latestVersionId!;
+            },
+          };
+        },
+        // A repeat would carry the stale latestVersion and be refused, so looking is enough: the
+        // version after ours means it was applied, the same version means it was not.
+        async recover(e) {
           const now = await patiently(() => findImageSet(reads, target.datastoreId, target.imageSetId), opts, `UpdateImageSetMetadata on image set ${target.imageSetId}: ${(e as Error).message}`);
-          if (now && Number(now.versionId) === Number(before) + 1) versionId = now.versionId!;
-        }
-      }
-    }
+          if (now && Number(now.versionId) === Number(before) + 1) return { made: now.versionId! };
+          if (now && now.versionId === before) return "not-made";
+          return "unknown";
+        },
+        conflictHint: `Another writer may hold image set ${target.imageSetId}; run \`pulumi refresh\` and try again.`,
+      },
+      opts,
+    );
     if (target.ownerTag) await tagVersion(conn, target, versionId, target.ownerTag, opts);
     const model = durationsOf("update", conn);
     const { value } = await waitFor(
-      () => tolerantPoll(async () => {
-        const s = await findImageSet(reads, target.datastoreId, target.imageSetId, versionId);
-        if (!s) throw new Error(`image set ${target.imageSetId} disappeared during an update`);
-        const done = s.imageSetWorkflowStatus === "UPDATED" || s.imageSetWorkflowStatus === "UPDATE_FAILED" || s.imageSetState !== "LOCKED";
-        return { done, value: s, state: `${s.imageSetState}/${s.imageSetWorkflowStatus}` };
-      }),
+      () =>
+        tolerantPoll(async () => {
+          const s = await findImageSet(reads, target.datastoreId, target.imageSetId, versionId);
+          if (!s) throw new Error(`image set ${target.imageSetId} disappeared during an update`);
+          return { done: settled(UPDATE_STATES, s), value: s, state: `${s.imageSetState}/${s.imageSetWorkflowStatus}` };
+        }),
       { deadline: opts.deadline, startedAt, expectedMs: model.estimate(1), label: `the update of image set ${target.imageSetId} (version ${versionId})`, log: opts.log },
     );
-    if (value.imageSetWorkflowStatus === "UPDATE_FAILED") throw new Error(`UpdateImageSetMetadata failed: ${value.message ?? "the service gave no message"}`);
+    if (UPDATE_STATES.failed.includes(value.imageSetWorkflowStatus ?? "")) throw new Error(`UpdateImageSetMetadata failed: ${value.message ?? "the service gave no message"}`);
     model.record(1, Date.now() - startedAt);
     return versionId;
   });
@@ -102,36 +107,43 @@ export function deleteImageSet(conn: ResolvedConnection, datastoreId: string, im
   return serialised([`set:${imageSetId}`], async () => {
     const reads = imagingClient(conn, "read");
     const once = imagingClient(conn, "once");
-    const pacer = pacerFor(conn.endpoint, "DeleteImageSet");
-    for (;;) {
-      const set = await findImageSet(reads, datastoreId, imageSetId);
-      if (!set) return;
-      if (set.imageSetWorkflowStatus === "DELETING") break;
-      if (set.imageSetState === "LOCKED") {
-        await unlocked(reads, datastoreId, imageSetId, "deleted", opts);
-        continue;
-      }
-      if (Date.now() >= opts.deadline) throw new Error(`timed out before deleting image set ${imageSetId}`);
-      const grant = await pacer.acquire();
-      try {
-        await once.send(new (sdk().DeleteImageSetCommand)({ datastoreId, imageSetId }));
-        pacer.succeeded();
-        break;
-      } catch (e) {
-        if (isNotFound(e)) return;
-        if (isThrottling(e)) pacer.throttled(grant);
-        else if (isConflict(e)) await sleep(200);
-        else if (certainlyRejected(e)) throw new Error(describe("DeleteImageSet", e));
-        // ambiguous: the loop looks at the image set again
-      }
-    }
+    await runWrite<void>(
+      conn,
+      {
+        operation: "DeleteImageSet",
+        datastoreId,
+        async prepare() {
+          let set = await findImageSet(reads, datastoreId, imageSetId);
+          if (set?.imageSetState === "LOCKED" && set.imageSetWorkflowStatus !== "DELETING") {
+            await unlocked(reads, datastoreId, imageSetId, "deleted", opts);
+            set = await findImageSet(reads, datastoreId, imageSetId);
+          }
+          if (!set || set.imageSetWorkflowStatus === "DELETING") return { done: undefined };
+          return {
+            watched: [{ imageSetId, versionId: set.versionId!, role: "deleted" }],
+            send: async () => {
+              try {
+                await once.send(new (sdk().DeleteImageSetCommand)({ datastoreId, imageSetId }));
+              } catch (e) {
+                if (!isNotFound(e)) throw e; // already gone: what we wanted
+              }
+            },
+          };
+        },
+        // Deleting twice is harmless: prepare looks again and finds it gone, going, or still there.
+        recover: async () => "not-made",
+      },
+      opts,
+    );
     const model = durationsOf("delete", conn);
     const startedAt = Date.now();
     await waitFor(
-      () => tolerantPoll(async () => {
-        const s = await findImageSet(reads, datastoreId, imageSetId);
-        return { done: !s, value: undefined, state: s ? `${s.imageSetState}/${s.imageSetWorkflowStatus}` : "DELETED" };
-      }),
+      () =>
+        tolerantPoll(async () => {
+          const s = await findImageSet(reads, datastoreId, imageSetId);
+          if (s && DELETE_STATES.failed.includes(s.imageSetWorkflowStatus ?? "")) throw new Error(`DeleteImageSet failed: ${s.message ?? "the service gave no message"}`);
+          return { done: !s, value: undefined, state: s ? `${s.imageSetState}/${s.imageSetWorkflowStatus}` : "DELETED" };
+        }),
       { deadline: opts.deadline, startedAt, expectedMs: model.estimate(1), label: `the deletion of image set ${imageSetId}`, log: opts.log },
     );
     model.record(1, Date.now() - startedAt);

@@ -32,6 +32,7 @@ describe("provider: create timeout, then resume", function () {
     }
     assert.ok(partial instanceof PartialFailureError, `expected a partial failure, got ${partial}`);
     assert.match(partial.message, /timed out waiting for the copy/);
+    assert.match(partial.message, /`timeouts\.create` \(1s\) ran out .*the next `pulumi up` resumes waiting for it instead of starting again/s, "names the setting and what happens next");
     assert.equal(partial.properties.imageSetId, partial.id);
     assert.equal(partial.properties.imageSetState, "LOCKED");
     assert.equal(typeof partial.properties.__provider, "string", "__provider kept so delete and refresh work");

@@ -88,7 +88,7 @@ describe("reliability: network faults through a TCP proxy", function () {
       assert.equal(added.length, i + 1);
       assert.ok(added.includes(id));
     }
-    await host.waitForOutput(/the service made no copy, retrying/, 5000);
+    await host.waitForOutput(/CopyImageSet: .*the service did not apply it, trying again/, 5000);
     NETWORK_FIGURES["copy request dropped (new image set)"] = { tried: rounds, lost: 0 };
   });
 

@@ -4,6 +4,8 @@
 
 import assert from "node:assert/strict";
 import { Pacer, pacerFor } from "../../provider/pace";
+import { processState } from "../../provider/processState";
+import { loadCeiling } from "../../provider/service/rateStore";
 
 const near = (actual: number, expected: number, message?: string) => assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} ≠ ${expected}${message ? `: ${message}` : ""}`);
 
@@ -75,5 +77,18 @@ describe("provider/pace: the write pacer", () => {
     p.throttled(refused);
     near(p.ceiling, 1);
     near(p.rate, 0.8);
+  });
+
+  it("a custom endpoint's learned ceiling outlives the process: the next run starts settled under it", () => {
+    const endpoint = `http://127.0.0.1:9/${process.pid}-${Date.now()}`;
+    const first = pacerFor(endpoint, "CopyImageSet", {});
+    first.rate = 4; // as if it had grown to 4 TPS
+    first.throttled({ at: Date.now() + 1, rate: 4 });
+    assert.equal(loadCeiling(`${endpoint}|CopyImageSet`), 4, "remembered in the provider's home folder");
+    (processState().pacers as Map<string, Pacer>).delete(`${endpoint}|CopyImageSet`); // a new process
+    const next = pacerFor(endpoint, "CopyImageSet", {});
+    near(next.ceiling, 4);
+    near(next.rate, 3.6, "0.9 of the ceiling, not unlimited");
+    assert.equal(pacerFor(endpoint, "CopyImageSet", { PULUMI_HEALTHIMAGING_WRITE_TPS: "1" }).rate, 3.6, "the process's pacer is reused");
   });
 });

@@ -1,0 +1,151 @@
+// The one loop every write goes through (CopyImageSet, UpdateImageSetMetadata, DeleteImageSet):
+// prepare the request from what the service says now, pace it, send it once, classify the answer,
+// and decide. Every retry has a reason to expect success and a bound:
+//   throttled                 → the pacer slows down; bounded by the deadline
+//   quota (concurrent ops)    → back off while other operations finish; bounded by the deadline
+//   quota (per request)       → fail at once, naming the quota
+//   conflict, explained       → a watched image set is LOCKED or moved: prepare again (waits it out)
+//   conflict, unexplained     → nothing we watch changed: a few attempts, then the service's message
+//   connection refused        → the request never left: a few attempts, then name the endpoint
+//   network error / 5xx       → ambiguous: ask `recover` whether the write was made; never resend blindly
+//   any other 4xx             → the service's own message
+
+import type { ResolvedConnection } from "../client";
+import { imagingClient } from "../client";
+import { describe } from "../errors";
+import { findImageSet } from "../find";
+import { pacerFor } from "../pace";
+import { classifyWriteError } from "./classify";
+import { type RunOptions, sleep } from "./reads";
+
+export type WriteOperation = "CopyImageSet" | "UpdateImageSetMetadata" | "DeleteImageSet";
+
+/** An image set whose lock or new version would explain a ConflictException. */
+export interface Watched {
+  imageSetId: string;
+  /** the version the request was built against */
+  versionId: string;
+  role: string;
+}
+
+/** One ready request. */
+export interface Attempt<Out> {
+  watched: Watched[];
+  send(): Promise<Out>;
+}
+
+/** What a write needs to say about itself; the loop does the rest. */
+export interface WriteSpec<Out> {
+  operation: WriteOperation;
+  datastoreId: string;
+  /** Reads the current state (waiting out locks) and builds the next attempt, or ends without a call. */
+  prepare(): Promise<Attempt<Out> | { done: Out }>;
+  /** After an ambiguous failure: was the write made? ("unknown" ends in an error, never in a resend.) */
+  recover?(error: unknown, sentAt: number): Promise<{ made: Out } | "not-made" | "unknown">;
+  /** Appended to the message of a conflict nothing explains: what the user can do about it. */
+  conflictHint?: string;
+  /** A failure that must carry extra context (e.g. an accepted copy): wraps the final error. */
+  fail?(message: string): Error;
+}
+
+/** Attempts after which a conflict that nothing explains is reported (inferred: the docs give no retry guidance). */
+export const MAX_UNEXPLAINED_CONFLICTS = 3;
+/** Attempts for a 402 whose message names no quota, and for refused connections. */
+export const MAX_UNNAMED_QUOTA = 3;
+export const MAX_NOT_SENT = 5;
+/** Ambiguous failures that recovery showed were not made, before giving up. */
+export const MAX_NOT_MADE = 5;
+
+const backoff = (attempt: number, capMs: number) => Math.min(capMs, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+
+/** Runs one write to the end; resolves with what `send` (or `recover`, or `prepare`) returned. */
+export async function runWrite<Out>(conn: ResolvedConnection, spec: WriteSpec<Out>, opts: RunOptions): Promise<Out> {
+  const pacer = pacerFor(conn.endpoint, spec.operation);
+  const reads = imagingClient(conn, "read");
+  const fail = (message: string) => (spec.fail ? spec.fail(message) : new Error(message));
+  let unexplained = 0;
+  let unnamedQuota = 0;
+  let notSent = 0;
+  let notMade = 0;
+  let quotaWaits = 0;
+  for (;;) {
+    if (Date.now() >= opts.deadline) throw fail(`${spec.operation}: timed out before the service accepted the request`);
+    const prepared = await spec.prepare();
+    if ("done" in prepared) return prepared.done;
+    const grant = await pacer.acquire();
+    const sentAt = Date.now();
+    try {
+      const out = await prepared.send();
+      pacer.succeeded();
+      return out;
+    } catch (e) {
+      const failure = classifyWriteError(e);
+      switch (failure.kind) {
+        case "throttled":
+          pacer.throttled(grant);
+          continue;
+        case "quota-transient":
+          opts.log(`${describe(spec.operation, e)}; waiting for other operations on the data store to finish`);
+          await sleep(Math.min(backoff(quotaWaits++, 30_000), Math.max(0, opts.deadline - Date.now())));
+          continue;
+        case "quota-unnamed":
+          if (++unnamedQuota >= MAX_UNNAMED_QUOTA) throw fail(`${describe(spec.operation, e)}. A service quota refused the request ${unnamedQuota} times; see https://docs.aws.amazon.com/healthimaging/latest/devguide/endpoints-quotas.html`);
+          await sleep(backoff(unnamedQuota, 10_000));
+          continue;
+        case "quota-permanent":
+          throw fail(`${describe(spec.operation, e)}. This request exceeds the quota on ${failure.quota}; retrying cannot help: make the request smaller (fewer instances per resource) or raise the quota in Service Quotas.`);
+        case "conflict": {
+          const explanation = await explainConflict(reads, spec.datastoreId, prepared.watched);
+          if (explanation) {
+            opts.log(`${spec.operation}: ${(e as Error).message} (${explanation}); trying again`);
+            continue;
+          }
+          if (++unexplained >= MAX_UNEXPLAINED_CONFLICTS) {
+            const watched = prepared.watched.map((w) => `${w.role} ${w.imageSetId} (version ${w.versionId})`).join(", ");
+            throw fail(
+              `${describe(spec.operation, e)}. The service refused it ${unexplained} times while nothing it could conflict with was locked or changed (${watched}), so waiting will not help.${spec.conflictHint ? ` ${spec.conflictHint}` : ""}`,
+            );
+          }
+          opts.log(`${spec.operation}: ${(e as Error).message}; nothing is locked or changed, trying again (${unexplained}/${MAX_UNEXPLAINED_CONFLICTS})`);
+          await sleep(backoff(unexplained, 5_000));
+          continue;
+        }
+        case "rejected":
+          throw fail(describe(spec.operation, e));
+        case "not-sent":
+          if (++notSent >= MAX_NOT_SENT) {
+            throw fail(
+              `${spec.operation}: could not connect to ${conn.endpoint ?? `the AWS endpoint of ${conn.region}`} (connection refused, ${notSent} attempts). Check the resource's \`endpoint\` input or AWS_ENDPOINT_URL_MEDICAL_IMAGING, and that the service is running.`,
+            );
+          }
+          opts.log(`${spec.operation}: ${(e as Error).message}; the request was not sent, trying again`);
+          await sleep(backoff(notSent, 5_000));
+          continue;
+        case "ambiguous": {
+          if (!spec.recover) throw fail(`${describe(spec.operation, e)}. The request may or may not have been applied.`);
+          const found = await spec.recover(e, sentAt);
+          if (found === "unknown") throw fail(`${describe(spec.operation, e)}. It may or may not have been applied; check the image set before retrying.`);
+          if (found !== "not-made") return found.made;
+          if (++notMade >= MAX_NOT_MADE) throw fail(`${describe(spec.operation, e)} (${notMade} attempts; the service applied none of them)`);
+          opts.log(`${spec.operation}: ${(e as Error).message}; the service did not apply it, trying again`);
+        }
+      }
+    }
+  }
+}
+
+/** Why a ConflictException happened, if something we watch explains it: locked, moved, or gone. */
+async function explainConflict(client: ReturnType<typeof imagingClient>, datastoreId: string, watched: Watched[]): Promise<string | undefined> {
+  for (const w of watched) {
+    let set: Awaited<ReturnType<typeof findImageSet>>;
+    try {
+      set = await findImageSet(client, datastoreId, w.imageSetId);
+    } catch {
+      return undefined; // cannot look: count it as unexplained, so the bound applies
+    }
+    if (!set) return `the ${w.role} image set ${w.imageSetId} is gone`;
+    if (set.imageSetState === "LOCKED") return `the ${w.role} image set ${w.imageSetId} is locked`;
+    if (set.versionId !== w.versionId) return `the ${w.role} image set ${w.imageSetId} moved from version ${w.versionId} to ${set.versionId}`;
+  }
+  return undefined;
+}
