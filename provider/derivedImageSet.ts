@@ -2,6 +2,7 @@
 // in the props so it appears on the object (https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/).
 
 import * as pulumi from "@pulumi/pulumi";
+import { INPUTS, OUTPUTS, type SameKeys } from "./schema";
 import { serializedProvider } from "./serializedProvider";
 import { InstancesBySeries, SeriesSelection } from "./types";
 
@@ -27,7 +28,23 @@ export interface DerivedImageSetArgs {
   region?: pulumi.Input<string>;
   /** Default: AWS_ENDPOINT_URL_MEDICAL_IMAGING (e.g. the local service), else AWS. */
   endpoint?: pulumi.Input<string>;
+  /**
+   * Adopt an image set made outside Pulumi (e.g. by a CopyImageSet script) instead of copying: create
+   * checks that it holds the declared instances of the source and records it; the stack owns it from
+   * then on (`pulumi destroy` deletes it). Not for merges.
+   */
+  adoptImageSetId?: pulumi.Input<string>;
+  /**
+   * Versions of this resource's image set made outside Pulumi (found by `pulumi refresh`):
+   * "keep" (default) takes the latest as the new baseline without any API call; "revert" reverts
+   * them (UpdateImageSetMetadata revertToVersionId). The preview says which versions and what they changed.
+   */
+  onDrift?: pulumi.Input<"keep" | "revert">;
 }
+
+// The Args type and the schema (schema.ts) list the same inputs, or this does not compile.
+const argsMatchSchema: SameKeys<DerivedImageSetArgs, typeof INPUTS> = true;
+void argsMatchSchema;
 
 /**
  * An image set derived with CopyImageSet: a full copy of a source image set, a subset of its series
@@ -61,6 +78,8 @@ export class DerivedImageSet extends pulumi.dynamic.Resource {
   declare readonly driftVersions: pulumi.Output<string[]>;
   /** Copied instances no longer present (found by refresh). */
   declare readonly missingInstances: pulumi.Output<number>;
+  /** Which versions were made outside Pulumi and what they changed: attribute names and counts, never values. */
+  declare readonly driftSummary: pulumi.Output<string>;
   declare readonly createdAt: pulumi.Output<string>;
   declare readonly updatedAt: pulumi.Output<string>;
 
@@ -71,23 +90,9 @@ export class DerivedImageSet extends pulumi.dynamic.Resource {
       {
         ...args,
         ownerTag: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
-        imageSetId: undefined,
-        versionId: undefined,
-        latestVersionId: undefined,
-        imageSetArn: undefined,
-        imageSetState: undefined,
-        workflowStatus: undefined,
-        isPrimary: undefined,
-        forced: undefined,
-        instanceCount: undefined,
-        seriesCount: undefined,
+        // every output, seeded so it appears on the object (schema.ts OUTPUTS)
+        ...Object.fromEntries(OUTPUTS.map((k) => [k, undefined])),
         sourceVersionId: args.sourceVersionId,
-        destinationVersionBefore: undefined,
-        copiedInstances: undefined,
-        driftVersions: undefined,
-        missingInstances: undefined,
-        createdAt: undefined,
-        updatedAt: undefined,
       },
       opts,
       "healthimaging",

@@ -17,6 +17,7 @@
 // versionId: a.versionId}` stable when other merges move a's image set forward.
 
 import { Outputs } from "./outputs";
+import { INPUTS, type InputName, inputsWithRule } from "./schema";
 import { DerivedImageSetInputs, isUnknown, Subset } from "./types";
 
 export interface DiffResult {
@@ -36,8 +37,8 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 
 export function diffDerivedImageSet(olds: Outputs, news: DerivedImageSetInputs): DiffResult {
   const replaces: string[] = [];
-  for (const key of ["datastoreId", "sourceImageSetId", "promoteToPrimary"] as const) {
-    if (!same(olds[key] ?? defaults[key], news[key] ?? defaults[key])) replaces.push(key);
+  for (const key of inputsWithRule("replace")) {
+    if (!same(olds[key] ?? defaultOf(key), news[key] ?? defaultOf(key))) replaces.push(key);
   }
   // During preview a destination taken from another resource's outputs is unknown while that
   // resource updates; an update never changes an image set's id, so unknown is not a replacement.
@@ -46,12 +47,9 @@ export function diffDerivedImageSet(olds: Outputs, news: DerivedImageSetInputs):
   if (news.sourceVersionId !== undefined && news.sourceVersionId !== olds.sourceVersionId) replaces.push("sourceVersionId");
   if (olds.workflowStatus === "COPY_FAILED" && !replaces.length) replaces.push("sourceImageSetId");
 
+  const changed = (key: InputName) => (key === "subset" ? canonicalSubset(olds.subset) !== canonicalSubset(news.subset) : !same(olds[key] ?? defaultOf(key), news[key] ?? defaultOf(key)));
   const updates =
-    canonicalSubset(olds.subset) !== canonicalSubset(news.subset) ||
-    !same(olds.force ?? false, news.force ?? false) ||
-    !same(olds.timeouts, news.timeouts) ||
-    !same(olds.region, news.region) ||
-    !same(olds.endpoint, news.endpoint) ||
+    [...inputsWithRule("update"), ...inputsWithRule("recorded")].some(changed) ||
     !same(olds.destination?.versionId, news.destination?.versionId) ||
     (olds.sourceVersionPinned ?? false) !== (news.sourceVersionId !== undefined) ||
     (olds.missingInstances ?? 0) > 0 ||
@@ -59,4 +57,8 @@ export function diffDerivedImageSet(olds: Outputs, news: DerivedImageSetInputs):
   return { changes: replaces.length > 0 || updates, replaces, deleteBeforeReplace: replaces.length > 0 && !!news.destination };
 }
 
-const defaults: Partial<Record<keyof DerivedImageSetInputs, unknown>> = { promoteToPrimary: false };
+/** What an omitted input means (schema.ts), so `force: false` and no force are the same. */
+function defaultOf(key: InputName): unknown {
+  const rule = INPUTS[key];
+  return "default" in rule ? rule.default : undefined;
+}

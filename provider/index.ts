@@ -3,3 +3,5 @@ export { DerivedImageSet } from "./derivedImageSet";
 export type { DerivedImageSetArgs } from "./derivedImageSet";
 export { DerivedImageSetProvider } from "./provider";
 export type { DerivedImageSetInputs, DerivedImageSetOutputs, Subset, Destination, Timeouts, SeriesSelection, InstancesBySeries } from "./types";
+export { findImageSets, findImageSetsOutput, getImageSet, getImageSetOutput } from "./lookups";
+export type { FindImageSetsArgs, ImageSetInfo, ImageSetMatch, LookupTarget } from "./lookups";

@@ -2,6 +2,7 @@
 // Struct conversion rejects undefined and turns Dates into {}; https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/).
 
 import type { ImageSet } from "./find";
+import { INPUT_NAMES, OWNER_TAG_INPUT } from "./schema";
 import { DerivedImageSetInputs, DerivedImageSetOutputs, InstancesBySeries } from "./types";
 
 export interface Recorded {
@@ -64,7 +65,7 @@ export function buildOutputs(inputs: DerivedImageSetInputs & { ownerTag?: string
 
 /** The inputs part of stored outputs (what the user declared), for read's `inputs`. */
 export function inputsOf(outs: Outputs): Record<string, unknown> {
-  const keys: string[] = ["datastoreId", "sourceImageSetId", ...(outs.sourceVersionPinned ? ["sourceVersionId"] : []), "subset", "destination", "force", "promoteToPrimary", "timeouts", "region", "endpoint", "ownerTag", "__provider"];
+  const keys: string[] = [...INPUT_NAMES.filter((k) => k !== "sourceVersionId" || outs.sourceVersionPinned), OWNER_TAG_INPUT, "__provider"];
   const record = outs as unknown as Record<string, unknown>;
   return Object.fromEntries(keys.filter((k) => record[k] !== undefined).map((k) => [k, record[k]]));
 }

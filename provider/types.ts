@@ -42,11 +42,18 @@ export interface DerivedImageSetInputs {
   region?: string;
   /** Omitted: AWS_ENDPOINT_URL_MEDICAL_IMAGING, else the SDK's default endpoint. */
   endpoint?: string;
+  /** An image set made outside Pulumi (e.g. by a CopyImageSet script) to record instead of copying. */
+  adoptImageSetId?: string;
+  /** Versions of our image set made outside Pulumi: "keep" (default) records them, "revert" reverts them. */
+  onDrift?: OnDrift;
   /** Set by the resource class, not by users: "<project>/<stack>/<name>", tagged on what the resource makes. */
   ownerTag?: string;
 }
 
 export type ImageSetState = "ACTIVE" | "LOCKED" | "DELETED";
+
+/** What update does about versions of an image set we own that nobody in the stack made. */
+export type OnDrift = "keep" | "revert";
 
 /** What the resource did, recorded so diff, read and delete can reason about versions, not guesses. */
 export interface DerivedImageSetOutputs extends DerivedImageSetInputs {
@@ -67,6 +74,8 @@ export interface DerivedImageSetOutputs extends DerivedImageSetInputs {
   destinationVersionBefore: string | null;
   /** Exactly the instances this resource copied: what delete removes to undo a merge. */
   copiedInstances: InstancesBySeries;
+  /** Versions made outside Pulumi and what they changed (attribute names and counts only; refresh fills it). */
+  driftSummary?: string;
   /** ISO 8601. */
   createdAt: string;
   /** ISO 8601. */
@@ -92,3 +101,7 @@ export function containsUnknown(value: unknown): boolean {
   }
   return false;
 }
+
+// The provider's input type and the schema (schema.ts) list the same inputs, or this does not compile.
+const inputsMatchSchema: SameKeys<Omit<DerivedImageSetInputs, "ownerTag">, typeof INPUTS> = true;
+void inputsMatchSchema;

@@ -13,6 +13,7 @@
 //   for that value, including cross-field rules that depend on it; `up` checks again with real values.
 // * null counts as "not set" for optional properties and is dropped from the returned inputs.
 
+import { INPUT_NAMES, OWNER_TAG_INPUT } from "./schema";
 import { DerivedImageSetInputs, isUnknown } from "./types";
 
 export interface CheckFailure {
@@ -33,19 +34,7 @@ const DICOM_UID_MAX = 64;
 const AWS_REGION = /^[a-z]{2,4}(-[a-z]+){1,2}-\d{1,2}$/;
 const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 
-const TOP_LEVEL = [
-  "datastoreId",
-  "sourceImageSetId",
-  "sourceVersionId",
-  "subset",
-  "destination",
-  "force",
-  "promoteToPrimary",
-  "timeouts",
-  "region",
-  "endpoint",
-  "ownerTag",
-] as const;
+const TOP_LEVEL = [...INPUT_NAMES, OWNER_TAG_INPUT] as const;
 const SUBSET_KEYS = ["series"] as const;
 const DESTINATION_KEYS = ["imageSetId", "versionId"] as const;
 const TIMEOUT_KEYS = ["create", "update", "delete"] as const;
@@ -79,6 +68,13 @@ export function validateInputs(news: unknown): ValidationResult {
   checkRegion(inputs.region, fail);
   checkEndpoint(inputs.endpoint, fail);
   checkOwnerTag(inputs.ownerTag, fail);
+  checkId(inputs.adoptImageSetId, "adoptImageSetId", fail, false);
+  checkOnDrift(inputs.onDrift, fail);
+  if (inputs.adoptImageSetId !== undefined && !isUnknown(inputs.adoptImageSetId)) {
+    if (inputs.destination !== undefined) fail("adoptImageSetId", "cannot be combined with destination: adoption records an image set of its own, a merge belongs to the destination");
+    if (inputs.promoteToPrimary === true) fail("adoptImageSetId", "cannot be combined with promoteToPrimary: adoption records an existing image set as it is");
+    if (inputs.adoptImageSetId === inputs.sourceImageSetId) fail("adoptImageSetId", "is the source image set itself; adopt the copy a script made from it");
+  }
 
   if (inputs.destination !== undefined && !isUnknown(inputs.destination) && inputs.promoteToPrimary === true) {
     // Promotion makes a new primary image set with a new id; that cannot be a merge into an existing one.
@@ -88,6 +84,11 @@ export function validateInputs(news: unknown): ValidationResult {
 }
 
 // ---- single values ----
+
+function checkOnDrift(value: unknown, fail: Fail): void {
+  if (value === undefined || isUnknown(value)) return;
+  if (value !== "keep" && value !== "revert") fail("onDrift", `must be "keep" (record versions made outside Pulumi as the new baseline) or "revert" (revert them), got ${describe(value)}`);
+}
 
 function checkId(value: unknown, property: string, fail: Fail, required: boolean): void {
   if (value === undefined) {
