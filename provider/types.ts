@@ -1,6 +1,8 @@
 // Plain (resolved, non-Output) shapes of the DerivedImageSet resource, as the provider sees them.
 // The resource class wraps these in pulumi.Input<> for users; the provider works on these.
 
+import type { INPUTS, SameKeys } from "./schema";
+
 /** A whole series, or the chosen SOP Instance UIDs of it. */
 export type SeriesSelection = "all" | string[];
 
