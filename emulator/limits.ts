@@ -45,7 +45,8 @@ const DOCUMENTED_RATE_LIMITS: Record<OperationName, RateLimit> = {
   GetDatastore: { rate: 10, burst: 20 },
   ListDatastores: { rate: 5, burst: 10 },
   DeleteDatastore: { rate: 0.085, burst: 1 },
-  StartDICOMImportJob: { rate: 1, burst: 2 },
+  // https://docs.aws.amazon.com/healthimaging/latest/devguide/throttling-limits.html (current table)
+  StartDICOMImportJob: { rate: 0.25, burst: 1 },
   GetDICOMImportJob: { rate: 25, burst: 50 },
   ListDICOMImportJobs: { rate: 10, burst: 20 },
   SearchImageSets: { rate: 25, burst: 50 },

@@ -17,6 +17,16 @@ export function imageSetProperties(set: ImageSetRecord) {
   });
 }
 
+/**
+ * Storage tier and last access, which GetImageSet and the SearchImageSets summaries carry (the
+ * model's ImageSetsMetadataSummary and GetImageSetResponse). Inferred: data starts in the model's
+ * FREQUENT_ACCESS tier and this service never ages it into ARCHIVE_INSTANT_ACCESS; lastAccessedAt
+ * is the creation time until the image set's data (metadata or a frame) is read.
+ */
+export function accessProperties(set: ImageSetRecord) {
+  return { lastAccessedAt: seconds(set.lastAccessedAt ?? set.createdAt), storageTier: "FREQUENT_ACCESS" as const };
+}
+
 /** GetImageSet: the latest version reflects the set's lock; older versions are settled. */
 export function getImageSetResponse(set: ImageSetRecord, version: VersionRecord) {
   const latest = version.versionId === set.latestVersionId;
@@ -33,6 +43,7 @@ export function getImageSetResponse(set: ImageSetRecord, version: VersionRecord)
     imageSetArn: set.imageSetArn,
     overrides: version.forced ? { forced: true } : undefined,
     isPrimary: version.isPrimary && set.isPrimary,
+    ...accessProperties(set),
   });
 }
 
@@ -89,11 +100,12 @@ export function jobProperties(job: JobRecord) {
     submittedAt: seconds(job.submittedAt),
     endedAt: seconds(job.endedAt),
     message: job.message,
+    importConfiguration: job.importConfiguration,
   });
 }
 
-/** ListDICOMImportJobs items: the job's properties without the S3 locations. */
+/** ListDICOMImportJobs items: the job's properties without the S3 locations and configuration. */
 export function jobSummary(job: JobRecord) {
-  const { inputS3Uri: _input, outputS3Uri: _output, ...summary } = jobProperties(job);
+  const { inputS3Uri: _input, outputS3Uri: _output, importConfiguration: _configuration, ...summary } = jobProperties(job);
   return summary;
 }
