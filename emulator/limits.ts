@@ -1,5 +1,7 @@
 // Rate limits, quotas and timings per profile. "realistic" follows the documented defaults
-// (healthimaging-api.md §9); "fast" removes rate limits and makes async work take tens of ms.
+// (https://docs.aws.amazon.com/healthimaging/latest/devguide/throttling-limits.html and
+// https://docs.aws.amazon.com/healthimaging/latest/devguide/endpoints-quotas.html); "fast"
+// removes rate limits and makes async work take tens of ms.
 
 export type OperationName =
   | "CreateDatastore" | "GetDatastore" | "ListDatastores" | "DeleteDatastore"

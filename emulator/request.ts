@@ -41,8 +41,10 @@ export function parseInput(operationName: string, params: Record<string, string>
     if (ref.location === "uri") value = params[where] === "" ? undefined : params[where];
     else if (ref.location === "querystring") {
       const all = query.getAll(where);
-      if (all.length > 0) value = memberShape.type === "list" ? all.map((v) => queryValue(shape(memberShape.member!.shape).type, v)) : queryValue(memberShape.type, all[0]);
-    } else if (ref.location) continue; // header bindings: none in this model's inputs
+      if (all.length > 0)
+        value = memberShape.type === "list" ? all.map((v) => queryValue(shape(memberShape.member!.shape).type, v)) : queryValue(memberShape.type, all[0]);
+    } else if (ref.location)
+      continue; // header bindings: none in this model's inputs
     else if (name === payload) {
       if (body.length > 0) value = memberShape.type === "blob" ? body : parseJson(body);
     } else value = json[name];

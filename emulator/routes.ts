@@ -4,8 +4,8 @@
 // InternalServerException, and the model conformance test fails for it.
 
 import { ServiceError } from "./errors";
-import { OperationName } from "./limits";
-import { Handler } from "./handlers/context";
+import type { OperationName } from "./limits";
+import type { Handler } from "./handlers/context";
 import * as ds from "./handlers/datastores";
 import * as imports from "./handlers/imports";
 import * as sets from "./handlers/imageSets";
@@ -72,8 +72,7 @@ export function matchRoute(method: string, rawPath: string): { route: Route; par
     if (r.method !== method) continue;
     const m = r.pattern.exec(rawPath);
     if (!m) continue;
-    const params: Record<string, string> = {};
-    r.names.forEach((name, i) => (params[name] = decodeLabel(m[i + 1])));
+    const params = Object.fromEntries(r.names.map((name, i) => [name, decodeLabel(m[i + 1])]));
     return { route: r, params };
   }
   return undefined;

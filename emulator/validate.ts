@@ -9,7 +9,7 @@
 
 import { validation } from "./errors";
 import { patternMatcher } from "./patterns";
-import { Shape, operation, shape } from "./serviceModel";
+import { type Shape, operation, shape } from "./serviceModel";
 export { validation };
 
 const MAX_LISTED = 10;

@@ -1,5 +1,6 @@
-// Records -> wire shapes (healthimaging-api.md §3). Note the capital I of ImageSetWorkflowStatus
-// in ListImageSetVersions items only, and that the search summary's version is an integer.
+// Records -> wire shapes (the output shapes of emulator/model/service-2.json). Note the capital I
+// of ImageSetWorkflowStatus in ListImageSetVersions items only, and that the search summary's
+// version is an integer.
 
 import { DatastoreRecord, ImageSetRecord, JobRecord, VersionRecord } from "../model/records";
 import { jobOutputUri } from "../model/imports";

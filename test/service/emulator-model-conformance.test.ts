@@ -14,11 +14,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetImageSetCommand } from "@aws-sdk/client-medical-imaging";
 import { SEED_ROLE_ARN } from "../../emulator/seed";
-import { OPERATION_NAMES, SERVICE_MODEL, Shape, operation, shape } from "../../emulator/serviceModel";
+import { OPERATION_NAMES, SERVICE_MODEL, type Shape, operation, shape } from "../../emulator/serviceModel";
 import { shapeProblems, validateInput } from "../../emulator/validate";
 import { eventually } from "../support/emulator";
-import { Seeded, SAMPLE_BUCKET, STUDIES, metadataOf, startSeeded } from "../support/seeded";
-import { RawRequest, RawResponse, signedRequest } from "../support/signedHttp";
+import { type Seeded, SAMPLE_BUCKET, STUDIES, metadataOf, startSeeded } from "../support/seeded";
+import { type RawRequest, type RawResponse, signedRequest } from "../support/signedHttp";
 
 type Input = Record<string, unknown>;
 type Seg = string | number;
@@ -166,7 +166,9 @@ function casesOf(op: string, base: Input, sample: Record<string, string>): Case[
         const names = Object.keys(members);
         add(segs, prepare, "union: no member set", /Member must have exactly one of/, (root) => setAt(root, segs, {}));
         if (names.length > 1) {
-          add(segs, prepare, "union: two members set", /Member must have exactly one of/, (root) => setAt(root, segs, { [names[0]]: generate(members[names[0]].shape, sample), [names[1]]: generate(members[names[1]].shape, sample) }));
+          add(segs, prepare, "union: two members set", /Member must have exactly one of/, (root) =>
+            setAt(root, segs, { [names[0]]: generate(members[names[0]].shape, sample), [names[1]]: generate(members[names[1]].shape, sample) }),
+          );
         }
       }
       for (const [name, ref] of Object.entries(members)) {
@@ -184,14 +186,22 @@ function casesOf(op: string, base: Input, sample: Record<string, string>): Case[
         }
         if (segs.length === 0 && ref.location === "querystring") {
           const t = shape(ref.shape).type;
-          if (t === "integer" || t === "boolean") add(memberSegs, memberPrepare, `${t} type`, new RegExp(`Member must be an? ${t}`), (root) => setAt(root, memberSegs, "not-a-value"));
+          if (t === "integer" || t === "boolean")
+            add(memberSegs, memberPrepare, `${t} type`, new RegExp(`Member must be an? ${t}`), (root) => setAt(root, memberSegs, "not-a-value"));
         }
         walk(ref.shape, memberSegs, memberPrepare, memberValid);
       }
     } else if (s.type === "list") {
       const item = (valid as unknown[])[0];
       if ((s.min ?? 0) > 0) add(segs, prepare, `fewer than ${s.min} items`, /Member must have length/, (root) => setAt(root, segs, []));
-      if (s.max !== undefined) add(segs, prepare, `more than ${s.max} items`, /Member must have length/, (root) => setAt(root, segs, Array.from({ length: s.max! + 1 }, () => clone(item))));
+      if (s.max !== undefined)
+        add(segs, prepare, `more than ${s.max} items`, /Member must have length/, (root) =>
+          setAt(
+            root,
+            segs,
+            Array.from({ length: s.max! + 1 }, () => clone(item)),
+          ),
+        );
       walk(s.member!.shape, [...segs, 0], prepare, item);
     } else if (s.type === "map") {
       const [key, value] = Object.entries(valid as Input)[0];
@@ -310,8 +320,15 @@ describe("emulator conformance to the service model (emulator/model/service-2.js
       ],
       CreateDatastore: ["kmsKeyArn (pattern)", "tags (key pattern)", "tags (length > 256)"],
       UntagResource: ["tagKeys (more than 200 items)", "tagKeys[0] (pattern)"],
-      SearchImageSets: ["searchCriteria.filters[0].values[0].DICOMStudyDateAndTime.DICOMStudyDate (required)", "searchCriteria.filters[0].values[0] (union: two members set)", "maxResults (value > 50)"],
-      UpdateImageSetMetadata: ["updateImageSetMetadataUpdates.DICOMUpdates.updatableAttributes (length > 30000)", "updateImageSetMetadataUpdates (union: two members set)"],
+      SearchImageSets: [
+        "searchCriteria.filters[0].values[0].DICOMStudyDateAndTime.DICOMStudyDate (required)",
+        "searchCriteria.filters[0].values[0] (union: two members set)",
+        "maxResults (value > 50)",
+      ],
+      UpdateImageSetMetadata: [
+        "updateImageSetMetadataUpdates.DICOMUpdates.updatableAttributes (length > 30000)",
+        "updateImageSetMetadataUpdates (union: two members set)",
+      ],
     })) {
       const made = casesOf(op, generate(operation(op).input!.shape, sample) as Input, sample).map((c) => `${c.path} (${c.constraint})`);
       for (const e of expected) assert.ok(made.includes(e), `${op}: a case breaks ${e}; cases: ${made.join(", ")}`);
@@ -324,7 +341,10 @@ describe("emulator conformance to the service model (emulator/model/service-2.js
     const head = s.imageSetOf(STUDIES.ctHead);
     const importConfiguration = {
       dicomJsonMetadataImportConfiguration: {
-        dicomMetadataMappings: [{ studyInstanceUID: STUDIES.ctHead, seriesInstanceUID: "1.2.3.4", metadataFilePath: "metadata/ct head.json" }, { studyInstanceUID: STUDIES.brainMra, metadataFilePath: "metadata/mra.json" }],
+        dicomMetadataMappings: [
+          { studyInstanceUID: STUDIES.ctHead, seriesInstanceUID: "1.2.3.4", metadataFilePath: "metadata/ct head.json" },
+          { studyInstanceUID: STUDIES.brainMra, metadataFilePath: "metadata/mra.json" },
+        ],
       },
     };
     fs.mkdirSync(path.join(s.emu.service.options.s3Root!, "conformance", "empty"), { recursive: true });
@@ -337,40 +357,104 @@ describe("emulator conformance to the service model (emulator/model/service-2.js
       });
     // in call order; `then` keeps what later calls need
     const calls: [string, () => Input | Promise<Input>, ((out: Record<string, any>) => void | Promise<void>)?][] = [
-      ["CreateDatastore", () => ({ clientToken: "conformance", datastoreName: "conformance", tags: { purpose: "conformance" }, kmsKeyArn: KMS_KEY, lambdaAuthorizerArn: LAMBDA, losslessStorageFormat: "HTJ2K" }), (o) => void (w.ds = o.datastoreId)],
-      ["GetDatastore", async () => {
-        await eventually(async () => ((await send("GetDatastore", { datastoreId: w.ds })).text.includes('"ACTIVE"') ? true : undefined));
-        return { datastoreId: w.ds };
-      }],
+      [
+        "CreateDatastore",
+        () => ({
+          clientToken: "conformance",
+          datastoreName: "conformance",
+          tags: { purpose: "conformance" },
+          kmsKeyArn: KMS_KEY,
+          lambdaAuthorizerArn: LAMBDA,
+          losslessStorageFormat: "HTJ2K",
+        }),
+        (o) => void (w.ds = o.datastoreId),
+      ],
+      [
+        "GetDatastore",
+        async () => {
+          await eventually(async () => ((await send("GetDatastore", { datastoreId: w.ds })).text.includes('"ACTIVE"') ? true : undefined));
+          return { datastoreId: w.ds };
+        },
+      ],
       ["ListDatastores", () => ({ maxResults: 50 })],
       ["TagResource", () => ({ resourceArn: arn(), tags: { project: "conformance" } })],
       ["ListTagsForResource", () => ({ resourceArn: arn() }), (o) => assert.deepEqual(o.tags, { purpose: "conformance", project: "conformance" })],
       ["UntagResource", () => ({ resourceArn: arn(), tagKeys: ["project", "purpose"] })],
-      ["StartDICOMImportJob", () => ({ datastoreId: w.ds, jobName: "conformance", dataAccessRoleArn: SEED_ROLE_ARN, clientToken: "conformance", inputS3Uri: "s3://conformance/empty/", outputS3Uri: "s3://conformance/output/", inputOwnerAccountId: "000000000000", importConfiguration }), (o) => void (w.job = o.jobId)],
-      ["GetDICOMImportJob", async () => {
-        await eventually(async () => (/"(COMPLETED|FAILED)"/.test((await send("GetDICOMImportJob", { datastoreId: w.ds, jobId: w.job })).text) ? true : undefined));
-        return { datastoreId: w.ds, jobId: w.job };
-      }, (o) => assert.deepEqual(o.jobProperties.importConfiguration, importConfiguration, "the import configuration is returned as sent")],
+      [
+        "StartDICOMImportJob",
+        () => ({
+          datastoreId: w.ds,
+          jobName: "conformance",
+          dataAccessRoleArn: SEED_ROLE_ARN,
+          clientToken: "conformance",
+          inputS3Uri: "s3://conformance/empty/",
+          outputS3Uri: "s3://conformance/output/",
+          inputOwnerAccountId: "000000000000",
+          importConfiguration,
+        }),
+        (o) => void (w.job = o.jobId),
+      ],
+      [
+        "GetDICOMImportJob",
+        async () => {
+          await eventually(async () =>
+            /"(COMPLETED|FAILED)"/.test((await send("GetDICOMImportJob", { datastoreId: w.ds, jobId: w.job })).text) ? true : undefined,
+          );
+          return { datastoreId: w.ds, jobId: w.job };
+        },
+        (o) => assert.deepEqual(o.jobProperties.importConfiguration, importConfiguration, "the import configuration is returned as sent"),
+      ],
       ["ListDICOMImportJobs", () => ({ datastoreId: w.ds, maxResults: 10 })],
-      ["SearchImageSets", () => ({ datastoreId: ds, maxResults: 10, searchCriteria: { filters: [{ operator: "EQUAL", values: [{ DICOMStudyInstanceUID: STUDIES.ctHead }] }], sort: { sortField: "createdAt", sortOrder: "ASC" } } })],
+      [
+        "SearchImageSets",
+        () => ({
+          datastoreId: ds,
+          maxResults: 10,
+          searchCriteria: {
+            filters: [{ operator: "EQUAL", values: [{ DICOMStudyInstanceUID: STUDIES.ctHead }] }],
+            sort: { sortField: "createdAt", sortOrder: "ASC" },
+          },
+        }),
+      ],
       ["GetImageSet", () => ({ datastoreId: ds, imageSetId: head })],
       ["GetImageSetMetadata", () => ({ datastoreId: ds, imageSetId: head })],
-      ["GetImageFrame", async () => {
-        const doc = await metadataOf(s.client, ds, head);
-        const frame = Object.values(doc.Study.Series)[0].Instances;
-        return { datastoreId: ds, imageSetId: head, imageFrameInformation: { imageFrameId: Object.values(frame)[0].ImageFrames[0].ID } };
-      }],
+      [
+        "GetImageFrame",
+        async () => {
+          const doc = await metadataOf(s.client, ds, head);
+          const frame = Object.values(doc.Study.Series)[0].Instances;
+          return { datastoreId: ds, imageSetId: head, imageFrameInformation: { imageFrameId: Object.values(frame)[0].ImageFrames[0].ID } };
+        },
+      ],
       ["ListImageSetVersions", () => ({ datastoreId: ds, imageSetId: head })],
-      ["CopyImageSet", async () => ({ datastoreId: ds, sourceImageSetId: head, copyImageSetInformation: { sourceImageSet: { latestVersionId: (await settled(ds, head)).versionId } } }), async (o) => {
-        w.copy = o.destinationImageSetProperties.imageSetId;
-        await settled(ds, w.copy);
-      }],
-      ["UpdateImageSetMetadata", () => ({
-        datastoreId: ds,
-        imageSetId: w.copy,
-        latestVersionId: "1",
-        updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: Buffer.from(JSON.stringify({ SchemaVersion: "1.1", Study: { DICOM: { StudyDescription: "conformance" } } })).toString("base64") } },
-      }), async () => void (await settled(ds, w.copy))],
+      [
+        "CopyImageSet",
+        async () => ({
+          datastoreId: ds,
+          sourceImageSetId: head,
+          copyImageSetInformation: { sourceImageSet: { latestVersionId: (await settled(ds, head)).versionId } },
+        }),
+        async (o) => {
+          w.copy = o.destinationImageSetProperties.imageSetId;
+          await settled(ds, w.copy);
+        },
+      ],
+      [
+        "UpdateImageSetMetadata",
+        () => ({
+          datastoreId: ds,
+          imageSetId: w.copy,
+          latestVersionId: "1",
+          updateImageSetMetadataUpdates: {
+            DICOMUpdates: {
+              updatableAttributes: Buffer.from(JSON.stringify({ SchemaVersion: "1.1", Study: { DICOM: { StudyDescription: "conformance" } } })).toString(
+                "base64",
+              ),
+            },
+          },
+        }),
+        async () => void (await settled(ds, w.copy)),
+      ],
       ["DeleteImageSet", () => ({ datastoreId: ds, imageSetId: w.copy })],
       ["DeleteDatastore", () => ({ datastoreId: w.ds })],
     ];
@@ -396,7 +480,14 @@ describe("emulator conformance to the service model (emulator/model/service-2.js
     const first = await get();
     assert.equal(first.storageTier, "FREQUENT_ACCESS");
     assert.equal(first.lastAccessedAt, first.createdAt, "never read: last accessed when created");
-    const search = JSON.parse((await send("SearchImageSets", { datastoreId: ds, searchCriteria: { filters: [{ operator: "EQUAL", values: [{ DICOMStudyInstanceUID: STUDIES.brainMra }] }] } })).text);
+    const search = JSON.parse(
+      (
+        await send("SearchImageSets", {
+          datastoreId: ds,
+          searchCriteria: { filters: [{ operator: "EQUAL", values: [{ DICOMStudyInstanceUID: STUDIES.brainMra }] }] },
+        })
+      ).text,
+    );
     const summary = search.imageSetsMetadataSummaries.find((x: { imageSetId: string }) => x.imageSetId === mra);
     assert.equal(summary.storageTier, "FREQUENT_ACCESS");
     assert.equal(summary.lastAccessedAt, first.lastAccessedAt);
@@ -404,6 +495,9 @@ describe("emulator conformance to the service model (emulator/model/service-2.js
     const readAt = Date.now() / 1000;
     await metadataOf(s.client, ds, mra);
     const after = await get();
-    assert.ok(after.lastAccessedAt >= readAt - 0.001 && after.lastAccessedAt > first.lastAccessedAt, `lastAccessedAt moved to the read (${after.lastAccessedAt} >= ${readAt})`);
+    assert.ok(
+      after.lastAccessedAt >= readAt - 0.001 && after.lastAccessedAt > first.lastAccessedAt,
+      `lastAccessedAt moved to the read (${after.lastAccessedAt} >= ${readAt})`,
+    );
   });
 });

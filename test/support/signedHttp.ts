@@ -28,10 +28,16 @@ export async function signedRequest(emu: RunningEmulator, req: RawRequest): Prom
   const signer = new SignatureV4({ credentials: { accessKeyId, secretAccessKey }, region, service: "medical-imaging", sha256: Sha256 });
   const query = req.query ?? {};
   const headers: Record<string, string> = { host: url.host, ...(req.body !== undefined ? { "content-type": "application/json" } : {}) };
-  const signed = await signer.sign(new HttpRequest({ method: req.method, protocol: "http:", hostname: url.hostname, port: Number(url.port), path: req.path, query, headers, body: req.body }));
+  const signed = await signer.sign(
+    new HttpRequest({ method: req.method, protocol: "http:", hostname: url.hostname, port: Number(url.port), path: req.path, query, headers, body: req.body }),
+  );
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) for (const one of Array.isArray(v) ? v : [v]) qs.append(k, one);
-  const res = await fetch(`${emu.endpoint}${req.path}${qs.size ? `?${qs}` : ""}`, { method: req.method, headers: signed.headers as Record<string, string>, body: req.body });
+  const res = await fetch(`${emu.endpoint}${req.path}${qs.size ? `?${qs}` : ""}`, {
+    method: req.method,
+    headers: signed.headers as Record<string, string>,
+    body: req.body,
+  });
   const body = Buffer.from(await res.arrayBuffer());
   return { status: res.status, errorType: res.headers.get("x-amzn-errortype"), headers: res.headers, body, text: body.toString("utf8") };
 }
