@@ -209,9 +209,25 @@ describe("emulator conformance: AWS CLI examples", function () {
 
   it("start-dicom-import-job --import-configuration (newest model member): get-dicom-import-job returns it; a bad UID is refused naming the member", async () => {
     fs.mkdirSync(path.join(s.emu.service.options.s3Root!, "awscli", "empty"), { recursive: true });
-    const importConfiguration = { dicomJsonMetadataImportConfiguration: { dicomMetadataMappings: [{ studyInstanceUID: STUDIES.ctHead, metadataFilePath: "metadata/ct.json" }] } };
+    const importConfiguration = {
+      dicomJsonMetadataImportConfiguration: { dicomMetadataMappings: [{ studyInstanceUID: STUDIES.ctHead, metadataFilePath: "metadata/ct.json" }] },
+    };
     const start = (config: unknown, token: string) =>
-      cli("start-dicom-import-job", "--datastore-id", ds, "--data-access-role-arn", SEED_ROLE_ARN, "--client-token", token, "--input-s3-uri", "s3://awscli/empty/", "--output-s3-uri", "s3://awscli/out/", "--import-configuration", JSON.stringify(config));
+      cli(
+        "start-dicom-import-job",
+        "--datastore-id",
+        ds,
+        "--data-access-role-arn",
+        SEED_ROLE_ARN,
+        "--client-token",
+        token,
+        "--input-s3-uri",
+        "s3://awscli/empty/",
+        "--output-s3-uri",
+        "s3://awscli/out/",
+        "--import-configuration",
+        JSON.stringify(config),
+      );
     const started = await start(importConfiguration, "awscli-import");
     assert.equal(started.code, 0, started.stderr);
     const job = await ok("get-dicom-import-job", "--datastore-id", ds, "--job-id", started.json.jobId);
@@ -220,7 +236,10 @@ describe("emulator conformance: AWS CLI examples", function () {
     const bad = { dicomJsonMetadataImportConfiguration: { dicomMetadataMappings: [{ studyInstanceUID: "1.2.x", metadataFilePath: "metadata/ct.json" }] } };
     const refused = await start(bad, "awscli-import-bad");
     assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /\(ValidationException\) when calling the StartDICOMImportJob operation.*'importConfiguration\.dicomJsonMetadataImportConfiguration\.dicomMetadataMappings\[0\]\.studyInstanceUID'/);
+    assert.match(
+      refused.stderr,
+      /\(ValidationException\) when calling the StartDICOMImportJob operation.*'importConfiguration\.dicomJsonMetadataImportConfiguration\.dicomMetadataMappings\[0\]\.studyInstanceUID'/,
+    );
   });
 
   it("delete-image-set: LOCKED/DELETING, then DELETED; service errors reach the CLI with their type", async () => {
