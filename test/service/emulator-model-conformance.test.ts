@@ -125,30 +125,33 @@ interface Case {
 /** Every single-constraint violation reachable in an operation's input. */
 function casesOf(op: string, base: Input, sample: Record<string, string>): Case[] {
   const out: Case[] = [];
-  const add = (segs: Seg[], prepare: (root: Input) => void, constraint: string, expect: RegExp, change: (root: Input) => void, named = segs) => {
+  const add = (named: Seg[], prepare: (root: Input) => void, constraint: string, expect: RegExp, change: (root: Input) => void) => {
     const input = clone(base);
     prepare(input);
     change(input);
     out.push({ op, path: display(named), constraint, expect, input });
   };
 
-  function scalar(s: Shape, segs: Seg[], prepare: (root: Input) => void, valid: unknown, named: Seg[], prefix = "") {
-    const set = (v: unknown) => (root: Input) => setAt(root, segs, v);
-    const length = new RegExp(`${prefix}Member must have length`);
+  /**
+   * The constraints of a scalar value: `place` puts a replacement where the value is, `named` is
+   * the member the error must name, `label` says the value is a path label.
+   */
+  function scalar(s: Shape, valid: unknown, prepare: (root: Input) => void, named: Seg[], place: (root: Input, v: unknown) => void, label = false) {
+    const set = (v: unknown) => (root: Input) => place(root, v);
+    const length = /Member must have length/;
     if (s.type === "string") {
       const v = String(valid);
       // an empty path label is a missing one (the "required" case), so a label's length starts at 1
-      const label = segs.length === 1 && shape(operation(op).input!.shape).members![segs[0]]?.location === "uri";
-      if ((s.min ?? 0) > (label ? 1 : 0)) add(segs, prepare, `length < ${s.min}`, length, set(v.slice(0, s.min! - 1)), named);
-      if (s.max !== undefined) add(segs, prepare, `length > ${s.max}`, length, set(v.padEnd(s.max + 1, v[v.length - 1] ?? "x")), named);
-      if (s.enum) add(segs, prepare, "enum", /Member must satisfy enum value set/, set("NOT_IN_THE_ENUM"), named);
-      if (s.pattern !== undefined) add(segs, prepare, "pattern", /Member must satisfy regular expression pattern/, set(breakPattern(s, v)), named);
+      if ((s.min ?? 0) > (label ? 1 : 0)) add(named, prepare, `length < ${s.min}`, length, set(v.slice(0, s.min! - 1)));
+      if (s.max !== undefined) add(named, prepare, `length > ${s.max}`, length, set(v.padEnd(s.max + 1, v[v.length - 1] ?? "x")));
+      if (s.enum) add(named, prepare, "enum", /Member must satisfy enum value set/, set("NOT_IN_THE_ENUM"));
+      if (s.pattern !== undefined) add(named, prepare, "pattern", /Member must satisfy regular expression pattern/, set(breakPattern(s, v)));
     } else if (s.type === "integer" || s.type === "long") {
-      if (s.min !== undefined) add(segs, prepare, `value < ${s.min}`, /Member must have value/, set(s.min - 1), named);
-      if (s.max !== undefined) add(segs, prepare, `value > ${s.max}`, /Member must have value/, set(s.max + 1), named);
+      if (s.min !== undefined) add(named, prepare, `value < ${s.min}`, /Member must have value/, set(s.min - 1));
+      if (s.max !== undefined) add(named, prepare, `value > ${s.max}`, /Member must have value/, set(s.max + 1));
     } else if (s.type === "blob") {
-      if ((s.min ?? 0) > 0) add(segs, prepare, `length < ${s.min}`, length, set(Buffer.alloc(s.min! - 1, 32).toString("base64")), named);
-      if (s.max !== undefined) add(segs, prepare, `length > ${s.max}`, length, set(Buffer.alloc(s.max + 1, 32).toString("base64")), named);
+      if ((s.min ?? 0) > 0) add(named, prepare, `length < ${s.min}`, length, set(Buffer.alloc(s.min! - 1, 32).toString("base64")));
+      if (s.max !== undefined) add(named, prepare, `length > ${s.max}`, length, set(Buffer.alloc(s.max + 1, 32).toString("base64")));
     }
   }
 
@@ -206,27 +209,21 @@ function casesOf(op: string, base: Input, sample: Record<string, string>): Case[
     } else if (s.type === "map") {
       const [key, value] = Object.entries(valid as Input)[0];
       if ((s.min ?? 0) > 0) add(segs, prepare, `fewer than ${s.min} entries`, /Member must have length/, (root) => setAt(root, segs, {}));
-      const keyShape = shape(s.key!.shape);
-      const keyCases: Case[] = [];
-      const before = out.length;
-      scalar(keyShape, [...segs, "__key__"], prepare, key, segs, "");
-      // key cases: rename the one entry instead of setting a member named __key__
-      for (const c of out.splice(before)) {
-        const badKey = getAt(c.input, [...segs, "__key__"]) as string;
-        const input = clone(base);
-        prepare(input);
-        setAt(input, segs, { [badKey]: value });
-        keyCases.push({ ...c, constraint: `key ${c.constraint}`, expect: /Map keys must satisfy constraint/, input });
-      }
-      out.push(...keyCases);
+      // a map's key and scalar value errors name the map, as AWS words them ("Map keys must ...")
+      const keyCases = out.length;
+      scalar(shape(s.key!.shape), key, prepare, segs, (root, badKey) => setAt(root, segs, { [badKey as string]: value }));
+      for (const c of out.slice(keyCases)) Object.assign(c, { constraint: `key ${c.constraint}`, expect: /Map keys must satisfy constraint/ });
       const valueShape = shape(s.value!.shape);
       if (valueShape.type === "structure" || valueShape.type === "list" || valueShape.type === "map") walk(s.value!.shape, [...segs, key], prepare, value);
       else {
-        const start = out.length;
-        scalar(valueShape, [...segs, key], prepare, value, segs);
-        for (const c of out.slice(start)) c.expect = /Map value must satisfy constraint/;
+        const valueCases = out.length;
+        scalar(valueShape, value, prepare, segs, (root, v) => setAt(root, [...segs, key], v));
+        for (const c of out.slice(valueCases)) c.expect = /Map value must satisfy constraint/;
       }
-    } else scalar(s, segs, prepare, valid, segs);
+    } else {
+      const label = segs.length === 1 && shape(operation(op).input!.shape).members![segs[0]]?.location === "uri";
+      scalar(s, valid, prepare, segs, (root, v) => setAt(root, segs, v), label);
+    }
   }
 
   walk(operation(op).input!.shape, [], () => {}, base);
