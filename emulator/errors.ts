@@ -1,5 +1,6 @@
 // Typed service errors. Each maps to the HTTP status and x-amzn-ErrorType the real service uses
-// (see healthimaging-api.md §1.3; ServiceQuotaExceeded really is 402).
+// (the error shapes' httpStatusCode in emulator/model/service-2.json; ServiceQuotaExceeded really
+// is 402).
 
 export const ERROR_STATUS = {
   ValidationException: 400,

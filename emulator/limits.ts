@@ -1,5 +1,7 @@
 // Rate limits, quotas and timings per profile. "realistic" follows the documented defaults
-// (healthimaging-api.md §9); "fast" removes rate limits and makes async work take tens of ms.
+// (https://docs.aws.amazon.com/healthimaging/latest/devguide/throttling-limits.html and
+// https://docs.aws.amazon.com/healthimaging/latest/devguide/endpoints-quotas.html); "fast"
+// removes rate limits and makes async work take tens of ms.
 
 export type OperationName =
   | "CreateDatastore" | "GetDatastore" | "ListDatastores" | "DeleteDatastore"
@@ -45,7 +47,8 @@ const DOCUMENTED_RATE_LIMITS: Record<OperationName, RateLimit> = {
   GetDatastore: { rate: 10, burst: 20 },
   ListDatastores: { rate: 5, burst: 10 },
   DeleteDatastore: { rate: 0.085, burst: 1 },
-  StartDICOMImportJob: { rate: 1, burst: 2 },
+  // https://docs.aws.amazon.com/healthimaging/latest/devguide/throttling-limits.html (current table)
+  StartDICOMImportJob: { rate: 0.25, burst: 1 },
   GetDICOMImportJob: { rate: 25, burst: 50 },
   ListDICOMImportJobs: { rate: 10, burst: 20 },
   SearchImageSets: { rate: 25, burst: 50 },

@@ -1,12 +1,16 @@
-// Method + path -> operation and handler: one table, like moto's urls.py. Paths keep the
-// service's irregular capitalisation (imageSet, getDICOMImportJob, ...).
+// Method + path -> operation and handler, like moto's urls.py, with the methods and paths taken
+// from the service model's HTTP bindings (they keep the service's irregular capitalisation:
+// imageSet, getDICOMImportJob, ...). An operation of the model without a handler here answers
+// InternalServerException, and the model conformance test fails for it.
 
-import { OperationName } from "./limits";
-import { Handler } from "./handlers/context";
+import { ServiceError } from "./errors";
+import type { OperationName } from "./limits";
+import type { Handler } from "./handlers/context";
 import * as ds from "./handlers/datastores";
 import * as imports from "./handlers/imports";
 import * as sets from "./handlers/imageSets";
 import * as tags from "./handlers/tags";
+import { SERVICE_MODEL } from "./serviceModel";
 
 export interface Route {
   method: string;
@@ -16,45 +20,59 @@ export interface Route {
   handler: Handler;
 }
 
-function route(method: string, template: string, operation: OperationName, handler: Handler): Route {
+const HANDLERS: Record<OperationName, Handler> = {
+  CreateDatastore: ds.handleCreateDatastore,
+  ListDatastores: ds.handleListDatastores,
+  GetDatastore: ds.handleGetDatastore,
+  DeleteDatastore: ds.handleDeleteDatastore,
+  StartDICOMImportJob: imports.handleStartImport,
+  GetDICOMImportJob: imports.handleGetImportJob,
+  ListDICOMImportJobs: imports.handleListImportJobs,
+  SearchImageSets: sets.handleSearchImageSets,
+  GetImageSet: sets.handleGetImageSet,
+  GetImageSetMetadata: sets.handleGetImageSetMetadata,
+  GetImageFrame: sets.handleGetImageFrame,
+  ListImageSetVersions: sets.handleListImageSetVersions,
+  UpdateImageSetMetadata: sets.handleUpdateImageSetMetadata,
+  CopyImageSet: sets.handleCopyImageSet,
+  DeleteImageSet: sets.handleDeleteImageSet,
+  TagResource: tags.handleTagResource,
+  ListTagsForResource: tags.handleListTags,
+  UntagResource: tags.handleUntagResource,
+};
+
+const notImplemented: Handler = () => {
+  throw new ServiceError("InternalServerException", "This operation is not implemented by the local service.");
+};
+
+function route(method: string, requestUri: string, operation: string): Route {
   const names: string[] = [];
-  const source = template.replace(/\{(\w+)\}/g, (_, name: string) => {
+  // labels may be empty so that a missing id reaches the validator and is named, not unrouted
+  const source = requestUri.split("?")[0].replace(/\{(\w+)\+?\}/g, (_, name: string) => {
     names.push(name);
-    return "([^/]+)";
+    return "([^/]*)";
   });
-  return { method, pattern: new RegExp(`^${source}$`), names, operation, handler };
+  const handler = (HANDLERS as Record<string, Handler>)[operation] ?? notImplemented;
+  return { method, pattern: new RegExp(`^${source}$`), names, operation: operation as OperationName, handler };
 }
 
-const IMAGE_SET = "/datastore/{datastoreId}/imageSet/{imageSetId}";
+export const ROUTES: Route[] = Object.entries(SERVICE_MODEL.operations).map(([name, op]) => route(op.http.method, op.http.requestUri, name));
 
-export const ROUTES: Route[] = [
-  route("POST", "/datastore", "CreateDatastore", ds.handleCreateDatastore),
-  route("GET", "/datastore", "ListDatastores", ds.handleListDatastores),
-  route("GET", "/datastore/{datastoreId}", "GetDatastore", ds.handleGetDatastore),
-  route("DELETE", "/datastore/{datastoreId}", "DeleteDatastore", ds.handleDeleteDatastore),
-  route("POST", "/startDICOMImportJob/datastore/{datastoreId}", "StartDICOMImportJob", imports.handleStartImport),
-  route("GET", "/getDICOMImportJob/datastore/{datastoreId}/job/{jobId}", "GetDICOMImportJob", imports.handleGetImportJob),
-  route("GET", "/listDICOMImportJobs/datastore/{datastoreId}", "ListDICOMImportJobs", imports.handleListImportJobs),
-  route("POST", "/datastore/{datastoreId}/searchImageSets", "SearchImageSets", sets.handleSearchImageSets),
-  route("POST", `${IMAGE_SET}/getImageSet`, "GetImageSet", sets.handleGetImageSet),
-  route("POST", `${IMAGE_SET}/getImageSetMetadata`, "GetImageSetMetadata", sets.handleGetImageSetMetadata),
-  route("POST", `${IMAGE_SET}/getImageFrame`, "GetImageFrame", sets.handleGetImageFrame),
-  route("POST", `${IMAGE_SET}/listImageSetVersions`, "ListImageSetVersions", sets.handleListImageSetVersions),
-  route("POST", `${IMAGE_SET}/updateImageSetMetadata`, "UpdateImageSetMetadata", sets.handleUpdateImageSetMetadata),
-  route("POST", "/datastore/{datastoreId}/imageSet/{sourceImageSetId}/copyImageSet", "CopyImageSet", sets.handleCopyImageSet),
-  route("POST", `${IMAGE_SET}/deleteImageSet`, "DeleteImageSet", sets.handleDeleteImageSet),
-  route("POST", "/tags/{resourceArn}", "TagResource", tags.handleTagResource),
-  route("GET", "/tags/{resourceArn}", "ListTagsForResource", tags.handleListTags),
-  route("DELETE", "/tags/{resourceArn}", "UntagResource", tags.handleUntagResource),
-];
+/** A label that is not valid percent-encoding is kept as sent; the validator then refuses it. */
+function decodeLabel(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
 
 export function matchRoute(method: string, rawPath: string): { route: Route; params: Record<string, string> } | undefined {
   for (const r of ROUTES) {
     if (r.method !== method) continue;
     const m = r.pattern.exec(rawPath);
     if (!m) continue;
-    const params: Record<string, string> = {};
-    r.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1])));
+    const params = Object.fromEntries(r.names.map((name, i) => [name, decodeLabel(m[i + 1])]));
     return { route: r, params };
   }
   return undefined;

@@ -17,7 +17,9 @@ import { completeDelete } from "./model/deleteImageSet";
 import { completeImport } from "./model/imports";
 import { Service } from "./model/service";
 import { completeUpdate } from "./model/update";
+import { parseInput } from "./request";
 import { matchRoute } from "./routes";
+import { validateInput } from "./validate";
 
 /** How {@link startEmulator} runs the local service: port, data folder, timing profile, auth, test controls. */
 export interface EmulatorOptions {
@@ -132,11 +134,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       if (opts.auth !== false) {
         await verifySignature({ method: req.method ?? "GET", rawPath: url.pathname, query: queryRecord(url.searchParams), headers: req.headers, body }, credentials);
       }
+      // checked against the service model before the rate limit: a refused request does no work,
+      // so it takes none of the operation's budget
+      const input = parseInput(match.route.operation, match.params, url.searchParams, body);
+      validateInput(match.route.operation, input);
       const delay = service.faults.delayFor(match.route.operation);
       if (delay > 0) await sleep(delay);
       if (!limiter.take(match.route.operation)) throw new ServiceError("ThrottlingException", "Rate exceeded");
       service.faults.check(match.route.operation);
-      const out = await match.route.handler({ svc: service, params: match.params, query: url.searchParams, body });
+      const out = await match.route.handler({ svc: service, params: match.params, query: url.searchParams, body, input });
       if (out.body) return send(res, out.status ?? 200, out.headers ?? {}, out.body);
       send(res, out.status ?? 200, { "Content-Type": "application/json", ...out.headers }, Buffer.from(JSON.stringify(out.json ?? {})));
     } catch (e) {

@@ -1,119 +1,160 @@
-// Request validation. The JS SDK validates nothing client-side, so the service must: every
-// failure is a ValidationException that names the member and the rule.
+// Request validation against AWS's service model, the way moto checks requests: the parsed input
+// of an operation is walked along its shapes and every broken constraint (required member, type,
+// length, pattern, enum, value range, list/map size, union) becomes one line of a single
+// ValidationException that names the member by its path, e.g.
+// `importConfiguration.dicomJsonMetadataImportConfiguration.dicomMetadataMappings[0].studyInstanceUID`.
+// The JS SDK validates nothing client-side, so the service must. Messages follow AWS's wording
+// ("1 validation error detected: Value '…' at '…' failed to satisfy constraint: Member must …");
+// values of members the model marks sensitive (patient data, copiableAttributes) are not echoed.
 
 import { validation } from "./errors";
+import { patternMatcher } from "./patterns";
+import { type Shape, operation, shape } from "./serviceModel";
 export { validation };
 
-export const PATTERNS = {
-  id32: /^[0-9a-z]{32}$/,
-  versionId: /^\d+$/,
-  jobId: /^[0-9a-z]{1,32}$/,
-  name: /^[A-Za-z0-9._/#-]+$/,
-  clientToken: /^[A-Za-z0-9._-]+$/,
-  roleArn: /^arn:aws(-[^:]+)?:iam::[0-9]{12}:role\/.+$/,
-  s3Uri: /^s3:\/\/[a-z0-9][.\-a-z0-9]{1,61}[a-z0-9](\/.*)?$/,
-  accountId: /^\d{12}$/,
-  arn: /^arn:aws((-us-gov)|(-iso)|(-iso-b)|(-cn))?:medical-imaging:[a-z0-9-]+:[0-9]{12}:datastore\/[0-9a-z]{32}(\/imageset\/[0-9a-z]{32})?$/,
-  tagKey: /^(?!aws:)[a-zA-Z0-9+\-=._:/ ]+$/,
-  dicomUid: /^[0-9.]+$/,
-} as const;
-
-const RULES: Record<keyof typeof PATTERNS, string> = {
-  id32: "32 lowercase letters or digits",
-  versionId: "a string of digits",
-  jobId: "1-32 lowercase letters or digits",
-  name: "letters, digits and ._/#-",
-  clientToken: "letters, digits and ._-",
-  roleArn: "an IAM role ARN",
-  s3Uri: "an s3://bucket/prefix URI",
-  accountId: "12 digits",
-  arn: "a HealthImaging data store or image set ARN",
-  tagKey: "a tag key not starting with aws:",
-  dicomUid: "digits and dots",
-};
+const MAX_LISTED = 10;
 
 function describe(value: unknown): string {
-  const s = typeof value === "string" ? value : JSON.stringify(value);
+  const s = typeof value === "string" ? value : Buffer.isBuffer(value) ? `<${value.length} bytes>` : JSON.stringify(value);
   return s === undefined ? "undefined" : s.length > 80 ? `${s.slice(0, 80)}...` : s;
 }
 
-export function requireString(value: unknown, member: string): string {
-  if (value === undefined || value === null) throw validation(`1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
-  if (typeof value !== "string") throw validation(`1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must be a string`);
-  return value;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
+const absent = (v: unknown) => v === undefined || v === null;
+
+export const childPath = (path: string, member: string) => (path ? `${path}.${member}` : member);
+
+function bounds(s: Shape, what: "length" | "value"): string | undefined {
+  if (s.min !== undefined && s.max !== undefined) return `Member must have ${what} between ${s.min} and ${s.max}`;
+  if (s.min !== undefined) return `Member must have ${what} greater than or equal to ${s.min}`;
+  if (s.max !== undefined) return `Member must have ${what} less than or equal to ${s.max}`;
+  return undefined;
 }
 
-export function optionalString(value: unknown, member: string): string | undefined {
-  return value === undefined || value === null ? undefined : requireString(value, member);
+const outside = (s: Shape, n: number) => (s.min !== undefined && n < s.min) || (s.max !== undefined && n > s.max);
+
+/** Base64 text -> bytes, or undefined when it is not base64 (restJson1 sends blobs as base64). */
+function base64Bytes(v: unknown): Buffer | undefined {
+  if (Buffer.isBuffer(v)) return v;
+  if (typeof v !== "string" || v.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) return undefined;
+  return Buffer.from(v, "base64");
 }
 
-export function checkPattern(value: string, member: string, pattern: keyof typeof PATTERNS, min = 1, max = Infinity): string {
-  if (value.length < min || value.length > max) {
-    throw validation(`1 validation error detected: Value '${describe(value)}' at '${member}' failed to satisfy constraint: Member must have length between ${min} and ${max === Infinity ? "unbounded" : max}`);
+/** The first constraint a scalar value breaks (type, then length/range, then enum/pattern), as AWS words it. */
+function scalarProblem(s: Shape, v: unknown): string | undefined {
+  switch (s.type) {
+    case "string":
+      if (typeof v !== "string") return "Member must be a string";
+      if (outside(s, v.length)) return bounds(s, "length");
+      if (s.enum && !s.enum.includes(v)) return `Member must satisfy enum value set: [${s.enum.join(", ")}]`;
+      if (s.pattern !== undefined && !patternMatcher(s.pattern)(v)) return `Member must satisfy regular expression pattern: ${s.pattern}`;
+      return undefined;
+    case "integer":
+    case "long":
+      if (typeof v !== "number" || !Number.isSafeInteger(v)) return "Member must be an integer";
+      return outside(s, v) ? bounds(s, "value") : undefined;
+    case "double":
+    case "float":
+      if (typeof v !== "number" || !Number.isFinite(v)) return "Member must be a number";
+      return outside(s, v) ? bounds(s, "value") : undefined;
+    case "boolean":
+      return typeof v === "boolean" ? undefined : "Member must be a boolean";
+    case "timestamp":
+      return typeof v === "number" && Number.isFinite(v) ? undefined : "Member must be a timestamp in epoch seconds";
+    case "blob": {
+      const bytes = base64Bytes(v);
+      if (!bytes) return "Member must be base64 encoded";
+      return outside(s, bytes.length) ? bounds(s, "length") : undefined;
+    }
+    default:
+      return undefined;
   }
-  if (!PATTERNS[pattern].test(value)) {
-    throw validation(`1 validation error detected: Value '${describe(value)}' at '${member}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${PATTERNS[pattern].source} (${RULES[pattern]})`);
+}
+
+function line(path: string, value: unknown, s: Shape, constraint: string): string {
+  const shown = absent(value) ? "Value null" : s.sensitive ? "Value" : `Value '${describe(value)}'`;
+  return `${shown} at '${path}' failed to satisfy constraint: ${constraint}`;
+}
+
+const orList = (names: string[]) => (names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`);
+
+/** Appends to `out` one line per constraint that `value` (of shape `shapeName`, at `path`) breaks. */
+export function shapeProblems(shapeName: string, value: unknown, path: string, out: string[]): void {
+  const s = shape(shapeName);
+  switch (s.type) {
+    case "structure": {
+      if (!isObject(value)) {
+        out.push(line(path, value, s, "Member must be a structure"));
+        return;
+      }
+      const members = s.members ?? {};
+      for (const name of s.required ?? []) {
+        if (absent(value[name])) out.push(line(childPath(path, name), undefined, s, "Member must not be null"));
+      }
+      if (s.union) {
+        const set = Object.keys(members).filter((name) => !absent(value[name]));
+        if (set.length !== 1) out.push(line(path, value, { ...s, sensitive: true }, `Member must have exactly one of ${orList(Object.keys(members))} set`));
+      }
+      // unknown members are ignored, as AWS does (a newer client may send members this model lacks)
+      for (const [name, ref] of Object.entries(members)) {
+        if (!absent(value[name])) shapeProblems(ref.shape, value[name], childPath(path, name), out);
+      }
+      return;
+    }
+    case "list": {
+      if (!Array.isArray(value)) {
+        out.push(line(path, value, s, "Member must be a list"));
+        return;
+      }
+      if (outside(s, value.length)) out.push(line(path, value, { ...s, sensitive: true }, bounds(s, "length")!));
+      value.forEach((item, i) => {
+        if (absent(item)) out.push(line(`${path}[${i}]`, item, s, "Member must not be null"));
+        else shapeProblems(s.member!.shape, item, `${path}[${i}]`, out);
+      });
+      return;
+    }
+    case "map": {
+      if (!isObject(value)) {
+        out.push(line(path, value, s, "Member must be a map"));
+        return;
+      }
+      const entries = Object.entries(value);
+      if (outside(s, entries.length)) out.push(line(path, value, { ...s, sensitive: true }, bounds(s, "length")!));
+      const keyShape = shape(s.key!.shape);
+      const valueShape = shape(s.value!.shape);
+      for (const [k, v] of entries) {
+        const keyProblem = scalarProblem(keyShape, k);
+        if (keyProblem) out.push(line(path, k, keyShape, `Map keys must satisfy constraint: [${keyProblem}]`));
+        if (valueShape.type === "structure" || valueShape.type === "list" || valueShape.type === "map") shapeProblems(s.value!.shape, v, `${path}.${k}`, out);
+        else {
+          const valueProblem = absent(v) ? "Member must not be null" : scalarProblem(valueShape, v);
+          if (valueProblem) out.push(line(path, v, valueShape, `Map value must satisfy constraint: [${valueProblem}]`));
+        }
+      }
+      return;
+    }
+    default: {
+      const problem = scalarProblem(s, value);
+      if (problem) out.push(line(path, value, s, problem));
+    }
   }
-  return value;
 }
 
-export function requirePattern(value: unknown, member: string, pattern: keyof typeof PATTERNS, min?: number, max?: number): string {
-  return checkPattern(requireString(value, member), member, pattern, min, max);
-}
-
-export function optionalPattern(value: unknown, member: string, pattern: keyof typeof PATTERNS, min?: number, max?: number): string | undefined {
-  const s = optionalString(value, member);
-  return s === undefined ? undefined : checkPattern(s, member, pattern, min, max);
-}
-
-export function requireObject(value: unknown, member: string): Record<string, unknown> {
-  if (value === undefined || value === null) throw validation(`1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
-  if (typeof value !== "object" || Array.isArray(value)) throw validation(`Value at '${member}' must be an object`);
-  return value as Record<string, unknown>;
-}
-
-export function optionalObject(value: unknown, member: string): Record<string, unknown> | undefined {
-  return value === undefined || value === null ? undefined : requireObject(value, member);
-}
-
-export function queryBoolean(value: string | undefined, member: string): boolean {
-  if (value === undefined) return false;
-  if (value === "true") return true;
-  if (value === "false") return false;
-  throw validation(`Value '${describe(value)}' at '${member}' failed to satisfy constraint: Member must be true or false`);
-}
-
-export function maxResults(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 50) {
-    throw validation(`1 validation error detected: Value '${describe(value)}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 50`);
-  }
-  return n;
-}
-
-export function oneOf<T extends string>(value: unknown, member: string, allowed: readonly T[]): T {
-  const s = requireString(value, member);
-  if (!(allowed as readonly string[]).includes(s)) {
-    throw validation(`1 validation error detected: Value '${describe(s)}' at '${member}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(", ")}]`);
-  }
-  return s as T;
-}
-
-export function tagMap(value: unknown, member: string): Record<string, string> {
-  const tags = requireObject(value, member);
-  for (const [k, v] of Object.entries(tags)) {
-    checkPattern(k, `${member}.key`, "tagKey", 1, 128);
-    if (typeof v !== "string" || v.length > 256) throw validation(`Value at '${member}.${k}' failed to satisfy constraint: Member must be a string of at most 256 characters`);
-  }
-  return tags as Record<string, string>;
+/** Throws one ValidationException listing every constraint of the model that `input` breaks. */
+export function validateInput(operationName: string, input: Record<string, unknown>): void {
+  const op = operation(operationName);
+  if (!op.input) return;
+  const problems: string[] = [];
+  shapeProblems(op.input.shape, input, "", problems);
+  if (problems.length === 0) return;
+  const n = problems.length;
+  throw validation(`${n} validation error${n === 1 ? "" : "s"} detected: ${problems.slice(0, MAX_LISTED).join("; ")}`);
 }
 
 /** Pagination: tokens are opaque base64 offsets; a token from another listing is rejected. */
 export function paginate<T>(items: T[], max: number | undefined, nextToken: string | undefined, scope: string): { page: T[]; nextToken?: string } {
   let start = 0;
   if (nextToken !== undefined) {
-    checkPattern(nextToken, "nextToken", "name", 1, 8192);
     const decoded = Buffer.from(nextToken, "base64url").toString("utf8");
     const [tokenScope, offset] = decoded.split("|");
     if (tokenScope !== scope || !/^\d+$/.test(offset ?? "")) throw validation("Invalid nextToken.");

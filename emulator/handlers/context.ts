@@ -1,7 +1,8 @@
-// What every handler receives and returns. Handlers parse and validate the request, call the
+// What every handler receives and returns. The server has already parsed the request into the
+// operation's input and validated it against the service model; handlers read `input`, call the
 // model, and shape the response exactly as the SDK expects it on the wire.
 
-import { validation } from "../errors";
+import { OperationInput } from "../request";
 import { Service } from "../model/service";
 
 export interface RequestContext {
@@ -9,6 +10,8 @@ export interface RequestContext {
   params: Record<string, string>;
   query: URLSearchParams;
   body: Buffer;
+  /** the operation's input, valid for the service model */
+  input: OperationInput;
 }
 
 export interface HandlerResponse {
@@ -20,22 +23,12 @@ export interface HandlerResponse {
 
 export type Handler = (ctx: RequestContext) => HandlerResponse | Promise<HandlerResponse>;
 
-/** The JSON body; the SDK sends `{}` for an omitted payload and nothing for label-only calls. */
-export function jsonBody(ctx: RequestContext): Record<string, unknown> {
-  if (ctx.body.length === 0) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(ctx.body.toString("utf8"));
-  } catch {
-    throw validation("The request body is not valid JSON.");
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw validation("The request body must be a JSON object.");
-  return parsed as Record<string, unknown>;
-}
-
-export function queryValue(ctx: RequestContext, name: string): string | undefined {
-  return ctx.query.get(name) ?? undefined;
-}
+/** Typed reads of validated input members (the model guarantees type and presence of required ones). */
+export const str = (ctx: RequestContext, member: string) => ctx.input[member] as string;
+export const optStr = (ctx: RequestContext, member: string) => ctx.input[member] as string | undefined;
+export const optInt = (ctx: RequestContext, member: string) => ctx.input[member] as number | undefined;
+export const flag = (ctx: RequestContext, member: string) => ctx.input[member] === true;
+export const obj = (ctx: RequestContext, member: string) => ctx.input[member] as Record<string, unknown> | undefined;
 
 /** Epoch milliseconds -> epoch seconds (fractional), the restJson1 default timestamp format. */
 export const seconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);

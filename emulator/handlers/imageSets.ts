@@ -4,20 +4,23 @@ import { copyImageSet } from "../model/copy";
 import { deleteImageSet } from "../model/deleteImageSet";
 import { matcher, parseFilters, searchCandidates, SearchSort, sorter } from "../model/search";
 import { updateImageSetMetadata } from "../model/update";
-import { maxResults, oneOf, optionalObject, paginate, queryBoolean, requireObject, requirePattern, requireString } from "../validate";
-import { RequestContext, compact, jsonBody, queryValue, seconds } from "./context";
-import { getImageSetResponse, imageSetProperties, versionItem } from "./render";
+import { paginate } from "../validate";
+import { RequestContext, compact, flag, obj, optInt, optStr, seconds, str as member } from "./context";
+import { ImageSetRecord } from "../model/records";
+import { accessProperties, getImageSetResponse, imageSetProperties, versionItem } from "./render";
 
-function ids(ctx: RequestContext, imageSetParam = "imageSetId") {
-  return {
-    datastoreId: requirePattern(ctx.params.datastoreId, "datastoreId", "id32"),
-    imageSetId: requirePattern(ctx.params[imageSetParam], imageSetParam, "id32"),
-  };
+function ids(ctx: RequestContext, imageSetMember = "imageSetId") {
+  return { datastoreId: member(ctx, "datastoreId"), imageSetId: member(ctx, imageSetMember) };
 }
 
-function versionQuery(ctx: RequestContext): string | undefined {
-  const v = queryValue(ctx, "version");
-  return v === undefined ? undefined : requirePattern(v, "versionId", "versionId");
+const versionQuery = (ctx: RequestContext) => optStr(ctx, "versionId");
+
+/**
+ * A read of the image set's data moves lastAccessedAt (inferred: what storage tiering counts as
+ * access). Not committed here: a read must stay cheap, and the time is saved with the next write.
+ */
+function accessed(ctx: RequestContext, set: ImageSetRecord): void {
+  set.lastAccessedAt = ctx.svc.now();
 }
 
 export function handleGetImageSet(ctx: RequestContext) {
@@ -33,10 +36,9 @@ export function handleGetImageSetMetadata(ctx: RequestContext) {
   if (version.workflowStatus === "COPYING" || version.workflowStatus === "UPDATING") {
     throw conflict(`Version ${version.versionId} of image set ${imageSetId} is still ${version.workflowStatus}.`);
   }
-  return {
-    body: ctx.svc.store.readDocumentGzip(imageSetId, version.docVersionId),
-    headers: { "Content-Type": "application/json", "Content-Encoding": "gzip" },
-  };
+  const body = ctx.svc.store.readDocumentGzip(imageSetId, version.docVersionId);
+  accessed(ctx, set);
+  return { body, headers: { "Content-Type": "application/json", "Content-Encoding": "gzip" } };
 }
 
 const FRAME_CONTENT_TYPES: Record<string, string> = {
@@ -57,7 +59,7 @@ const FRAME_CONTENT_TYPES: Record<string, string> = {
 
 export function handleGetImageFrame(ctx: RequestContext) {
   const { datastoreId, imageSetId } = ids(ctx);
-  const frameId = requirePattern(jsonBody(ctx).imageFrameId, "imageFrameInformation.imageFrameId", "id32");
+  const frameId = obj(ctx, "imageFrameInformation")!.imageFrameId as string;
   const set = ctx.svc.imageSet(datastoreId, imageSetId, true);
   const doc = ctx.svc.store.readDocument(imageSetId, ctx.svc.version(set).docVersionId);
   for (const series of Object.values(doc.Study.Series)) {
@@ -65,6 +67,7 @@ export function handleGetImageFrame(ctx: RequestContext) {
       if (!instance.ImageFrames.some((f) => f.ID === frameId)) continue;
       const bytes = ctx.svc.store.readFrame(frameId);
       if (!bytes) break;
+      accessed(ctx, set);
       return { body: bytes, headers: { "Content-Type": FRAME_CONTENT_TYPES[instance.StoredTransferSyntaxUID] ?? "image/jph" } };
     }
   }
@@ -75,33 +78,23 @@ export function handleListImageSetVersions(ctx: RequestContext) {
   const { datastoreId, imageSetId } = ids(ctx);
   const set = ctx.svc.imageSet(datastoreId, imageSetId);
   const newestFirst = [...set.versions].reverse();
-  const { page, nextToken } = paginate(newestFirst, maxResults(queryValue(ctx, "maxResults")), queryValue(ctx, "nextToken"), `versions:${imageSetId}`);
+  const { page, nextToken } = paginate(newestFirst, optInt(ctx, "maxResults"), optStr(ctx, "nextToken"), `versions:${imageSetId}`);
   return { json: compact({ imageSetPropertiesList: page.map((v) => versionItem(set, v)), nextToken }) };
 }
 
 export function handleCopyImageSet(ctx: RequestContext) {
   const { datastoreId, imageSetId } = ids(ctx, "sourceImageSetId");
-  const body = jsonBody(ctx);
-  const source = requireObject(body.sourceImageSet, "copyImageSetInformation.sourceImageSet");
-  const copies = optionalObject(source.DICOMCopies, "copyImageSetInformation.sourceImageSet.DICOMCopies");
-  let copiableAttributes: string | undefined;
-  if (copies) {
-    copiableAttributes = requireString(copies.copiableAttributes, "copyImageSetInformation.sourceImageSet.DICOMCopies.copiableAttributes");
-    if (copiableAttributes.length < 1 || copiableAttributes.length > 260000) throw validation("Value at 'copiableAttributes' failed to satisfy constraint: Member must have length between 1 and 260000");
-  }
-  const destinationBody = optionalObject(body.destinationImageSet, "copyImageSetInformation.destinationImageSet");
-  const destination = destinationBody && {
-    imageSetId: requirePattern(destinationBody.imageSetId, "copyImageSetInformation.destinationImageSet.imageSetId", "id32"),
-    latestVersionId: requirePattern(destinationBody.latestVersionId, "copyImageSetInformation.destinationImageSet.latestVersionId", "versionId"),
-  };
+  const info = obj(ctx, "copyImageSetInformation")!;
+  const source = info.sourceImageSet as { latestVersionId: string; DICOMCopies?: { copiableAttributes: string } };
+  const destination = info.destinationImageSet as { imageSetId: string; latestVersionId: string } | undefined;
   const result = copyImageSet(ctx.svc, {
     datastoreId,
     sourceImageSetId: imageSetId,
-    sourceLatestVersionId: requirePattern(source.latestVersionId, "copyImageSetInformation.sourceImageSet.latestVersionId", "versionId"),
-    copiableAttributes,
-    destination,
-    force: queryBoolean(queryValue(ctx, "force"), "force"),
-    promoteToPrimary: queryBoolean(queryValue(ctx, "promoteToPrimary"), "promoteToPrimary"),
+    sourceLatestVersionId: source.latestVersionId,
+    copiableAttributes: source.DICOMCopies?.copiableAttributes,
+    destination: destination && { imageSetId: destination.imageSetId, latestVersionId: destination.latestVersionId },
+    force: flag(ctx, "force"),
+    promoteToPrimary: flag(ctx, "promoteToPrimary"),
   });
   return {
     json: {
@@ -112,31 +105,24 @@ export function handleCopyImageSet(ctx: RequestContext) {
   };
 }
 
-function blob(value: unknown, member: string): Buffer | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw validation(`Value at '${member}' must be base64 encoded.`);
-  const bytes = Buffer.from(value, "base64");
-  if (bytes.length < 1 || bytes.length > 30000) throw validation(`Value at '${member}' failed to satisfy constraint: Member must have length between 1 and 30000`);
-  return bytes;
-}
+/** A blob member, base64 on the wire (its encoding and size are checked by the validator). */
+const blob = (value: unknown): Buffer | undefined => (typeof value === "string" ? Buffer.from(value, "base64") : undefined);
 
 export function handleUpdateImageSetMetadata(ctx: RequestContext) {
   const { datastoreId, imageSetId } = ids(ctx);
-  const latestVersionId = requirePattern(queryValue(ctx, "latestVersion"), "latestVersionId", "versionId");
-  const body = jsonBody(ctx);
-  const updates = optionalObject(body.DICOMUpdates, "updateImageSetMetadataUpdates.DICOMUpdates");
-  if (updates && updates.updatableAttributes === undefined && updates.removableAttributes === undefined) {
+  const body = obj(ctx, "updateImageSetMetadataUpdates")!;
+  const updates = body.DICOMUpdates as Record<string, unknown> | undefined;
+  if (updates && updates.updatableAttributes == null && updates.removableAttributes == null) {
     throw validation("updateImageSetMetadataUpdates.DICOMUpdates must contain updatableAttributes or removableAttributes.");
   }
-  const revert = body.revertToVersionId === undefined ? undefined : requirePattern(body.revertToVersionId, "updateImageSetMetadataUpdates.revertToVersionId", "versionId");
   const set = updateImageSetMetadata(ctx.svc, {
     datastoreId,
     imageSetId,
-    latestVersionId,
-    force: queryBoolean(queryValue(ctx, "force"), "force"),
-    updatable: blob(updates?.updatableAttributes, "updatableAttributes"),
-    removable: blob(updates?.removableAttributes, "removableAttributes"),
-    revertToVersionId: revert,
+    latestVersionId: member(ctx, "latestVersionId"),
+    force: flag(ctx, "force"),
+    updatable: blob(updates?.updatableAttributes),
+    removable: blob(updates?.removableAttributes),
+    revertToVersionId: body.revertToVersionId as string | undefined,
   });
   return {
     json: compact({
@@ -161,22 +147,17 @@ const str = (v: unknown) => (v === null || v === undefined ? undefined : String(
 const int = (v: unknown) => (v === null || v === undefined || v === "" || Number.isNaN(Number(v)) ? undefined : Math.trunc(Number(v)));
 
 export function handleSearchImageSets(ctx: RequestContext) {
-  const datastoreId = requirePattern(ctx.params.datastoreId, "datastoreId", "id32");
+  const datastoreId = member(ctx, "datastoreId");
   ctx.svc.datastore(datastoreId);
-  const criteria = jsonBody(ctx);
-  const sortBody = optionalObject(criteria.sort, "searchCriteria.sort");
-  const sort: SearchSort = sortBody
-    ? {
-        sortField: oneOf(sortBody.sortField, "searchCriteria.sort.sortField", ["updatedAt", "createdAt", "DICOMStudyDateAndTime"]),
-        sortOrder: oneOf(sortBody.sortOrder, "searchCriteria.sort.sortOrder", ["ASC", "DESC"]),
-      }
-    : { sortField: "updatedAt", sortOrder: "DESC" };
+  const criteria = obj(ctx, "searchCriteria") ?? {};
+  const sortBody = criteria.sort as SearchSort | undefined;
+  const sort: SearchSort = sortBody ? { sortField: sortBody.sortField, sortOrder: sortBody.sortOrder } : { sortField: "updatedAt", sortOrder: "DESC" };
   const matches = matcher(parseFilters(criteria.filters));
-  const max = maxResults(queryValue(ctx, "maxResults"));
+  const max = optInt(ctx, "maxResults");
   const found = searchCandidates(ctx.svc, datastoreId).filter(matches).sort(sorter(sort));
   // the token is bound to these exact criteria (a digest of the whole body, not a prefix of it)
   const criteriaDigest = createHash("sha256").update(ctx.body).digest("base64url").slice(0, 22);
-  const { page, nextToken } = paginate(found, max, queryValue(ctx, "nextToken"), `search:${datastoreId}:${criteriaDigest}`);
+  const { page, nextToken } = paginate(found, max, optStr(ctx, "nextToken"), `search:${datastoreId}:${criteriaDigest}`);
   return {
     json: compact({
       imageSetsMetadataSummaries: page.map(({ set, doc }) => {
@@ -188,6 +169,7 @@ export function handleSearchImageSets(ctx: RequestContext) {
           version: Number(set.latestVersionId),
           createdAt: seconds(set.createdAt),
           updatedAt: seconds(set.updatedAt),
+          ...accessProperties(set),
           isPrimary: set.isPrimary,
           DICOMTags: compact({
             DICOMPatientId: str(doc.Patient.DICOM.PatientID),

@@ -1,20 +1,19 @@
 import { startImport } from "../model/imports";
-import { maxResults, oneOf, optionalPattern, paginate, requirePattern } from "../validate";
 import { notFound } from "../errors";
-import { RequestContext, jsonBody, queryValue, seconds } from "./context";
+import { paginate } from "../validate";
+import { RequestContext, obj, optInt, optStr, seconds, str } from "./context";
 import { jobProperties, jobSummary } from "./render";
 
 export function handleStartImport(ctx: RequestContext) {
-  const datastoreId = requirePattern(ctx.params.datastoreId, "datastoreId", "id32");
-  const body = jsonBody(ctx);
-  optionalPattern(body.inputOwnerAccountId, "inputOwnerAccountId", "accountId");
+  const datastoreId = str(ctx, "datastoreId");
   const job = startImport(ctx.svc, {
     datastoreId,
-    jobName: optionalPattern(body.jobName, "jobName", "name", 1, 64),
-    dataAccessRoleArn: requirePattern(body.dataAccessRoleArn, "dataAccessRoleArn", "roleArn", 20, 2048),
-    clientToken: requirePattern(body.clientToken, "clientToken", "clientToken", 1, 64),
-    inputS3Uri: requirePattern(body.inputS3Uri, "inputS3Uri", "s3Uri", 1, 1024),
-    outputS3Uri: requirePattern(body.outputS3Uri, "outputS3Uri", "s3Uri", 1, 1024),
+    jobName: optStr(ctx, "jobName"),
+    dataAccessRoleArn: str(ctx, "dataAccessRoleArn"),
+    clientToken: str(ctx, "clientToken"),
+    inputS3Uri: str(ctx, "inputS3Uri"),
+    outputS3Uri: str(ctx, "outputS3Uri"),
+    importConfiguration: obj(ctx, "importConfiguration"),
   });
   const response = { datastoreId, jobId: job.jobId, jobStatus: job.jobStatus, submittedAt: seconds(job.submittedAt) };
   if (job.jobStatus === "SUBMITTED") {
@@ -25,8 +24,8 @@ export function handleStartImport(ctx: RequestContext) {
 }
 
 export function handleGetImportJob(ctx: RequestContext) {
-  const datastoreId = requirePattern(ctx.params.datastoreId, "datastoreId", "id32");
-  const jobId = requirePattern(ctx.params.jobId, "jobId", "jobId");
+  const datastoreId = str(ctx, "datastoreId");
+  const jobId = str(ctx, "jobId");
   ctx.svc.datastore(datastoreId);
   const job = ctx.svc.state.jobs[jobId];
   if (!job || job.datastoreId !== datastoreId) throw notFound(`Import job ${jobId} does not exist in datastore ${datastoreId}.`);
@@ -34,13 +33,12 @@ export function handleGetImportJob(ctx: RequestContext) {
 }
 
 export function handleListImportJobs(ctx: RequestContext) {
-  const datastoreId = requirePattern(ctx.params.datastoreId, "datastoreId", "id32");
+  const datastoreId = str(ctx, "datastoreId");
   ctx.svc.datastore(datastoreId);
-  const status = queryValue(ctx, "jobStatus");
-  if (status !== undefined) oneOf(status, "jobStatus", ["SUBMITTED", "IN_PROGRESS", "COMPLETED", "FAILED"]);
+  const status = optStr(ctx, "jobStatus");
   const jobs = Object.values(ctx.svc.state.jobs)
     .filter((j) => j.datastoreId === datastoreId && (!status || j.jobStatus === status))
     .sort((a, b) => b.submittedAt - a.submittedAt || a.jobId.localeCompare(b.jobId));
-  const { page, nextToken } = paginate(jobs, maxResults(queryValue(ctx, "maxResults")), queryValue(ctx, "nextToken"), `jobs:${datastoreId}:${status ?? ""}`);
+  const { page, nextToken } = paginate(jobs, optInt(ctx, "maxResults"), optStr(ctx, "nextToken"), `jobs:${datastoreId}:${status ?? ""}`);
   return { json: { jobSummaries: page.map(jobSummary), nextToken } };
 }

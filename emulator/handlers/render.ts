@@ -1,5 +1,6 @@
-// Records -> wire shapes (healthimaging-api.md §3). Note the capital I of ImageSetWorkflowStatus
-// in ListImageSetVersions items only, and that the search summary's version is an integer.
+// Records -> wire shapes (the output shapes of emulator/model/service-2.json). Note the capital I
+// of ImageSetWorkflowStatus in ListImageSetVersions items only, and that the search summary's
+// version is an integer.
 
 import { DatastoreRecord, ImageSetRecord, JobRecord, VersionRecord } from "../model/records";
 import { jobOutputUri } from "../model/imports";
@@ -15,6 +16,16 @@ export function imageSetProperties(set: ImageSetRecord) {
     updatedAt: seconds(set.updatedAt),
     imageSetArn: set.imageSetArn,
   });
+}
+
+/**
+ * Storage tier and last access, which GetImageSet and the SearchImageSets summaries carry (the
+ * model's ImageSetsMetadataSummary and GetImageSetResponse). Inferred: data starts in the model's
+ * FREQUENT_ACCESS tier and this service never ages it into ARCHIVE_INSTANT_ACCESS; lastAccessedAt
+ * is the creation time until the image set's data (metadata or a frame) is read.
+ */
+export function accessProperties(set: ImageSetRecord) {
+  return { lastAccessedAt: seconds(set.lastAccessedAt ?? set.createdAt), storageTier: "FREQUENT_ACCESS" as const };
 }
 
 /** GetImageSet: the latest version reflects the set's lock; older versions are settled. */
@@ -33,6 +44,7 @@ export function getImageSetResponse(set: ImageSetRecord, version: VersionRecord)
     imageSetArn: set.imageSetArn,
     overrides: version.forced ? { forced: true } : undefined,
     isPrimary: version.isPrimary && set.isPrimary,
+    ...accessProperties(set),
   });
 }
 
@@ -89,11 +101,12 @@ export function jobProperties(job: JobRecord) {
     submittedAt: seconds(job.submittedAt),
     endedAt: seconds(job.endedAt),
     message: job.message,
+    importConfiguration: job.importConfiguration,
   });
 }
 
-/** ListDICOMImportJobs items: the job's properties without the S3 locations. */
+/** ListDICOMImportJobs items: the job's properties without the S3 locations and configuration. */
 export function jobSummary(job: JobRecord) {
-  const { inputS3Uri: _input, outputS3Uri: _output, ...summary } = jobProperties(job);
+  const { inputS3Uri: _input, outputS3Uri: _output, importConfiguration: _configuration, ...summary } = jobProperties(job);
   return summary;
 }

@@ -1,19 +1,16 @@
 import { listTags, tagResource, untagResource } from "../model/tags";
-import { checkPattern, tagMap } from "../validate";
-import { RequestContext, jsonBody } from "./context";
+import { RequestContext, obj, str } from "./context";
 
 export function handleListTags(ctx: RequestContext) {
-  return { json: { tags: listTags(ctx.svc, ctx.params.resourceArn) } };
+  return { json: { tags: listTags(ctx.svc, str(ctx, "resourceArn")) } };
 }
 
 export function handleTagResource(ctx: RequestContext) {
-  tagResource(ctx.svc, ctx.params.resourceArn, tagMap(jsonBody(ctx).tags, "tags"));
+  tagResource(ctx.svc, str(ctx, "resourceArn"), obj(ctx, "tags") as Record<string, string>);
   return { json: {} };
 }
 
 export function handleUntagResource(ctx: RequestContext) {
-  const keys = ctx.query.getAll("tagKeys");
-  keys.forEach((k, i) => checkPattern(k, `tagKeys[${i}]`, "tagKey", 1, 128));
-  untagResource(ctx.svc, ctx.params.resourceArn, keys);
+  untagResource(ctx.svc, str(ctx, "resourceArn"), ctx.input.tagKeys as string[]);
   return { json: {} };
 }

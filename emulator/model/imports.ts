@@ -20,6 +20,7 @@ export interface StartImportRequest {
   clientToken: string;
   inputS3Uri: string;
   outputS3Uri: string;
+  importConfiguration?: Record<string, unknown>;
 }
 
 export function startImport(svc: Service, req: StartImportRequest): JobRecord {

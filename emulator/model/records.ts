@@ -46,6 +46,8 @@ export interface ImageSetRecord {
   createdAt: number;
   updatedAt: number;
   deletedAt?: number;
+  /** last read of the image set's data (metadata or frames); saved with the next commit, not on each read */
+  lastAccessedAt?: number;
   tags: Record<string, string>;
   /** newest last */
   versions: VersionRecord[];
@@ -65,6 +67,8 @@ export interface JobRecord {
   endedAt?: number;
   message?: string;
   clientToken: string;
+  /** as sent (valid for the model); stored and returned, the import itself does not use it yet */
+  importConfiguration?: Record<string, unknown>;
 }
 
 /** Asynchronous work accepted but not finished. Survives restarts: it is finished after one. */

@@ -42,24 +42,16 @@ function valueKey(value: Record<string, unknown>, member: string): (typeof ALL_K
   return keys[0] as (typeof ALL_KEYS)[number];
 }
 
+/** A filter value as the candidates' values compare. Types and lengths were checked against the service model. */
 function comparable(key: string, raw: unknown, member: string): number | string | boolean {
-  if (key === "createdAt" || key === "updatedAt") {
-    if (typeof raw !== "number" || !Number.isFinite(raw)) throw validation(`${member}.${key} must be a timestamp.`);
-    return raw * 1000;
-  }
+  if (key === "createdAt" || key === "updatedAt") return (raw as number) * 1000;
   if (key === "DICOMStudyDateAndTime") {
     const v = raw as Record<string, unknown> | null;
     if (!v || typeof v.DICOMStudyDate !== "string" || !/^\d{8}$/.test(v.DICOMStudyDate)) throw validation(`${member}.DICOMStudyDateAndTime.DICOMStudyDate must be YYYYMMDD.`);
     if (v.DICOMStudyTime !== undefined && (typeof v.DICOMStudyTime !== "string" || !/^\d{0,6}(\.\d{0,6})?$/.test(v.DICOMStudyTime))) throw validation(`${member}.DICOMStudyDateAndTime.DICOMStudyTime must be HHmmss.FFFFFF.`);
     return studyDateTime(v.DICOMStudyDate, v.DICOMStudyTime);
   }
-  if (key === "isPrimary") {
-    if (typeof raw !== "boolean") throw validation(`${member}.isPrimary must be a boolean.`);
-    return raw;
-  }
-  if (typeof raw !== "string" || raw.length > 512) throw validation(`${member}.${key} must be a string of at most 512 characters.`);
-  if ((key === "DICOMStudyInstanceUID" || key === "DICOMSeriesInstanceUID") && !/^[0-9.]*$/.test(raw)) throw validation(`${member}.${key} must contain only digits and dots.`);
-  return raw;
+  return raw as string | boolean;
 }
 
 function actual(key: string, c: Candidate): (number | string | boolean)[] {
@@ -78,18 +70,14 @@ function actual(key: string, c: Candidate): (number | string | boolean)[] {
   }
 }
 
+/** `raw` is valid for the service model (1-2 filters of 1-2 values, a known operator); the rest is checked here. */
 export function parseFilters(raw: unknown): SearchFilter[] {
   if (raw === undefined) return [];
-  if (!Array.isArray(raw) || raw.length < 1 || raw.length > 2) throw validation("searchCriteria.filters must have 1 or 2 filters.");
-  return raw.map((f, i) => {
+  return (raw as SearchFilter[]).map(({ operator, values }, i) => {
     const member = `searchCriteria.filters[${i}]`;
-    if (typeof f !== "object" || f === null) throw validation(`${member} must be an object.`);
-    const { operator, values } = f as Record<string, unknown>;
-    if (operator !== "EQUAL" && operator !== "BETWEEN") throw validation(`${member}.operator must be EQUAL or BETWEEN.`);
-    if (!Array.isArray(values) || values.length < 1 || values.length > 2) throw validation(`${member}.values must have 1 or 2 values.`);
     if (operator === "EQUAL" && values.length !== 1) throw validation(`${member}: EQUAL takes exactly one value.`);
     if (operator === "BETWEEN" && values.length !== 2) throw validation(`${member}: BETWEEN takes (lowerBound, upperBound).`);
-    return { operator, values: values as Record<string, unknown>[] };
+    return { operator, values };
   });
 }
 

@@ -13,6 +13,7 @@ import {
   ListTagsForResourceCommand,
   MedicalImagingClient,
   SearchImageSetsCommand,
+  StartDICOMImportJobCommand,
   TagResourceCommand,
   UpdateImageSetMetadataCommand,
 } from "@aws-sdk/client-medical-imaging";
@@ -21,7 +22,10 @@ import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { ERROR_STATUS, ErrorName } from "../../emulator/errors";
+import { PROFILES } from "../../emulator/limits";
+import { SEED_ROLE_ARN } from "../../emulator/seed";
 import { eventually, sdkClient } from "../support/emulator";
 import { Seeded, startSeeded, STUDIES } from "../support/seeded";
 import { expectError, type SdkError } from "../support/serviceErrors";
@@ -78,6 +82,32 @@ describe("emulator conformance: throttling, faults, authentication and endpoint"
       assert.equal(s.emu.limiter.throttled.CopyImageSet, throttledBefore + 1);
       // other operations have their own buckets (none in the fast profile)
       for (let i = 0; i < 20; i++) await client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: head }));
+    });
+
+    it("StartDICOMImportJob at the realistic profile's 0.25 TPS, burst 1: invalid requests take no token, the first job starts, the next is a 429", async () => {
+      const documented = PROFILES.realistic.rateLimits.StartDICOMImportJob!;
+      assert.deepEqual(documented, { rate: 0.25, burst: 1 });
+      s.emu.limiter.setLimits({ CopyImageSet: { rate: 0.25, burst: 1 }, StartDICOMImportJob: documented });
+      try {
+        fs.mkdirSync(path.join(s.emu.service.options.s3Root!, "limits", "empty"), { recursive: true });
+        const start = (clientToken: string, jobName = "limits") =>
+          client.send(
+            new StartDICOMImportJobCommand({
+              datastoreId: ds,
+              dataAccessRoleArn: SEED_ROLE_ARN,
+              clientToken,
+              jobName,
+              inputS3Uri: "s3://limits/empty/",
+              outputS3Uri: "s3://limits/out/",
+            }),
+          );
+        for (let i = 0; i < 3; i++) await expectError(start(`invalid-${i}`, "j".repeat(65)), "ValidationException", 400, /jobName/);
+        assert.ok((await start("limits-1")).jobId);
+        await expectError(start("limits-2"), "ThrottlingException", 429, /Rate exceeded/);
+        assert.equal(s.emu.limiter.throttled.StartDICOMImportJob, 1);
+      } finally {
+        s.emu.limiter.setLimits({ CopyImageSet: { rate: 0.25, burst: 1 } });
+      }
     });
   });
 

@@ -1,7 +1,8 @@
 // The AWS CLI against the local service: AWS's documented `aws medical-imaging` examples
 // (copy-image-set without and with destination, subset copy with --force, get-image-set,
 // list-image-set-versions, update-image-set-metadata, search-image-sets, get-image-set-metadata,
-// get-image-frame, delete-image-set) replayed with --endpoint-url. The CLI is AWS CLI v1 from
+// get-image-frame, delete-image-set) replayed with --endpoint-url, and start-dicom-import-job with
+// the model's newest member (--import-configuration). The CLI is AWS CLI v1 from
 // PyPI (`awscli`), installed by scripts/install-aws-cli.sh into a cache virtualenv; it is a second,
 // independent client (botocore) of the same wire protocol as the JS SDK.
 
@@ -11,6 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
+import { SEED_ROLE_ARN } from "../../emulator/seed";
 import { awsCli, AwsCliResult, awsCliVersion, installAwsCli } from "../support/awsCli";
 import { eventually } from "../support/emulator";
 import { instancesIn, metadataOf, Seeded, startSeeded, STUDIES } from "../support/seeded";
@@ -203,6 +205,41 @@ describe("emulator conformance: AWS CLI examples", function () {
     const bytes = fs.readFileSync(path.join(work, "imageframe.bin"));
     assert.equal(bytes.length, frame.FrameSizeInBytes);
     assert.deepEqual(bytes, s.emu.service.store.readFrame(frame.ID));
+  });
+
+  it("start-dicom-import-job --import-configuration (newest model member): get-dicom-import-job returns it; a bad UID is refused naming the member", async () => {
+    fs.mkdirSync(path.join(s.emu.service.options.s3Root!, "awscli", "empty"), { recursive: true });
+    const importConfiguration = {
+      dicomJsonMetadataImportConfiguration: { dicomMetadataMappings: [{ studyInstanceUID: STUDIES.ctHead, metadataFilePath: "metadata/ct.json" }] },
+    };
+    const start = (config: unknown, token: string) =>
+      cli(
+        "start-dicom-import-job",
+        "--datastore-id",
+        ds,
+        "--data-access-role-arn",
+        SEED_ROLE_ARN,
+        "--client-token",
+        token,
+        "--input-s3-uri",
+        "s3://awscli/empty/",
+        "--output-s3-uri",
+        "s3://awscli/out/",
+        "--import-configuration",
+        JSON.stringify(config),
+      );
+    const started = await start(importConfiguration, "awscli-import");
+    assert.equal(started.code, 0, started.stderr);
+    const job = await ok("get-dicom-import-job", "--datastore-id", ds, "--job-id", started.json.jobId);
+    assert.deepEqual(job.jobProperties.importConfiguration, importConfiguration);
+    // botocore checks required members and lengths client-side but not patterns: the service does
+    const bad = { dicomJsonMetadataImportConfiguration: { dicomMetadataMappings: [{ studyInstanceUID: "1.2.x", metadataFilePath: "metadata/ct.json" }] } };
+    const refused = await start(bad, "awscli-import-bad");
+    assert.notEqual(refused.code, 0);
+    assert.match(
+      refused.stderr,
+      /\(ValidationException\) when calling the StartDICOMImportJob operation.*'importConfiguration\.dicomJsonMetadataImportConfiguration\.dicomMetadataMappings\[0\]\.studyInstanceUID'/,
+    );
   });
 
   it("delete-image-set: LOCKED/DELETING, then DELETED; service errors reach the CLI with their type", async () => {

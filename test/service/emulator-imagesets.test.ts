@@ -337,8 +337,8 @@ describe("emulator conformance: image set reads, search and tags", function () {
       const bad = (searchCriteria: unknown, message: RegExp) =>
         expectError(client.send(new SearchImageSetsCommand({ datastoreId: ds, searchCriteria: searchCriteria as SearchCriteria })), "ValidationException", 400, message);
       const eq = { operator: "EQUAL", values: [{ DICOMStudyInstanceUID: STUDIES.ctHead }] };
-      await bad({ filters: [eq, eq, eq] }, /1 or 2 filters/);
-      await bad({ filters: [] }, /1 or 2 filters/);
+      await bad({ filters: [eq, eq, eq] }, /'searchCriteria\.filters' failed to satisfy constraint: Member must have length between 1 and 2/);
+      await bad({ filters: [] }, /'searchCriteria\.filters' failed to satisfy constraint: Member must have length between 1 and 2/);
       await bad({ filters: [{ operator: "EQUAL", values: [{ DICOMPatientId: "a" }, { DICOMPatientId: "b" }] }] }, /EQUAL takes exactly one value/);
       await bad({ filters: [{ operator: "BETWEEN", values: [{ createdAt: new Date() }] }] }, /BETWEEN takes/);
       await bad({ filters: [{ operator: "BETWEEN", values: [{ DICOMPatientId: "a" }, { DICOMPatientId: "b" }] }] }, /BETWEEN is only supported/);
@@ -414,13 +414,13 @@ describe("emulator conformance: image set reads, search and tags", function () {
       await expectError(client.send(new UntagResourceCommand({ resourceArn: datastoreArn(), tagKeys: ["aws:x"] })), "ValidationException", 400, /tagKeys/);
     });
 
-    it("allows 50 tags per resource; the 51st is a ServiceQuotaExceededException (402) that changes nothing", async () => {
+    it("allows 50 tags per resource; the 51st is a ValidationException (the model lists no 402 for TagResource) that changes nothing", async () => {
       const arn = imageSetArn(head);
       const fifty = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`key${i}`, `value${i}`]));
       await client.send(new TagResourceCommand({ resourceArn: arn, tags: fifty }));
       assert.equal(Object.keys((await list(arn))!).length, 50);
       await client.send(new TagResourceCommand({ resourceArn: arn, tags: { key0: "changed" } }));
-      await expectError(client.send(new TagResourceCommand({ resourceArn: arn, tags: { key50: "one too many" } })), "ServiceQuotaExceededException", 402, /50 tags/);
+      await expectError(client.send(new TagResourceCommand({ resourceArn: arn, tags: { key50: "one too many" } })), "ValidationException", 400, /50 tags/);
       const after = (await list(arn))!;
       assert.equal(Object.keys(after).length, 50);
       assert.equal(after.key0, "changed");
