@@ -7,6 +7,7 @@ import { imagingClient } from "./client";
 import { findLeftover, inputsFingerprint } from "./adopt";
 import { CopyAccepted, CopyDone, CopyError, runCopy, waitForCopy } from "./copyRun";
 import { journal } from "./journal";
+import { adoptExisting } from "./recovery/adoptExisting";
 import type { RunOptions } from "./service/reads";
 import { deleteImageSet } from "./writes";
 import { PartialFailure } from "./errors";
@@ -57,6 +58,12 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
   const source = await findImageSet(client, inputs.datastoreId, inputs.sourceImageSetId);
   const fingerprint = inputsFingerprint(inputs, copied, source?.versionId ?? "");
   const studyInstanceUid = String(sourceDoc.Study.DICOM.StudyInstanceUID ?? "") || undefined;
+  if (inputs.adoptImageSetId) {
+    const adopted = await adoptExisting(client, conn, { datastoreId: inputs.datastoreId, adoptImageSetId: inputs.adoptImageSetId, declared: copied, ownerTag }, { deadline, log });
+    const imageSet = (await findImageSet(client, inputs.datastoreId, adopted.imageSetId))!;
+    const recorded = { imageSet, imageSetId: adopted.imageSetId, versionId: adopted.versionId, sourceVersionId: source?.versionId ?? "", destinationVersionBefore: null, copiedInstances: copied };
+    return { id: adopted.imageSetId, outs: buildOutputs(inputs, recorded) };
+  }
   try {
     const leftover = ownerTag ? await findLeftover(client, { inputs, ownerTag, fingerprint, copied, studyInstanceUid, sourceArn: source?.imageSetArn }) : undefined;
     let done: CopyDone;

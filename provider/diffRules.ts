@@ -62,3 +62,16 @@ function defaultOf(key: InputName): unknown {
   const rule = INPUTS[key];
   return "default" in rule ? rule.default : undefined;
 }
+
+/**
+ * What the preview says about drift found by refresh: which versions, what they changed (names and
+ * counts, from read), and what `pulumi up` will do about it, per onDrift. Undefined when there is none.
+ */
+export function driftPlan(olds: Outputs, news: DerivedImageSetInputs): string | undefined {
+  if (olds.destination || (olds.driftVersions ?? []).length === 0) return undefined;
+  const what = olds.driftSummary || `versions ${olds.driftVersions.join(", ")} made outside Pulumi`;
+  const latest = olds.latestVersionId;
+  return news.onDrift === "revert"
+    ? `image set ${olds.imageSetId} changed outside Pulumi (${what}); onDrift is "revert": \`pulumi up\` reverts it to version ${olds.versionId}`
+    : `image set ${olds.imageSetId} changed outside Pulumi (${what}); onDrift is "keep": \`pulumi up\` records version ${latest} as the new baseline without changing the image set (set onDrift: "revert" to revert to version ${olds.versionId})`;
+}

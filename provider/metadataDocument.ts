@@ -9,10 +9,15 @@ export interface InstanceMetadata {
 
 /** One series of an image set's metadata document: its instances keyed by SOPInstanceUID. */
 export interface SeriesMetadata {
+  DICOM?: Record<string, unknown>;
   Instances: Record<string, InstanceMetadata>;
 }
 
-/** The image set metadata document as far as the provider reads it (never Patient attributes). */
+/**
+ * The image set metadata document as far as the provider reads it. Attribute values are compared
+ * (drift) but never copied into outputs, logs or errors: only attribute names and counts are.
+ */
 export interface ImageSetMetadata {
+  Patient?: { DICOM?: Record<string, unknown> };
   Study: { DICOM: Record<string, unknown>; Series: Record<string, SeriesMetadata> };
 }

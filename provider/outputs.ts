@@ -57,6 +57,7 @@ export function buildOutputs(inputs: DerivedImageSetInputs & { ownerTag?: string
     destinationVersionBefore: r.destinationVersionBefore,
     copiedInstances: r.copiedInstances,
     driftVersions: [],
+    driftSummary: "",
     missingInstances: 0,
     createdAt: isoDate(r.imageSet.createdAt),
     updatedAt: isoDate(r.imageSet.updatedAt),

@@ -4,7 +4,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { createDerivedImageSet, CreateInputs } from "./create";
 import { deleteDerivedImageSet } from "./delete";
-import { diffDerivedImageSet } from "./diffRules";
+import { diffDerivedImageSet, driftPlan } from "./diffRules";
+import { progressLog } from "./settings";
 import { Outputs } from "./outputs";
 import { readDerivedImageSet } from "./read";
 import { updateDerivedImageSet } from "./update";
@@ -23,7 +24,10 @@ export class DerivedImageSetProvider implements pulumi.dynamic.ResourceProvider 
   }
 
   async diff(_id: string, olds: Outputs, news: CreateInputs): Promise<pulumi.dynamic.DiffResult> {
-    return diffDerivedImageSet(olds, news);
+    const result = diffDerivedImageSet(olds, news);
+    const drift = driftPlan(olds, news);
+    if (drift) progressLog(news.ownerTag ?? olds.imageSetId)(drift);
+    return result;
   }
 
   async create(inputs: CreateInputs): Promise<pulumi.dynamic.CreateResult> {

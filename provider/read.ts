@@ -9,6 +9,7 @@ import { stillPresent } from "./delete";
 import { findImageSet, findMetadata } from "./find";
 import { inputsOf, isoDate, Outputs, plain } from "./outputs";
 import { connectionOf } from "./settings";
+import { describeDrift } from "./recovery/driftSummary";
 import { accountVersions } from "./versions";
 
 const count = (m: Record<string, string[]>) => Object.values(m).reduce((n, l) => n + l.length, 0);
@@ -24,6 +25,13 @@ export async function readDerivedImageSet(id: string, props: Outputs): Promise<{
   // Only an image set this resource owns can drift by versions; a shared destination moves on
   // whenever others write to it, which is theirs to do.
   const drift = props.destination ? [] : (await accountVersions(client, props.datastoreId, props.imageSetId, set.imageSetArn!, props.versionId)).foreign;
+  // What they changed, by attribute name and count only (the preview shows it).
+  const driftSummary =
+    drift.length > 0 && !locked
+      ? describeDrift(drift, await findMetadata(client, props.datastoreId, props.imageSetId, props.versionId), await findMetadata(client, props.datastoreId, props.imageSetId))
+      : drift.length > 0
+        ? props.driftSummary ?? ""
+        : "";
   const refreshed: Outputs = plain({
     ...props,
     latestVersionId: set.versionId ?? props.latestVersionId,
@@ -32,6 +40,7 @@ export async function readDerivedImageSet(id: string, props: Outputs): Promise<{
     isPrimary: set.isPrimary ?? props.isPrimary,
     updatedAt: isoDate(set.updatedAt) || props.updatedAt,
     driftVersions: drift,
+    driftSummary,
     missingInstances: missing,
   });
   return { id, props: refreshed, inputs: inputsOf(refreshed) };

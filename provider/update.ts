@@ -62,18 +62,21 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
       }, opts);
     }
 
-    // 2. Foreign versions on an image set we own: revert to ours, unless one of our resources
-    //    (a merge) also changed it since; a revert would undo that too, so then the latest
-    //    version becomes the new baseline instead.
+    // 2. Versions of an image set we own that nobody in the stack made. onDrift "keep" (the
+    //    default) takes the latest as the new baseline, with no API call: a colleague's fix is
+    //    not undone silently. "revert" reverts to ours, unless one of our resources (a merge)
+    //    also changed it since: a revert would undo that too, so then the latest is kept.
     if (!olds.destination && (olds.driftVersions ?? []).length > 0) {
       const set = await findImageSet(client, olds.datastoreId, olds.imageSetId);
       if (set) {
         const account = await accountVersions(client, olds.datastoreId, olds.imageSetId, set.imageSetArn!, olds.versionId);
-        if (account.foreign.length > 0 && account.explained.length === 0) {
-          opts.log(`image set ${olds.imageSetId} changed outside Pulumi (versions ${account.foreign.join(", ")}); reverting to version ${olds.versionId}`);
+        const summary = olds.driftSummary || `versions ${account.foreign.join(", ")} made outside Pulumi`;
+        if (account.foreign.length > 0 && account.explained.length === 0 && news.onDrift === "revert") {
+          opts.log(`image set ${olds.imageSetId}: ${summary}; onDrift is "revert": reverting to version ${olds.versionId}`);
           state.versionId = await updateMetadata(conn, { datastoreId: olds.datastoreId, imageSetId: olds.imageSetId, ownerTag: news.ownerTag }, { revertToVersionId: olds.versionId }, opts);
         } else if (account.foreign.length > 0) {
-          opts.log(`image set ${olds.imageSetId} changed outside Pulumi (versions ${account.foreign.join(", ")}) and was merged into since; keeping version ${account.latestVersionId} as the new baseline`);
+          const why = news.onDrift === "revert" ? "it was merged into since, so a revert would undo that too" : 'onDrift is "keep"';
+          opts.log(`image set ${olds.imageSetId}: ${summary}; ${why}: keeping version ${account.latestVersionId} as the new baseline`);
           state.versionId = account.latestVersionId;
         }
       }

@@ -99,22 +99,44 @@ describe("provider: DerivedImageSet lifecycle through the dynamic-provider host"
     assert.ok(Number(updated.versionId) > Number(outs.versionId));
   });
 
-  it("refresh finds an out-of-band metadata update, and the next update reverts it", async () => {
-    const inputs = { datastoreId: fx.datastoreId, sourceImageSetId: ctHead };
-    const { id, outs } = await fx.create("drift", inputs);
+  const editStudyDescription = async (id: string, latestVersionId: string) => {
     await fx.seeded.client.send(
       new UpdateImageSetMetadataCommand({
         datastoreId: fx.datastoreId,
         imageSetId: id,
-        latestVersionId: "1",
+        latestVersionId,
         updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: new TextEncoder().encode(JSON.stringify({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "EDITED" } } })) } },
       }),
     );
     await eventually(async () => ((await state(id)).imageSetState === "ACTIVE" ? true : undefined));
-    const read = await fx.host.read(fx.urn("drift"), id, outs);
+  };
+
+  it("refresh finds a colleague's metadata fix and says what changed; by default (onDrift keep) the next update keeps it", async () => {
+    const inputs = { datastoreId: fx.datastoreId, sourceImageSetId: ctHead };
+    const { id, outs } = await fx.create("drift-keep", inputs);
+    await editStudyDescription(id, String(outs.versionId));
+    const read = await fx.host.read(fx.urn("drift-keep"), id, outs);
     assert.equal(read.id, id);
     assert.deepEqual(read.props.driftVersions, ["2"]);
     assert.equal(read.props.latestVersionId, "2");
+    assert.equal(read.props.driftSummary, "version 2 made outside Pulumi: Study.StudyDescription changed; instances 0 added, 0 removed");
+    assert.doesNotMatch(JSON.stringify(read.props), /EDITED/, "names, never values");
+    const { diff, outs: kept } = await fx.change("drift-keep", id, read.props, inputs);
+    assert.equal(diff.changes, "some", "the preview shows an update");
+    await fx.host.waitForOutput(/image set \w+ changed outside Pulumi \(version 2 made outside Pulumi: Study\.StudyDescription changed.*onDrift is "keep": `pulumi up` records version 2 as the new baseline/, 5000);
+    assert.equal(kept!.versionId, "2", "the colleague's version is the new baseline");
+    assert.equal((await metadataOf(fx.seeded.client, fx.datastoreId, id)).Study.DICOM.StudyDescription, "EDITED", "the fix is kept");
+    assert.equal((await state(id)).versionId, "2", "no API write");
+    const again = await fx.host.read(fx.urn("drift-keep"), id, kept!);
+    assert.deepEqual(again.props.driftVersions, []);
+  });
+
+  it("with onDrift revert, the next update reverts the out-of-band change", async () => {
+    const inputs = { datastoreId: fx.datastoreId, sourceImageSetId: ctHead, onDrift: "revert" };
+    const { id, outs } = await fx.create("drift", inputs);
+    await editStudyDescription(id, String(outs.versionId));
+    const read = await fx.host.read(fx.urn("drift"), id, outs);
+    assert.deepEqual(read.props.driftVersions, ["2"]);
     const { diff, outs: repaired } = await fx.change("drift", id, read.props, inputs);
     assert.equal(diff.changes, "some");
     assert.equal(repaired!.versionId, "3");
