@@ -22,8 +22,10 @@ import { instancesOf } from "./copiable";
 import { sdk } from "./client";
 import { type CopyAccepted, CopyError } from "./copyRun";
 import { journal } from "./journal";
+import { serialised } from "./pace";
 import { processState } from "./processState";
-import { INPUTS_TAG, OWNER_TAG, versionTag } from "./tags";
+import { INPUTS_TAG, OWNER_TAG } from "./tags";
+import { madeVersionsOf } from "./recovery/madeVersions";
 import { findImageSet, findMetadata, listTags, listVersions } from "./find";
 import { DerivedImageSetInputs, InstancesBySeries } from "./types";
 
@@ -52,12 +54,15 @@ export interface LeftoverQuery {
 }
 
 export async function findLeftover(client: MedicalImagingClient, q: LeftoverQuery): Promise<CopyAccepted | undefined> {
-  const journaled = q.inputs.destination ? undefined : journal.read(q.ownerTag, q.fingerprint);
+  const journaled = journal.read(q.ownerTag, q.fingerprint);
   if (journaled) {
-    const set = await findImageSet(client, q.inputs.datastoreId, journaled.imageSetId);
+    // for a merge, the version the journal names (the destination's latest may be another's)
+    const set = await findImageSet(client, q.inputs.datastoreId, journaled.imageSetId, q.inputs.destination ? journaled.versionId : undefined);
     if (set && set.imageSetWorkflowStatus !== "COPY_FAILED") return journaled;
   }
-  return q.inputs.destination ? findMergeLeftover(client, q) : findNewSetLeftover(client, q);
+  // A merge's look waits for this process's other copies into the destination: it reads the
+  // destination's latest version, which must not be one of ours still COPYING.
+  return q.inputs.destination ? serialised([`set:${q.inputs.destination.imageSetId}`], () => findMergeLeftover(client, q)) : findNewSetLeftover(client, q);
 }
 
 async function findNewSetLeftover(client: MedicalImagingClient, q: LeftoverQuery): Promise<CopyAccepted | undefined> {
@@ -131,16 +136,18 @@ async function findMergeLeftover(client: MedicalImagingClient, q: LeftoverQuery)
   const destId = q.inputs.destination!.imageSetId;
   const dest = await findImageSet(client, q.inputs.datastoreId, destId);
   if (!dest?.imageSetArn) return undefined;
-  const tags = await listTags(client, dest.imageSetArn);
+  // Without the journal (another machine): a finished version the stack made (the "made" tag),
+  // not by this process, that holds every declared instance. Two merges cannot bring the same SOP
+  // instances into one image set, so that version is this resource's.
+  const made = madeVersionsOf(await listTags(client, dest.imageSetArn));
+  const mergedHere = processState().mergedHere;
   const ours = (await listVersions(client, q.inputs.datastoreId, destId))
-    .filter((v) => tags[versionTag(v.versionId!)] === q.ownerTag && (v.ImageSetWorkflowStatus === "COPIED" || v.ImageSetWorkflowStatus === "COPYING"))
+    .filter((v) => made.has(v.versionId!) && !mergedHere.has(`${destId}@${v.versionId}`) && v.ImageSetWorkflowStatus === "COPIED")
     .sort((a, b) => Number(b.versionId) - Number(a.versionId));
   if (!ours.length) return undefined;
-  if (ours[0].ImageSetWorkflowStatus === "COPIED") {
-    const present = instancesOf(await findMetadata(client, q.inputs.datastoreId, destId));
-    const all = Object.entries(q.copied).every(([s, uids]) => uids.every((u) => present[s]?.includes(u)));
-    if (!all) return undefined;
-  }
+  const present = instancesOf(await findMetadata(client, q.inputs.datastoreId, destId));
+  const all = Object.entries(q.copied).every(([s, uids]) => uids.every((u) => present[s]?.includes(u)));
+  if (!all) return undefined;
   const versionId = ours[0].versionId!;
   return { imageSetId: destId, versionId, sourceVersionId: "", destinationVersionBefore: String(Number(versionId) - 1) };
 }

@@ -13,10 +13,11 @@ import { runWrite } from "./service/writeEngine";
 import { InstancesBySeries } from "./types";
 import { journal } from "./journal";
 import { processState } from "./processState";
-import { INPUTS_TAG, OWNER_TAG, versionTag } from "./tags";
+import { INPUTS_TAG, OWNER_TAG } from "./tags";
+import { madeTagFailure, recordMadeVersions } from "./recovery/madeVersions";
 import { durationsOf, WaitTimeout, waitFor } from "./wait";
 
-export { OWNER_TAG, versionTag } from "./tags";
+export { OWNER_TAG } from "./tags";
 export { CopyError, patiently, tolerantPoll, unlocked } from "./service/reads";
 export type { CopyAccepted, RunOptions } from "./service/reads";
 
@@ -127,12 +128,22 @@ async function startCopy(conn: ResolvedConnection, plan: CopyPlan, opts: RunOpti
  * would report a plain error without the image set id, and the next run would copy again).
  */
 async function tagAccepted(client: MedicalImagingClient, plan: CopyPlan, accepted: CopyAccepted, opts: RunOptions): Promise<void> {
-  processState().madeHere.add(accepted.imageSetId);
+  if (plan.destinationImageSetId) processState().mergedHere.add(`${accepted.imageSetId}@${accepted.versionId}`);
+  else processState().madeHere.add(accepted.imageSetId);
   // The journal first: it needs no API call, so it survives a crash right after this point.
-  if (!plan.destinationImageSetId && plan.fingerprint) journal.write(plan.ownerTag, plan.fingerprint, accepted);
-  const tags = plan.destinationImageSetId
-    ? { [versionTag(accepted.versionId)]: plan.ownerTag }
-    : { [OWNER_TAG]: plan.ownerTag, ...(plan.fingerprint ? { [INPUTS_TAG]: plan.fingerprint } : {}) };
+  if (plan.fingerprint) journal.write(plan.ownerTag, plan.fingerprint, accepted);
+  if (plan.destinationImageSetId) {
+    // A merge's version must be known as made by the stack, or other resources would take it for
+    // drift: failing to say so is an error (the copy is kept in state; the next `pulumi up` retries).
+    try {
+      const arn = (await findImageSet(client, plan.datastoreId, accepted.imageSetId))?.imageSetArn;
+      if (arn) await recordMadeVersions(client, arn, [accepted.versionId]);
+    } catch (e) {
+      throw new CopyError(madeTagFailure(accepted.imageSetId, accepted.versionId, e), accepted);
+    }
+    return;
+  }
+  const tags = { [OWNER_TAG]: plan.ownerTag, ...(plan.fingerprint ? { [INPUTS_TAG]: plan.fingerprint } : {}) };
   try {
     const arn = (await findImageSet(client, plan.datastoreId, accepted.imageSetId))?.imageSetArn;
     if (!arn) return;

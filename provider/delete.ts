@@ -9,7 +9,10 @@ import { Outputs } from "./outputs";
 import { connectionOf, deadlineFor, progressLog } from "./settings";
 import { InstancesBySeries } from "./types";
 import { accountVersions } from "./versions";
-import { deleteImageSet, updateMetadata } from "./writes";
+import type { ResolvedConnection } from "./client";
+import { serialised } from "./pace";
+import { type RunOptions, unlocked } from "./service/reads";
+import { deleteImageSet, updateMetadataInQueue } from "./writes";
 
 export function stillPresent(copied: InstancesBySeries, present: InstancesBySeries): InstancesBySeries {
   const out: InstancesBySeries = {};
@@ -28,15 +31,30 @@ export async function deleteDerivedImageSet(props: Outputs): Promise<void> {
     await deleteImageSet(conn, props.datastoreId, props.imageSetId, opts);
     return;
   }
+  // Decide and write inside the destination's queue: other resources' undos write to it too, and
+  // the metadata read here must not be of a version one of them is still writing.
+  await serialised([`set:${props.imageSetId}`], () => undoMerge(conn, props, opts));
+}
+
+async function undoMerge(conn: ResolvedConnection, props: Outputs, opts: RunOptions): Promise<void> {
   const client = imagingClient(conn);
-  const dest = await findImageSet(client, props.datastoreId, props.imageSetId);
-  if (!dest) return; // the destination is gone: nothing of ours is left in it
-  const target = { datastoreId: props.datastoreId, imageSetId: props.imageSetId, force: true, ownerTag: props.ownerTag };
+  const found = await findImageSet(client, props.datastoreId, props.imageSetId);
+  if (!found) return; // the destination is gone: nothing of ours is left in it
+  const dest = found.imageSetState === "LOCKED" ? await unlocked(client, props.datastoreId, props.imageSetId, "destination", opts) : found;
+  // The resource is going away: a version it cannot record in the tag is logged, not fatal.
+  const target = { datastoreId: props.datastoreId, imageSetId: props.imageSetId, force: true, ownerTag: props.ownerTag, tagging: "best-effort" as const };
   if (props.destinationVersionBefore !== null) {
-    const account = await accountVersions(client, props.datastoreId, props.imageSetId, dest.imageSetArn!, props.destinationVersionBefore, props.ownerTag);
+    const account = await accountVersions(
+      client,
+      props.datastoreId,
+      props.imageSetId,
+      dest.imageSetArn!,
+      props.destinationVersionBefore,
+      props.versionsMade ?? [props.versionId],
+    );
     if (account.onlyOwner && account.latestVersionId !== props.destinationVersionBefore) {
       opts.log(`undoing the merge: reverting image set ${props.imageSetId} to version ${props.destinationVersionBefore}`);
-      await updateMetadata(conn, target, { revertToVersionId: props.destinationVersionBefore }, opts);
+      await updateMetadataInQueue(conn, target, { revertToVersionId: props.destinationVersionBefore }, opts);
       return;
     }
   }
@@ -44,6 +62,6 @@ export async function deleteDerivedImageSet(props: Outputs): Promise<void> {
   const batches = Object.keys(present).length ? buildRemovableAttributeBatches(present) : [];
   for (const [i, removableAttributes] of batches.entries()) {
     opts.log(`undoing the merge: removing the copied instances from image set ${props.imageSetId} (batch ${i + 1}/${batches.length})`);
-    await updateMetadata(conn, target, { removableAttributes }, opts);
+    await updateMetadataInQueue(conn, target, { removableAttributes }, opts);
   }
 }

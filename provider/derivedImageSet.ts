@@ -78,6 +78,8 @@ export class DerivedImageSet extends pulumi.dynamic.Resource {
   declare readonly driftVersions: pulumi.Output<string[]>;
   /** Copied instances no longer present (found by refresh). */
   declare readonly missingInstances: pulumi.Output<number>;
+  /** The versions of the image set this resource made, oldest first. */
+  declare readonly versionsMade: pulumi.Output<string[]>;
   /** Which versions were made outside Pulumi and what they changed: attribute names and counts, never values. */
   declare readonly driftSummary: pulumi.Output<string>;
   declare readonly createdAt: pulumi.Output<string>;

@@ -14,7 +14,12 @@ export interface Recorded {
   imageSetId: string;
   /** the version this resource produced */
   versionId: string;
+  /** every version this resource made on the image set (default: versionId) */
+  versionsMade?: string[];
 }
+
+/** versionsMade keeps this many (the newest): a revert only ever needs the ones after the merge. */
+export const VERSIONS_MADE_KEPT = 100;
 
 export type Outputs = DerivedImageSetOutputs & {
   /** "<project>/<stack>/<name>": tags what this resource made */
@@ -56,6 +61,7 @@ export function buildOutputs(inputs: DerivedImageSetInputs & { ownerTag?: string
     sourceVersionPinned: inputs.sourceVersionId !== undefined,
     destinationVersionBefore: r.destinationVersionBefore,
     copiedInstances: r.copiedInstances,
+    versionsMade: [...new Set(r.versionsMade ?? [r.versionId])].filter(Boolean).slice(-VERSIONS_MADE_KEPT),
     driftVersions: [],
     driftSummary: "",
     missingInstances: 0,

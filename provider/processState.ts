@@ -12,6 +12,8 @@ export interface ProcessState {
   durations: Map<string, unknown>;
   /** image sets whose copy this process started: never leftovers of an earlier run (adopt.ts) */
   madeHere: Set<string>;
+  /** "<imageSetId>@<versionId>" of every merge this process made: never a leftover of another run */
+  mergedHere: Set<string>;
   /** tags of leftover candidates already looked up, by data store/image set id (adopt.ts) */
   candidateTags: Map<string, Promise<Record<string, string> | undefined>>;
   /** when this process first used the provider (epoch ms) */
@@ -24,7 +26,7 @@ export function processState(): ProcessState {
   const g = globalThis as unknown as Record<string, ProcessState | undefined>;
   let s = g[KEY];
   if (!s) {
-    s = { clients: new Map(), pacers: new Map(), queues: new Map(), durations: new Map(), madeHere: new Set(), candidateTags: new Map(), startedAt: Date.now() };
+    s = { clients: new Map(), pacers: new Map(), queues: new Map(), durations: new Map(), madeHere: new Set(), mergedHere: new Set(), candidateTags: new Map(), startedAt: Date.now() };
     g[KEY] = s;
   }
   return s;

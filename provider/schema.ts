@@ -57,6 +57,7 @@ export const OUTPUTS = [
   "sourceVersionId",
   "destinationVersionBefore",
   "copiedInstances",
+  "versionsMade",
   "driftVersions",
   "driftSummary",
   "missingInstances",

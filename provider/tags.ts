@@ -5,5 +5,4 @@
 export const OWNER_TAG = "pulumi-healthimaging:owner";
 /** On an image set a resource created: fingerprint of the declared copy (adoption after interruption). */
 export const INPUTS_TAG = "pulumi-healthimaging:inputs";
-/** On any image set: version <id> was made by the resource named in the value (drift detection, undo). */
-export const versionTag = (versionId: string) => `pulumi-healthimaging:v${versionId}`;
+// Versions the stack made are listed in one tag, recovery/madeVersions.ts (0.1.0 wrote one tag per version).

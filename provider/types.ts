@@ -76,6 +76,8 @@ export interface DerivedImageSetOutputs extends DerivedImageSetInputs {
   destinationVersionBefore: string | null;
   /** Exactly the instances this resource copied: what delete removes to undo a merge. */
   copiedInstances: InstancesBySeries;
+  /** The versions of the image set this resource made (create, in-place updates, reverts), oldest first. */
+  versionsMade?: string[];
   /** Versions made outside Pulumi and what they changed (attribute names and counts only; refresh fills it). */
   driftSummary?: string;
   /** ISO 8601. */

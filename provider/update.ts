@@ -15,6 +15,8 @@ import { connectionOf, deadlineFor, progressLog, timeoutHint } from "./settings"
 import { WaitTimeout } from "./wait";
 import { DerivedImageSetInputs, InstancesBySeries } from "./types";
 import { accountVersions } from "./versions";
+import { MadeTagError, recordMadeVersions } from "./recovery/madeVersions";
+import { VERSIONS_MADE_KEPT } from "./outputs";
 import { updateMetadata } from "./writes";
 
 type UpdateInputs = DerivedImageSetInputs & { ownerTag?: string; __provider?: string };
@@ -42,12 +44,20 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
   const opts = { deadline: deadlineFor(news, "update"), log: progressLog(news.ownerTag ?? olds.imageSetId) };
   const client = imagingClient(conn);
   let state = { versionId: olds.versionId, sourceVersionId: olds.sourceVersionId, copied: olds.copiedInstances ?? {} };
+  /** every version this resource has made on the image set, oldest first (state's versionsMade) */
+  const made = [...(olds.versionsMade ?? [olds.versionId])];
+  /** a write this update made: the resource's version moves to it */
+  const wrote = (versionId: string) => {
+    state.versionId = versionId;
+    made.push(versionId);
+  };
   /** instances a copy accepted by the service is adding: state must claim them if we fail now */
   let inFlight: InstancesBySeries = {};
   const fail = (e: unknown): never => {
     const timedOut = e instanceof WaitTimeout || (e instanceof CopyError && e.timedOut);
     const message = `${e instanceof Error ? e.message : String(e)}${timedOut ? `. ${timeoutHint(news, "update")}` : ""}`;
-    throw new PartialFailure(id, { ...olds, ...news, versionId: state.versionId, copiedInstances: state.copied, ...(news.__provider ? { __provider: news.__provider } : {}) }, message);
+    if (e instanceof MadeTagError) wrote(e.versionId); // written, only not recorded in the tag
+    throw new PartialFailure(id, { ...olds, ...news, versionId: state.versionId, versionsMade: made.slice(-VERSIONS_MADE_KEPT), copiedInstances: state.copied, ...(news.__provider ? { __provider: news.__provider } : {}) }, message);
   };
 
   try {
@@ -62,6 +72,13 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
       }, opts);
     }
 
+    // 1b. A merge's versions must be known as made by the stack (a run that could not record them
+    //     failed loudly, with the image set in state): record them now. One ListTags when in order.
+    if (olds.destination) {
+      const dest = await findImageSet(client, olds.datastoreId, olds.imageSetId);
+      if (dest?.imageSetArn) await recordMadeVersions(client, dest.imageSetArn, made);
+    }
+
     // 2. Versions of an image set we own that nobody in the stack made. onDrift "keep" (the
     //    default) takes the latest as the new baseline, with no API call: a colleague's fix is
     //    not undone silently. "revert" reverts to ours, unless one of our resources (a merge)
@@ -73,7 +90,7 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
         const summary = olds.driftSummary || `versions ${account.foreign.join(", ")} made outside Pulumi`;
         if (account.foreign.length > 0 && account.explained.length === 0 && news.onDrift === "revert") {
           opts.log(`image set ${olds.imageSetId}: ${summary}; onDrift is "revert": reverting to version ${olds.versionId}`);
-          state.versionId = await updateMetadata(conn, { datastoreId: olds.datastoreId, imageSetId: olds.imageSetId, ownerTag: news.ownerTag }, { revertToVersionId: olds.versionId }, opts);
+          wrote(await updateMetadata(conn, { datastoreId: olds.datastoreId, imageSetId: olds.imageSetId, ownerTag: news.ownerTag }, { revertToVersionId: olds.versionId }, opts));
         } else if (account.foreign.length > 0) {
           const why = news.onDrift === "revert" ? "it was merged into since, so a revert would undo that too" : 'onDrift is "keep"';
           opts.log(`image set ${olds.imageSetId}: ${summary}; ${why}: keeping version ${account.latestVersionId} as the new baseline`);
@@ -91,7 +108,7 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
     const target = { datastoreId: olds.datastoreId, imageSetId: olds.imageSetId, force: true, ownerTag: news.ownerTag };
     for (const removableAttributes of isEmpty(toRemove) ? [] : buildRemovableAttributeBatches(toRemove)) {
       opts.log(`removing instances no longer in the subset from image set ${olds.imageSetId}`);
-      state.versionId = await updateMetadata(conn, target, { removableAttributes }, opts);
+      wrote(await updateMetadata(conn, target, { removableAttributes }, opts));
     }
     state.copied = minus(present, toRemove);
     if (!isEmpty(toAdd)) {
@@ -118,6 +135,7 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
         opts,
       );
       state = { versionId: done.versionId, sourceVersionId: done.sourceVersionId, copied: union(state.copied, toAdd) };
+      made.push(done.versionId);
     }
 
     const set = await findImageSet(client, olds.datastoreId, olds.imageSetId);
@@ -126,6 +144,7 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
       imageSet: set,
       imageSetId: olds.imageSetId,
       versionId: state.versionId,
+      versionsMade: made,
       sourceVersionId: state.sourceVersionId,
       destinationVersionBefore: olds.destinationVersionBefore,
       copiedInstances: state.copied,

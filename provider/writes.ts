@@ -9,7 +9,7 @@ import { serialised } from "./pace";
 import { patiently, type RunOptions, tolerantPoll, unlocked } from "./service/reads";
 import { DELETE_STATES, settled, UPDATE_STATES } from "./service/states";
 import { runWrite } from "./service/writeEngine";
-import { versionTag } from "./tags";
+import { MadeTagError, madeTagFailure, recordMadeVersions } from "./recovery/madeVersions";
 import { durationsOf, waitFor } from "./wait";
 
 export type MetadataChange = { removableAttributes: string } | { updatableAttributes: string } | { revertToVersionId: string };
@@ -18,13 +18,23 @@ export interface UpdateTarget {
   datastoreId: string;
   imageSetId: string;
   force?: boolean;
-  /** tag the new version as made by this owner (explains it to drift detection) */
+  /** record the new version as made by the stack (explains it to drift detection) */
   ownerTag?: string;
+  /** "required" (default): a failed tag is an error (MadeTagError, after the write completed); "best-effort": logged */
+  tagging?: "required" | "best-effort";
 }
 
-/** Apply one change; returns the new version id once the update finished. */
+/** Apply one change; returns the new version id once the update finished. Queued per image set. */
 export function updateMetadata(conn: ResolvedConnection, target: UpdateTarget, change: MetadataChange, opts: RunOptions): Promise<string> {
-  return serialised([`set:${target.imageSetId}`], async () => {
+  return serialised([`set:${target.imageSetId}`], () => updateMetadataInQueue(conn, target, change, opts));
+}
+
+/**
+ * updateMetadata for a caller already holding the image set's queue (serialised on `set:<id>`),
+ * which decides the change from what it read inside the queue (an undo of a merge).
+ */
+export async function updateMetadataInQueue(conn: ResolvedConnection, target: UpdateTarget, change: MetadataChange, opts: RunOptions): Promise<string> {
+  {
     const reads = imagingClient(conn, "read");
     const once = imagingClient(conn, "once");
     const encoder = new TextEncoder();
@@ -66,7 +76,11 @@ export function updateMetadata(conn: ResolvedConnection, target: UpdateTarget, c
         // A repeat would carry the stale latestVersion and be refused, so looking is enough: the
         // version after ours means it was applied, the same version means it was not.
         async recover(e) {
-          const now = await patiently(() => findImageSet(reads, target.datastoreId, target.imageSetId), opts, `UpdateImageSetMetadata on image set ${target.imageSetId}: ${(e as Error).message}`);
+          const now = await patiently(
+            () => findImageSet(reads, target.datastoreId, target.imageSetId),
+            opts,
+            `UpdateImageSetMetadata on image set ${target.imageSetId}: ${(e as Error).message}`,
+          );
           if (now && Number(now.versionId) === Number(before) + 1) return { made: now.versionId! };
           if (now && now.versionId === before) return "not-made";
           return "unknown";
@@ -75,7 +89,7 @@ export function updateMetadata(conn: ResolvedConnection, target: UpdateTarget, c
       },
       opts,
     );
-    if (target.ownerTag) await tagVersion(conn, target, versionId, target.ownerTag, opts);
+    const tagError = target.ownerTag ? await recordMade(conn, target, versionId) : undefined;
     const model = durationsOf("update", conn);
     const { value } = await waitFor(
       () =>
@@ -84,21 +98,34 @@ export function updateMetadata(conn: ResolvedConnection, target: UpdateTarget, c
           if (!s) throw new Error(`image set ${target.imageSetId} disappeared during an update`);
           return { done: settled(UPDATE_STATES, s), value: s, state: `${s.imageSetState}/${s.imageSetWorkflowStatus}` };
         }),
-      { deadline: opts.deadline, startedAt, expectedMs: model.estimate(1), label: `the update of image set ${target.imageSetId} (version ${versionId})`, log: opts.log },
+      {
+        deadline: opts.deadline,
+        startedAt,
+        expectedMs: model.estimate(1),
+        label: `the update of image set ${target.imageSetId} (version ${versionId})`,
+        log: opts.log,
+      },
     );
-    if (UPDATE_STATES.failed.includes(value.imageSetWorkflowStatus ?? "")) throw new Error(`UpdateImageSetMetadata failed: ${value.message ?? "the service gave no message"}`);
+    if (UPDATE_STATES.failed.includes(value.imageSetWorkflowStatus ?? ""))
+      throw new Error(`UpdateImageSetMetadata failed: ${value.message ?? "the service gave no message"}`);
     model.record(1, Date.now() - startedAt);
+    if (tagError) {
+      if (target.tagging === "best-effort") opts.log(tagError);
+      else throw new MadeTagError(versionId, tagError);
+    }
     return versionId;
-  });
+  }
 }
 
-async function tagVersion(conn: ResolvedConnection, target: UpdateTarget, versionId: string, ownerTag: string, opts: RunOptions): Promise<void> {
+/** Records a version the stack made in the image set's tag; the failure's message, or undefined. */
+async function recordMade(conn: ResolvedConnection, target: UpdateTarget, versionId: string): Promise<string | undefined> {
   const client = imagingClient(conn);
   try {
     const set = await findImageSet(client, target.datastoreId, target.imageSetId);
-    if (set?.imageSetArn) await client.send(new (sdk().TagResourceCommand)({ resourceArn: set.imageSetArn, tags: { [versionTag(versionId)]: ownerTag } }));
+    if (set?.imageSetArn) await recordMadeVersions(client, set.imageSetArn, [versionId]);
+    return undefined;
   } catch (e) {
-    opts.log(`could not tag version ${versionId} of image set ${target.imageSetId}: ${(e as Error).message}`);
+    return madeTagFailure(target.imageSetId, versionId, e);
   }
 }
 
@@ -141,7 +168,8 @@ export function deleteImageSet(conn: ResolvedConnection, datastoreId: string, im
       () =>
         tolerantPoll(async () => {
           const s = await findImageSet(reads, datastoreId, imageSetId);
-          if (s && DELETE_STATES.failed.includes(s.imageSetWorkflowStatus ?? "")) throw new Error(`DeleteImageSet failed: ${s.message ?? "the service gave no message"}`);
+          if (s && DELETE_STATES.failed.includes(s.imageSetWorkflowStatus ?? ""))
+            throw new Error(`DeleteImageSet failed: ${s.message ?? "the service gave no message"}`);
           return { done: !s, value: undefined, state: s ? `${s.imageSetState}/${s.imageSetWorkflowStatus}` : "DELETED" };
         }),
       { deadline: opts.deadline, startedAt, expectedMs: model.estimate(1), label: `the deletion of image set ${imageSetId}`, log: opts.log },
