@@ -264,6 +264,9 @@ async function lookForCopy(
     const candidates = [];
     for (const s of found.imageSetsMetadataSummaries ?? []) {
       if (s.imageSetId === plan.sourceImageSetId) continue;
+      // a copy without promoteToPrimary is not primary: the study's primary image sets (one per
+      // series since imports organise data by series) are never the copy we are looking for
+      if (s.isPrimary === true && !plan.promoteToPrimary) continue;
       const set = await findImageSet(client, plan.datastoreId, s.imageSetId!);
       if (!set || set.versionId !== "1") continue;
       const tags = await client.send(new (sdk().ListTagsForResourceCommand)({ resourceArn: set.imageSetArn! }));

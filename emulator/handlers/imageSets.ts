@@ -30,7 +30,7 @@ export function handleGetImageSetMetadata(ctx: RequestContext) {
   const { datastoreId, imageSetId } = ids(ctx);
   const set = ctx.svc.imageSet(datastoreId, imageSetId, true);
   const version = ctx.svc.version(set, versionQuery(ctx));
-  if (version.workflowStatus === "COPYING" || version.workflowStatus === "UPDATING") {
+  if (version.workflowStatus === "COPYING" || version.workflowStatus === "UPDATING" || version.workflowStatus === "UPDATING_FOR_STUDY_CONSISTENCY") {
     throw conflict(`Version ${version.versionId} of image set ${imageSetId} is still ${version.workflowStatus}.`);
   }
   return {
@@ -137,6 +137,7 @@ export function handleUpdateImageSetMetadata(ctx: RequestContext) {
     updatable: blob(updates?.updatableAttributes, "updatableAttributes"),
     removable: blob(updates?.removableAttributes, "removableAttributes"),
     revertToVersionId: revert,
+    includeStudyImageSets: queryBoolean(queryValue(ctx, "includeStudyImageSets"), "includeStudyImageSets"),
   });
   return {
     json: compact({

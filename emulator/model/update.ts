@@ -17,6 +17,8 @@ export interface UpdateRequest {
   updatable?: Buffer;
   removable?: Buffer;
   revertToVersionId?: string;
+  /** apply the Patient- and Study-level part to every other image set of the study too */
+  includeStudyImageSets?: boolean;
 }
 
 type Level = "Patient" | "Study" | "Series";
@@ -145,30 +147,72 @@ export function updateImageSetMetadata(svc: Service, req: UpdateRequest): ImageS
   if (hasUpdates === (req.revertToVersionId !== undefined)) {
     throw validation("updateImageSetMetadataUpdates must contain exactly one of DICOMUpdates or revertToVersionId.");
   }
+  if (req.includeStudyImageSets && req.revertToVersionId !== undefined) {
+    // a revert names a version of one image set; the study's other sets have their own (inferred)
+    throw validation("includeStudyImageSets applies to DICOMUpdates only, not to revertToVersionId.");
+  }
   const payload = (req.updatable?.length ?? 0) + (req.removable?.length ?? 0);
   if (payload > svc.profile.quotas.maxUpdatePayloadBytes) {
     throw quotaExceeded(`The update payload is ${payload} bytes; the quota is ${svc.profile.quotas.maxUpdatePayloadBytes} bytes per UpdateImageSetMetadata request.`);
   }
   assertWritable(set, "target");
   assertLatest(set, req.latestVersionId, "latestVersion");
-  if (activeOperations(svc, req.datastoreId) >= svc.profile.quotas.maxConcurrentPerDatastore) {
+  const siblings = req.includeStudyImageSets ? studyImageSets(svc, set) : [];
+  for (const sibling of siblings) assertWritable(sibling, "study's");
+  if (activeOperations(svc, req.datastoreId) + siblings.length >= svc.profile.quotas.maxConcurrentPerDatastore) {
     throw quotaExceeded(`The datastore already has ${svc.profile.quotas.maxConcurrentPerDatastore} concurrent operations in progress.`);
   }
   const current = svc.store.readDocument(set.imageSetId, svc.version(set).docVersionId);
   let outcome: Outcome;
+  const updatable = req.updatable && parseAttributeDocument(req.updatable, "updatableAttributes");
+  const removable = req.removable && parseAttributeDocument(req.removable, "removableAttributes");
   if (req.revertToVersionId !== undefined) {
     const target = set.versions.find((v) => v.versionId === req.revertToVersionId);
     if (!target) throw validation(`revertToVersionId ${req.revertToVersionId} is not a version of image set ${set.imageSetId}.`);
     if (target.versionId === set.latestVersionId) throw validation(`revertToVersionId ${req.revertToVersionId} is already the latest version.`);
     outcome = { doc: svc.store.readDocument(set.imageSetId, target.docVersionId) };
   } else {
-    const updatable = req.updatable && parseAttributeDocument(req.updatable, "updatableAttributes");
-    const removable = req.removable && parseAttributeDocument(req.removable, "removableAttributes");
-    outcome = { doc: current };
-    if (removable) outcome = applyDocument(outcome.doc, removable, "removableAttributes", "remove", req.force, set.isPrimary);
-    if (updatable && !outcome.failure) outcome = applyDocument(outcome.doc, updatable, "updatableAttributes", "update", req.force, set.isPrimary);
+    outcome = applyUpdates(current, removable, updatable, req.force, set.isPrimary);
   }
   const now = svc.now();
+  startUpdate(svc, set, outcome, req.force, "UPDATING", now);
+  // The study's other image sets follow with the study-level part only, and only when the
+  // requested set's update itself is valid (inferred; the flag is documented in
+  // https://docs.aws.amazon.com/healthimaging/latest/APIReference/API_UpdateImageSetMetadata.html).
+  if (!outcome.failure) {
+    const studyUpdatable = updatable && studyLevelOnly(updatable);
+    const studyRemovable = removable && studyLevelOnly(removable);
+    for (const sibling of siblings) {
+      const doc = svc.store.readDocument(sibling.imageSetId, svc.version(sibling).docVersionId);
+      startUpdate(svc, sibling, applyUpdates(doc, studyRemovable, studyUpdatable, req.force, sibling.isPrimary), req.force, "UPDATING_FOR_STUDY_CONSISTENCY", now);
+    }
+  }
+  svc.store.commit();
+  return set;
+}
+
+function applyUpdates(doc: ImageSetDocument, removable: Record<string, unknown> | undefined, updatable: Record<string, unknown> | undefined, force: boolean, primary: boolean): Outcome {
+  let outcome: Outcome = { doc };
+  if (removable) outcome = applyDocument(outcome.doc, removable, "removableAttributes", "remove", force, primary);
+  if (updatable && !outcome.failure) outcome = applyDocument(outcome.doc, updatable, "updatableAttributes", "update", force, primary);
+  return outcome;
+}
+
+/** Every other live image set of the same study (primary or not) in the data store. */
+function studyImageSets(svc: Service, set: ImageSetRecord): ImageSetRecord[] {
+  return Object.values(svc.state.imageSets).filter(
+    (s) => s.datastoreId === set.datastoreId && s.imageSetId !== set.imageSetId && s.state !== "DELETED" && s.studyInstanceUid === set.studyInstanceUid,
+  );
+}
+
+/** The Patient and Study.DICOM parts of an attribute document: what is shared by a study's image sets. */
+function studyLevelOnly(changes: Record<string, unknown>): Record<string, unknown> {
+  const study = isObject(changes.Study) ? { DICOM: changes.Study.DICOM } : undefined;
+  return { SchemaVersion: changes.SchemaVersion, Patient: changes.Patient, Study: study };
+}
+
+/** Record the new version (LOCKED until the update finishes); a failed one keeps the old document. */
+function startUpdate(svc: Service, set: ImageSetRecord, outcome: Outcome, force: boolean, status: "UPDATING" | "UPDATING_FOR_STUDY_CONSISTENCY", now: number): void {
   const versionId = String(Number(set.latestVersionId) + 1);
   const previous = svc.version(set);
   if (!outcome.failure) {
@@ -178,18 +222,16 @@ export function updateImageSetMetadata(svc: Service, req: UpdateRequest): ImageS
   }
   set.versions.push({
     versionId,
-    workflowStatus: "UPDATING",
+    workflowStatus: status,
     createdAt: now,
     updatedAt: now,
     isPrimary: set.isPrimary,
     docVersionId: outcome.failure ? previous.docVersionId : versionId,
-    ...(req.force ? { forced: true } : {}),
+    ...(force ? { forced: true } : {}),
   });
   set.latestVersionId = versionId;
-  lock(set, "UPDATING", now);
+  lock(set, status, now);
   svc.enqueue({ kind: "update", id: svc.newId(), dueAt: now + svc.profile.timings.updateMs, datastoreId: set.datastoreId, imageSetId: set.imageSetId, versionId, failure: outcome.failure });
-  svc.store.commit();
-  return set;
 }
 
 export function completeUpdate(svc: Service, work: PendingWork): void {
