@@ -17,7 +17,7 @@ export interface UpdateRequest {
   updatable?: Buffer;
   removable?: Buffer;
   revertToVersionId?: string;
-  /** apply the Patient- and Study-level part to every other image set of the study too */
+  /** apply the Patient- and Study-level part to the study's other primary image sets too */
   includeStudyImageSets?: boolean;
 }
 
@@ -148,8 +148,8 @@ export function updateImageSetMetadata(svc: Service, req: UpdateRequest): ImageS
     throw validation("updateImageSetMetadataUpdates must contain exactly one of DICOMUpdates or revertToVersionId.");
   }
   if (req.includeStudyImageSets && req.revertToVersionId !== undefined) {
-    // a revert names a version of one image set; the study's other sets have their own (inferred)
-    throw validation("includeStudyImageSets applies to DICOMUpdates only, not to revertToVersionId.");
+    // documented: "not supported with revertToVersionId operations" (see studyPrimaryImageSets)
+    throw validation("includeStudyImageSets is not supported with revertToVersionId.");
   }
   const payload = (req.updatable?.length ?? 0) + (req.removable?.length ?? 0);
   if (payload > svc.profile.quotas.maxUpdatePayloadBytes) {
@@ -157,7 +157,7 @@ export function updateImageSetMetadata(svc: Service, req: UpdateRequest): ImageS
   }
   assertWritable(set, "target");
   assertLatest(set, req.latestVersionId, "latestVersion");
-  const siblings = req.includeStudyImageSets ? studyImageSets(svc, set) : [];
+  const siblings = req.includeStudyImageSets ? studyPrimaryImageSets(svc, set) : [];
   for (const sibling of siblings) assertWritable(sibling, "study's");
   if (activeOperations(svc, req.datastoreId) + siblings.length >= svc.profile.quotas.maxConcurrentPerDatastore) {
     throw quotaExceeded(`The datastore already has ${svc.profile.quotas.maxConcurrentPerDatastore} concurrent operations in progress.`);
@@ -174,19 +174,19 @@ export function updateImageSetMetadata(svc: Service, req: UpdateRequest): ImageS
   } else {
     outcome = applyUpdates(current, removable, updatable, req.force, set.isPrimary);
   }
+  // The study's other primary sets follow with the Patient/Study part of the update. The operation
+  // is atomic: when the update fails for any of them, the requested set's version records the
+  // failure and the others do not change (inferred: the docs say "atomic", not how it fails).
+  const studyUpdatable = updatable && studyLevelOnly(updatable);
+  const studyRemovable = removable && studyLevelOnly(removable);
+  const followers = siblings.map((sibling) => {
+    const doc = svc.store.readDocument(sibling.imageSetId, svc.version(sibling).docVersionId);
+    return { sibling, outcome: applyUpdates(doc, studyRemovable, studyUpdatable, req.force, sibling.isPrimary) };
+  });
+  const failure = outcome.failure ?? followers.find((f) => f.outcome.failure)?.outcome.failure;
   const now = svc.now();
-  startUpdate(svc, set, outcome, req.force, "UPDATING", now);
-  // The study's other image sets follow with the study-level part only, and only when the
-  // requested set's update itself is valid (inferred; the flag is documented in
-  // https://docs.aws.amazon.com/healthimaging/latest/APIReference/API_UpdateImageSetMetadata.html).
-  if (!outcome.failure) {
-    const studyUpdatable = updatable && studyLevelOnly(updatable);
-    const studyRemovable = removable && studyLevelOnly(removable);
-    for (const sibling of siblings) {
-      const doc = svc.store.readDocument(sibling.imageSetId, svc.version(sibling).docVersionId);
-      startUpdate(svc, sibling, applyUpdates(doc, studyRemovable, studyUpdatable, req.force, sibling.isPrimary), req.force, "UPDATING_FOR_STUDY_CONSISTENCY", now);
-    }
-  }
+  startUpdate(svc, set, failure ? { doc: current, failure } : outcome, req.force, "UPDATING", now);
+  if (!failure) for (const { sibling, outcome: o } of followers) startUpdate(svc, sibling, o, req.force, "UPDATING_FOR_STUDY_CONSISTENCY", now);
   svc.store.commit();
   return set;
 }
@@ -198,10 +198,15 @@ function applyUpdates(doc: ImageSetDocument, removable: Record<string, unknown> 
   return outcome;
 }
 
-/** Every other live image set of the same study (primary or not) in the data store. */
-function studyImageSets(svc: Service, set: ImageSetRecord): ImageSetRecord[] {
+/**
+ * The other live primary image sets of the same study: includeStudyImageSets updates "all the
+ * primary image sets that share the same Study Instance UID as the requested image set", as one
+ * atomic operation that increments each one's version
+ * (https://docs.aws.amazon.com/healthimaging/latest/devguide/update-image-set-metadata.html).
+ */
+function studyPrimaryImageSets(svc: Service, set: ImageSetRecord): ImageSetRecord[] {
   return Object.values(svc.state.imageSets).filter(
-    (s) => s.datastoreId === set.datastoreId && s.imageSetId !== set.imageSetId && s.state !== "DELETED" && s.studyInstanceUid === set.studyInstanceUid,
+    (s) => s.datastoreId === set.datastoreId && s.imageSetId !== set.imageSetId && s.isPrimary && s.state !== "DELETED" && s.studyInstanceUid === set.studyInstanceUid,
   );
 }
 

@@ -7,6 +7,7 @@
 // Patient-level values are never written here: the conflicting copy gets a generated Patient ID.
 
 import {
+  CopyImageSetCommand,
   CreateDatastoreCommand,
   GetDatastoreCommand,
   GetDICOMImportJobCommand,
@@ -216,9 +217,14 @@ describe("emulator data model: one primary image set per series", function () {
     assert.equal(primaryAfter.versionId, primaryBefore.versionId, "the primary set is untouched");
   });
 
-  it("propagates a study-level update with includeStudyImageSets to every image set of the study", async () => {
+  it("propagates a study-level update with includeStudyImageSets to every primary image set of the study", async () => {
     const study = s.imageSetsOfStudy(STUDIES.brainMra);
     const other = s.imageSetOfSeries(SERIES.ctHead);
+    // a non-primary copy in the study: the flag updates the study's primary image sets only
+    const copied = (await client.send(new CopyImageSetCommand({ datastoreId: ds, sourceImageSetId: study[1], copyImageSetInformation: { sourceImageSet: { latestVersionId: (await settled(study[1])).versionId! } } })))
+      .destinationImageSetProperties!.imageSetId!;
+    await settled(copied);
+    await settled(study[1]);
     const versionOf = async (id: string) => (await client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: id }))).versionId!;
     const before = new Map(await Promise.all([...study, other].map(async (id) => [id, await versionOf(id)] as const)));
     const [target, ...siblings] = study;
@@ -259,6 +265,31 @@ describe("emulator data model: one primary image set per series", function () {
     }
     assert.equal(await versionOf(other), before.get(other), "another study's image set is untouched");
     assert.notEqual((await metadataOf(client, ds, other)).Study.DICOM.StudyDescription, "SERIES MODEL");
+    assert.equal(await versionOf(copied), "1", "a non-primary image set of the study is not updated");
+    assert.notEqual((await metadataOf(client, ds, copied)).Study.DICOM.StudyDescription, "SERIES MODEL");
+  });
+
+  it("includeStudyImageSets is atomic (a change refused for primary sets changes none) and not supported with a revert", async () => {
+    const [target, ...siblings] = s.imageSetsOfStudy(STUDIES.crSpine);
+    const versionOf = async (id: string) => (await client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: id }))).versionId!;
+    const before = await Promise.all(siblings.map(versionOf));
+    const flagged = withIncludeStudyImageSets(sdkClient(s.emu));
+    const latest = await versionOf(target);
+    // Patient-level elements of a primary image set cannot be updated: UPDATE_FAILED, nothing follows
+    await flagged.send(
+      new UpdateImageSetMetadataCommand({ datastoreId: ds, imageSetId: target, latestVersionId: latest, updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: jsonBytes({ SchemaVersion: 1.1, Patient: { DICOM: { PatientSex: "O" } }, Study: { DICOM: { StudyDescription: "ATOMIC" } } }) } } }),
+    );
+    const failed = await settled(target);
+    assert.equal(failed.imageSetWorkflowStatus, "UPDATE_FAILED");
+    assert.match(failed.message!, /Patient level attributes cannot be updated on a primary image set/);
+    assert.deepEqual(await Promise.all(siblings.map(versionOf)), before);
+    for (const id of [target, ...siblings]) assert.notEqual((await metadataOf(client, ds, id)).Study.DICOM.StudyDescription, "ATOMIC");
+    await expectError(
+      flagged.send(new UpdateImageSetMetadataCommand({ datastoreId: ds, imageSetId: target, latestVersionId: failed.versionId!, updateImageSetMetadataUpdates: { revertToVersionId: latest } })),
+      "ValidationException",
+      400,
+      /includeStudyImageSets is not supported with revertToVersionId/,
+    );
   });
 
   it("updates only the requested image set without includeStudyImageSets", async () => {
