@@ -164,7 +164,7 @@ describe("emulator conformance: AWS CLI examples", function () {
     assert.deepEqual(await metadataOf(s.client, ds, id), await metadataOf(s.client, ds, id, "1"));
   });
 
-  it("update-image-set-metadata --include-study-image-sets: every image set of the study follows (UPDATING_FOR_STUDY_CONSISTENCY, then UPDATED)", async () => {
+  it("update-image-set-metadata --include-study-image-sets: every primary image set of the study follows (UPDATING_FOR_STUDY_CONSISTENCY, then UPDATED)", async () => {
     // the C-spine study: three series, so three primary image sets
     const study = [SERIES.cr1, SERIES.cr2, SERIES.cr3].map((uid) => s.imageSetOfSeries(uid));
     const [target, ...others] = study;

@@ -3,7 +3,7 @@
 // (https://docs.aws.amazon.com/healthimaging/latest/devguide/understanding-image-sets.html), an
 // instance imported again overwrites its copy and increments the set's version, conflicting data
 // goes to a non-primary set (https://docs.aws.amazon.com/healthimaging/latest/devguide/understanding-import-jobs.html),
-// and UpdateImageSetMetadata with includeStudyImageSets reaches every image set of the study.
+// and UpdateImageSetMetadata with includeStudyImageSets reaches every primary image set of the study.
 // Patient-level values are never written here: the conflicting copy gets a generated Patient ID.
 
 import {
@@ -190,6 +190,29 @@ describe("emulator data model: one primary image set per series", function () {
     const frameIds = (d: typeof headAfter) => Object.values(d.Study.Series).flatMap((x) => Object.values(x.Instances).flatMap((i) => i.ImageFrames.map((f) => f.ID)));
     assert.equal(frameIds(headAfter).length, frameIds(headBefore).length);
     assert.ok(frameIds(headAfter).every((id) => !frameIds(headBefore).includes(id)), "every instance was overwritten");
+  });
+
+  it("an import into a primary image set that is locked (being copied) waits, then adds its version", async () => {
+    const primary = s.imageSetOfSeries(SERIES.cr2);
+    const timings = s.emu.service.profile.timings;
+    const copyMsBase = timings.copyMsBase;
+    timings.copyMsBase = 800;
+    let copied: string;
+    try {
+      const latestVersionId = (await settled(primary)).versionId!;
+      copied = (await client.send(new CopyImageSetCommand({ datastoreId: ds, sourceImageSetId: primary, copyImageSetInformation: { sourceImageSet: { latestVersionId } } }))).destinationImageSetProperties!.imageSetId!;
+    } finally {
+      timings.copyMsBase = copyMsBase;
+    }
+    assert.equal((await client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: primary }))).imageSetState, "LOCKED");
+    const before = (await client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: primary }))).versionId!;
+    const file = path.join(dicomdirTests(), "77654033", "CR2");
+    const [name] = fs.readdirSync(file);
+    const { summary } = await importJob(s3Folder("locked", { [name]: fs.readFileSync(path.join(file, name)) }));
+    assert.deepEqual(summary.imageSetsSummary.map((x) => [x.imageSetId, x.imageSetVersion, x.isPrimary]), [[primary, Number(before) + 1, true]]);
+    const after = await client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: primary }));
+    assert.deepEqual([after.imageSetState, after.versionId, after.imageSetWorkflowStatus], ["ACTIVE", String(Number(before) + 1), "IMPORTED"]);
+    assert.equal((await settled(copied)).imageSetWorkflowStatus, "COPIED", "the copy finished first");
   });
 
   it("sends a copy of an instance with another Patient ID to a new non-primary image set (isPrimary false in the job output)", async () => {
