@@ -138,10 +138,13 @@ function assertPromotable(svc: Service, source: ImageSetRecord, selection: Recor
 }
 
 /**
- * A primary image set holds one series, so a copy that would add another series to a primary
- * destination fails even with force (inferred). Into a non-primary destination, another series
- * of the study is accepted with force (one image set then holds two series, inferred); without
- * force it fails with the documented "Series ... don't match" message (mergeConflict).
+ * Image sets "resemble a DICOM Series" and an import makes one primary set per series
+ * (https://docs.aws.amazon.com/healthimaging/latest/devguide/understanding-image-sets.html), so a
+ * copy that would add another series to a primary destination fails even with force (inferred:
+ * the docs are silent). Into a non-primary destination, another series of the study is accepted
+ * with force and that image set then holds two series (inferred); without force it fails with the
+ * "Series of SourceImageSet and DestinationImageSet don't match" message of the AWS CLI's
+ * list-image-set-versions example (mergeConflict).
  */
 function secondSeriesInPrimary(dest: ImageSetRecord, destDoc: ImageSetDocument, selection: Record<string, string[]>): string | undefined {
   if (!dest.isPrimary) return undefined;
