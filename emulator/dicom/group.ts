@@ -1,16 +1,14 @@
 // Groups parsed instances into image sets the way a HealthImaging import does today: one primary
 // image set per DICOM series ("image sets ... resemble a DICOM Series",
 // https://docs.aws.amazon.com/healthimaging/latest/devguide/understanding-image-sets.html).
-// An instance whose Patient/Study/Series-level attributes conflict with its series' primary set,
-// or whose study's other series, goes to a non-primary set of that series instead
+// An instance whose grouping elements (model/grouping.ts) conflict with its series' primary set,
+// or with its study's other series, goes to a non-primary set of that series instead
 // (https://docs.aws.amazon.com/healthimaging/latest/devguide/understanding-import-jobs.html).
 // An instance seen twice without conflict overwrites the earlier copy (the later file wins).
-// Which attributes count as a conflict is not documented: we compare every Patient, Study and
-// Series attribute, so a primary set never mixes two values of one attribute (inferred).
 
 import * as zlib from "node:zlib";
-import { differingKeywords } from "../model/consistency";
 import { DicomAttributes, ImageFrameDocument, ImageSetDocument, InstanceDocument } from "../model/document";
+import { groupingConflict } from "../model/grouping";
 import { ParsedInstance, pixelValueRange } from "./parse";
 
 export type ImportedDocument = Omit<ImageSetDocument, "DatastoreID" | "ImageSetID">;
@@ -53,17 +51,12 @@ export function groupIntoImageSets(instances: ParsedInstance[], newId: () => str
 export function joinConflict(set: Pick<ImportedImageSet, "document">, instance: ParsedInstance): string | undefined {
   const series = set.document.Study.Series[instance.seriesInstanceUID];
   if (!series) return `SeriesInstanceUID ${instance.seriesInstanceUID} is not in the image set`;
-  return studyConflict(set, instance) ?? levelConflict("Series", series.DICOM, instance.series);
+  return studyConflict(set, instance) ?? groupingConflict("Series", series.DICOM, instance.series);
 }
 
-/** Patient- or Study-level disagreement between an instance and an image set of its study. */
+/** Patient- or Study-level grouping conflict between an instance and an image set of its study. */
 export function studyConflict(set: Pick<ImportedImageSet, "document">, instance: ParsedInstance): string | undefined {
-  return levelConflict("Patient", set.document.Patient.DICOM, instance.patient) ?? levelConflict("Study", set.document.Study.DICOM, instance.study);
-}
-
-function levelConflict(level: string, existing: DicomAttributes, incoming: DicomAttributes): string | undefined {
-  const differing = differingKeywords(existing, incoming);
-  return differing.length ? `${level}-level attributes differ: ${differing.join(", ")}` : undefined;
+  return groupingConflict("Patient", set.document.Patient.DICOM, instance.patient) ?? groupingConflict("Study", set.document.Study.DICOM, instance.study);
 }
 
 function emptyImageSet(isPrimary: boolean): ImportedImageSet {
@@ -77,7 +70,7 @@ function emptyImageSet(isPrimary: boolean): ImportedImageSet {
 
 function addInstance(set: ImportedImageSet, instance: ParsedInstance, newId: () => string): void {
   const { document } = set;
-  // consistent values compare equal after normalisation, so filling in missing keys loses nothing
+  // the set keeps the level values it has and gains the missing ones (model/grouping.ts)
   fillMissing(document.Patient.DICOM, instance.patient);
   fillMissing(document.Study.DICOM, instance.study);
   const series = (document.Study.Series[instance.seriesInstanceUID] ??= { DICOM: {}, Instances: {} });

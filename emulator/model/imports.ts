@@ -6,8 +6,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { validation } from "../errors";
-import { mergeConflict } from "./consistency";
 import { ImageSetDocument } from "./document";
+import { documentGroupingConflict } from "./grouping";
 import { assertActive } from "./datastores";
 import { ImageSetRecord, JobRecord, PendingWork } from "./records";
 import { mergeDocument, selectAll } from "./selection";
@@ -118,17 +118,17 @@ function lockedPrimary(svc: Service, datastoreId: string, document: ImportedDocu
  * Study levels of its study's other primary sets (one consistent Patient/Study/Series hierarchy).
  */
 function mayBePrimary(svc: Service, datastoreId: string, document: ImportedDocument): boolean {
-  const incoming = { ...document, DatastoreID: datastoreId, ImageSetID: "" };
   const seriesUid = seriesOf(document);
   return primariesOfStudy(svc, datastoreId, String(document.Study.DICOM.StudyInstanceUID ?? "")).every(
-    ({ doc }) => !(seriesUid in doc.Study.Series) && mergeConflict(incoming, doc, {}) === undefined,
+    ({ doc }) => !(seriesUid in doc.Study.Series) && documentGroupingConflict(document, doc) === undefined,
   );
 }
 
 /**
  * Instances of a series that already has a primary image set join it as a new version when no
- * Patient/Study/Series attribute conflicts; an instance imported again overwrites its older copy
+ * grouping element conflicts; an instance imported again overwrites its older copy
  * (https://docs.aws.amazon.com/healthimaging/latest/devguide/understanding-import-jobs.html).
+ * The set keeps its Patient/Study/Series values (mergeDocument), see model/grouping.ts.
  */
 function addToPrimary(svc: Service, datastoreId: string, document: ImportedDocument, now: number): ImageSetRecord | undefined {
   const found = primaryOfSeries(svc, datastoreId, document);
@@ -136,7 +136,7 @@ function addToPrimary(svc: Service, datastoreId: string, document: ImportedDocum
   const { set: primary, doc: existing } = found;
   const incoming: ImageSetDocument = { ...document, DatastoreID: datastoreId, ImageSetID: primary.imageSetId };
   const selection = selectAll(incoming);
-  if (mergeConflict(incoming, existing, selection)) return undefined;
+  if (documentGroupingConflict(incoming, existing, seriesOf(document))) return undefined;
   const versionId = String(Number(primary.latestVersionId) + 1);
   svc.store.writeDocument(mergeDocument(existing, incoming, selection), versionId);
   primary.versions.push({ versionId, workflowStatus: "IMPORTED", createdAt: now, updatedAt: now, isPrimary: true, docVersionId: versionId });

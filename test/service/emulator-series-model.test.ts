@@ -4,7 +4,7 @@
 // instance imported again overwrites its copy and increments the set's version, conflicting data
 // goes to a non-primary set (https://docs.aws.amazon.com/healthimaging/latest/devguide/understanding-import-jobs.html),
 // and UpdateImageSetMetadata with includeStudyImageSets reaches every primary image set of the study.
-// Patient-level values are never written here: the conflicting copy gets a generated Patient ID.
+// Patient-level values are never written here: the edited copies get a generated Patient ID / name.
 
 import {
   CopyImageSetCommand,
@@ -238,6 +238,21 @@ describe("emulator data model: one primary image set per series", function () {
     assert.deepEqual(Object.keys(doc.Study.Series), [SERIES.ctHead]);
     const primaryAfter = await client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: primaryId }));
     assert.equal(primaryAfter.versionId, primaryBefore.versionId, "the primary set is untouched");
+  });
+
+  it("an instance differing outside the grouping elements (PatientName) overwrites its copy in the primary set; the set keeps its values", async () => {
+    const source = path.join(dicomdirTests(), "77654033", "CT2", "17136"); // another instance of SERIES.ctHead
+    const bytes = fs.readFileSync(source);
+    const message = DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    message.dict["00100010"] = { vr: "PN", Value: [{ Alphabetic: `Generated^${crypto.randomInt(1e6)}` }] };
+    const primaryId = s.imageSetOfSeries(SERIES.ctHead);
+    const before = await client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: primaryId }));
+    const docBefore = await metadataOf(client, ds, primaryId);
+    const { summary } = await importJob(s3Folder("renamed", { "17136": Buffer.from(message.write({ allowInvalidVRLength: true })) }));
+    assert.deepEqual(summary.imageSetsSummary.map((x) => [x.imageSetId, x.imageSetVersion, x.isPrimary]), [[primaryId, Number(before.versionId) + 1, true]]);
+    const docAfter = await metadataOf(client, ds, primaryId);
+    assert.deepEqual(instancesIn(docAfter), instancesIn(docBefore));
+    assert.deepEqual(docAfter.Patient, docBefore.Patient);
   });
 
   it("propagates a study-level update with includeStudyImageSets to every primary image set of the study", async () => {

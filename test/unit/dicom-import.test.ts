@@ -488,17 +488,18 @@ describe("DICOM grouping into image sets", () => {
     }
   });
 
-  it("sends a copy with a changed Series-level attribute to a non-primary set, and a consistent one to the primary", () => {
+  it("sends a copy with a changed Series-level grouping element to a non-primary set, and one that differs elsewhere to the primary", () => {
     const { dir, cleanup } = makeTempFolder();
     try {
       const series = "98892003/MR700";
       const originals = fs.readdirSync(path.join(dicomdirTests(), series)).sort();
       copyTestFiles(dir, originals.map((f) => ({ from: `dicomdirtests/${series}/${f}`, as: `a/${f}` })));
       const source = `dicomdirtests/${series}/${originals[0]}`;
-      const conflicting = (uid: string) => rewrite(source, (d) => (setValue("00080018", "UI", uid)(d), setValue("0008103E", "LO", "Changed description")(d)));
+      const conflicting = (uid: string) => rewrite(source, (d) => (setValue("00080018", "UI", uid)(d), setValue("00200011", "IS", "701")(d)));
       fs.writeFileSync(path.join(dir, "b-conflict-1"), conflicting("1.2.3.4.5.1"));
       fs.writeFileSync(path.join(dir, "b-conflict-2"), conflicting("1.2.3.4.5.2"));
-      fs.writeFileSync(path.join(dir, "c-consistent"), rewrite(source, setValue("00080018", "UI", "1.2.3.4.5.3")));
+      // SeriesDescription is not a grouping element: this copy joins the primary set, which keeps its description
+      fs.writeFileSync(path.join(dir, "c-consistent"), rewrite(source, (d) => (setValue("00080018", "UI", "1.2.3.4.5.3")(d), setValue("0008103E", "LO", "Changed description")(d))));
 
       const result = importFolder(dir, counterIds());
       assert.equal(result.failures.length, 0);
@@ -508,45 +509,51 @@ describe("DICOM grouping into image sets", () => {
       assert.deepEqual(sopUids(primary[0]).sort(), [...originals.map((_, i) => `${P}1196533885.18148.0.${119 + i}`), "1.2.3.4.5.3"].sort());
       assert.deepEqual(sopUids(nonPrimary[0]), ["1.2.3.4.5.1", "1.2.3.4.5.2"]);
       assert.equal(nonPrimary[0].document.Study.DICOM.StudyInstanceUID, `${P}1196533885.18148.0.1`);
-      assert.equal(Object.values(nonPrimary[0].document.Study.Series)[0].DICOM.SeriesDescription, "Changed description");
+      assert.equal(String(Object.values(nonPrimary[0].document.Study.Series)[0].DICOM.SeriesNumber).trim(), "701");
+      assert.notEqual(Object.values(primary[0].document.Study.Series)[0].DICOM.SeriesDescription, "Changed description");
 
       const conflict = parseDicomFile(fs.readFileSync(path.join(dir, "b-conflict-1")));
-      assert.equal(joinConflict(primary[0], conflict), "Series-level attributes differ: SeriesDescription");
+      assert.equal(joinConflict(primary[0], conflict), "Series-level grouping elements differ: SeriesNumber");
+      assert.equal(joinConflict(primary[0], parseDicomFile(fs.readFileSync(path.join(dir, "c-consistent")))), undefined);
     } finally {
       cleanup();
     }
   });
 
-  it("makes one primary set per series of a study; a series whose Study-level attributes disagree with the study's goes non-primary", () => {
+  it("makes one primary set per series of a study; a series whose Study-level grouping elements disagree with the study's goes non-primary", () => {
     const first = parse("dicomdirtests/98892003/MR700/4467"); // Brain-MRA, series 700
     const second = parse("dicomdirtests/98892003/MR2/6273"); // same study, series 2
     assert.equal(first.studyInstanceUID, second.studyInstanceUID);
     assert.notEqual(first.seriesInstanceUID, second.seriesInstanceUID);
     const consistent = groupIntoImageSets([first, second], counterIds());
     assert.deepEqual(consistent.map((x) => [x.isPrimary, Object.keys(x.document.Study.Series)]), [[true, [first.seriesInstanceUID]], [true, [second.seriesInstanceUID]]]);
-    const disagreeing = parseDicomFile(rewrite("dicomdirtests/98892003/MR2/6273", setValue("00081030", "LO", "Another description")));
+    const disagreeing = parseDicomFile(rewrite("dicomdirtests/98892003/MR2/6273", setValue("00080050", "SH", "ACC2")));
     const sets = groupIntoImageSets([first, disagreeing], counterIds());
     assert.deepEqual(sets.map((x) => x.isPrimary), [true, false]);
-    assert.equal(studyConflict(sets[0], disagreeing), "Study-level attributes differ: StudyDescription");
+    assert.equal(studyConflict(sets[0], disagreeing), "Study-level grouping elements differ: AccessionNumber");
   });
 
-  it("splits off a copy whose PatientName changed, naming the keyword but not the value", () => {
+  it("splits off a copy whose PatientID changed, naming the keyword but not the value; a PatientName change alone joins", () => {
     const source = "dicomdirtests/98892003/MR700/4467";
     const original = parse(source);
-    const renamed = parseDicomFile(rewrite(source, (d) => (setValue("00100010", "PN", { Alphabetic: "Other^Name" })(d), setValue("00080018", "UI", "1.2.3.4.6")(d))));
-    const sets = groupIntoImageSets([original, renamed], counterIds());
-    assert.deepEqual(sets.map((s) => [s.isPrimary, s.instanceCount]), [[true, 1], [false, 1]]);
-    const reason = joinConflict(sets[0], renamed)!;
-    assert.equal(reason, "Patient-level attributes differ: PatientName");
+    const otherId = parseDicomFile(rewrite(source, (d) => (setValue("00100020", "LO", "GENERATED1")(d), setValue("00080018", "UI", "1.2.3.4.6")(d))));
+    const renamed = parseDicomFile(rewrite(source, (d) => (setValue("00100010", "PN", { Alphabetic: "Other^Name" })(d), setValue("00080018", "UI", "1.2.3.4.7")(d))));
+    const sets = groupIntoImageSets([original, otherId, renamed], counterIds());
+    assert.deepEqual(sets.map((s) => [s.isPrimary, s.instanceCount]), [[true, 2], [false, 1]]);
+    assert.equal(joinConflict(sets[0], otherId), "Patient-level grouping elements differ: PatientID");
+    assert.equal(joinConflict(sets[0], renamed), undefined);
+    assert.equal(sets[0].document.Patient.DICOM.PatientName, original.patient.PatientName, "the set keeps the values it has");
   });
 
-  it("separates real samples that disagree: JPEG2000.dcm has another InstitutionName than JPEG-lossy.dcm", () => {
+  it("keeps real samples that differ outside the grouping elements together: JPEG2000.dcm has another InstitutionName than JPEG-lossy.dcm", () => {
     const lossy = parse("JPEG-lossy.dcm");
     const j2k = parse("JPEG2000.dcm");
     assert.equal(lossy.seriesInstanceUID, j2k.seriesInstanceUID);
+    assert.notEqual(lossy.series.InstitutionName, j2k.series.InstitutionName);
     const sets = groupIntoImageSets([lossy, j2k], counterIds());
-    assert.deepEqual(sets.map((s) => s.isPrimary), [true, false]);
-    assert.equal(joinConflict(sets[0], j2k), "Series-level attributes differ: InstitutionName");
+    assert.deepEqual(sets.map((s) => s.isPrimary), [true]);
+    assert.equal(joinConflict(sets[0], j2k), undefined);
+    assert.equal(sets[0].instanceCount, new Set([lossy.sopInstanceUID, j2k.sopInstanceUID]).size);
   });
 });
 
