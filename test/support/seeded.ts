@@ -9,7 +9,7 @@ import { gunzipSync } from "node:zlib";
 import type { ImageSetDocument } from "../../emulator/model/document";
 import { seed, SeedResult } from "../../emulator/seed";
 import { EmulatorOptions, RunningEmulator } from "../../emulator/server";
-import { sdkClient, startTestEmulator } from "./emulator";
+import { eventually, sdkClient, startTestEmulator } from "./emulator";
 import { pydicomTestFiles } from "./sampleData";
 
 export const SAMPLE_BUCKET = "samples";
@@ -102,13 +102,11 @@ export async function startSeeded(opts: EmulatorOptions = {}): Promise<Seeded> {
  */
 export async function multiSeriesCopy(seeded: Seeded, series: string[]): Promise<string> {
   const { client, datastoreId } = seeded;
-  const settled = async (imageSetId: string) => {
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 10))) {
+  const settled = (imageSetId: string) =>
+    eventually(async () => {
       const out = await client.send(new GetImageSetCommand({ datastoreId, imageSetId }));
-      if (out.imageSetState === "ACTIVE") return out;
-    }
-    throw new Error(`image set ${imageSetId} did not settle`);
-  };
+      return out.imageSetState === "ACTIVE" ? out : undefined;
+    });
   let destination: { imageSetId: string; latestVersionId: string } | undefined;
   for (const uid of series) {
     const sourceImageSetId = seeded.imageSetOfSeries(uid);
