@@ -1,9 +1,10 @@
 // Figure 5: the local service itself, as a separate process (`node emulator/dist/cli.js serve`):
 // GetImageSet requests per second, and the cost of copying a 1,000-instance subset out of a
 // 10,000-instance image set, next to a 100-instance subset of the same set and a 1,000-instance
-// copy of a 1,000-instance set. The big image sets are imported through StartDICOMImportJob
-// (`cli.js seed`) from synthetic DICOM files: the real pydicom TINY_ALPHA file (740 bytes, no pixel
-// data) cloned with new Study/Series/SOP Instance UIDs by dcmjs.
+// copy of a 1,000-instance set. The series are imported through StartDICOMImportJob (`cli.js
+// seed`) from synthetic DICOM files: the real pydicom TINY_ALPHA file (740 bytes, no pixel data)
+// cloned with new Study/Series/SOP Instance UIDs by dcmjs. An import makes one image set per series,
+// so the 10,000-instance set (10 series) is a copy of one series' set with the other nine merged in.
 
 import { CopyImageSetCommand, GetImageSetCommand, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -96,6 +97,29 @@ async function serve(dataDir: string): Promise<{ child: ChildProcess; endpoint: 
   };
 }
 
+async function settled(c: MedicalImagingClient, datastoreId: string, imageSetId: string): Promise<string> {
+  for (;;) {
+    const st = await c.send(new GetImageSetCommand({ datastoreId, imageSetId }));
+    if (st.imageSetState !== "LOCKED") return st.versionId!;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** One image set holding several imported series: a full copy of the first, the others merged in with force. */
+async function mergedCopy(c: MedicalImagingClient, datastoreId: string, sources: string[]): Promise<string> {
+  let destination: { imageSetId: string; latestVersionId: string } | undefined;
+  for (const source of sources) {
+    const out = await c.send(
+      new CopyImageSetCommand({ datastoreId, sourceImageSetId: source, force: destination !== undefined, copyImageSetInformation: { sourceImageSet: { latestVersionId: "1" }, destinationImageSet: destination } }),
+    );
+    const id = out.destinationImageSetProperties!.imageSetId!;
+    destination = { imageSetId: id, latestVersionId: await settled(c, datastoreId, id) };
+    await settled(c, datastoreId, source);
+  }
+  c.destroy();
+  return destination!.imageSetId;
+}
+
 const client = (endpoint: string) =>
   new MedicalImagingClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, disableHostPrefix: true, maxAttempts: 1 });
 
@@ -113,14 +137,18 @@ export async function runService(log: (m: string) => void): Promise<ServiceResul
     t = Date.now();
     const seeded = JSON.parse(execFileSync(process.execPath, [CLI, "seed", files, "--data", data, "--profile", "fast", "--import-ms-base", "0"], { encoding: "utf8", maxBuffer: 64 << 20 }));
     const importMs = Date.now() - t;
-    const big = seeded.imageSets.find((s: { instanceCount?: number }) => s.instanceCount === 10_000);
-    const small = seeded.imageSets.find((s: { instanceCount?: number }) => s.instanceCount === 1000);
-    if (!big || !small) throw new Error(`unexpected import result: ${JSON.stringify(seeded.imageSets.map((s: { instanceCount?: number }) => s.instanceCount))}`);
-    log(`  service: imported in ${(importMs / 1000).toFixed(1)} s (10,000-instance set ${big.imageSetId}, 1,000-instance set ${small.imageSetId})`);
     const datastoreId = seeded.datastoreId as string;
+    const bySeries = new Map<string | undefined, string>(seeded.imageSets.map((x: { seriesInstanceUid?: string; imageSetId: string }) => [x.seriesInstanceUid, x.imageSetId]));
+    const imported = [...gen.series[0], gen.series[1][0]].map((uid) => bySeries.get(uid));
+    if (imported.some((id) => id === undefined)) throw new Error(`unexpected import result: ${JSON.stringify(seeded.imageSets.map((x: { instanceCount?: number }) => x.instanceCount))}`);
+    const small = { imageSetId: imported[10]! };
+    let s = await serve(data);
+    const big = { imageSetId: await mergedCopy(client(s.endpoint), datastoreId, imported.slice(0, 10) as string[]) };
+    await s.stop();
+    log(`  service: imported in ${(importMs / 1000).toFixed(1)} s (10,000-instance set ${big.imageSetId} merged from 10 series, 1,000-instance set ${small.imageSetId})`);
 
     // GetImageSet throughput on a fresh process
-    let s = await serve(data);
+    s = await serve(data);
     const c = client(s.endpoint);
     await c.send(new GetImageSetCommand({ datastoreId, imageSetId: small.imageSetId }));
     const concurrency = 16;

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { serializedProvider } from "../provider/serializedProvider";
 import { dynamicUrn, serializeProvider, startDynamicHost } from "../test/support/dynamicHost";
-import { Seeded, startSeeded, STUDIES } from "../test/support/seeded";
+import { Seeded, startSeeded, SERIES } from "../test/support/seeded";
 import { CountingProxy, startProxy } from "../test/support/countingProxy";
 
 export interface WaitRow {
@@ -60,7 +60,7 @@ export const terraformStyle = (i: number) => (i === 0 ? 5000 : Math.min(10_000, 
 export async function runWaitOverhead(durationsS: number[], log: (m: string) => void): Promise<WaitRow[]> {
   const seeded = await startSeeded({ profile: "fast", timings: { copyMsBase: 1000, copyMsPerInstance: 0 } });
   const proxy = await startProxy(seeded.emu.endpoint);
-  const source = seeded.imageSetOf(STUDIES.ctHead);
+  const source = seeded.imageSetOfSeries(SERIES.ctHead);
   const journal = fs.mkdtempSync(path.join(os.tmpdir(), "bench-journal-"));
   const providerText = await serializeProvider(serializedProvider);
   const rows: WaitRow[] = [];

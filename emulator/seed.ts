@@ -17,7 +17,8 @@ export interface SeedResult {
   datastoreId: string;
   jobId: string;
   jobStatus: string;
-  imageSets: { imageSetId: string; versionId: string; isPrimary: boolean; studyInstanceUid?: string; seriesCount?: number; instanceCount?: number }[];
+  /** one primary image set per series after a first import (SearchImageSets names a set's series when it has one) */
+  imageSets: { imageSetId: string; versionId: string; isPrimary: boolean; studyInstanceUid?: string; seriesInstanceUid?: string; seriesCount?: number; instanceCount?: number }[];
 }
 
 export const SEED_ROLE_ARN = "arn:aws:iam::000000000000:role/HealthImagingLocalImport";
@@ -70,6 +71,7 @@ export async function seed(client: MedicalImagingClient, opts: { inputS3Uri: str
       versionId: String(s.version),
       isPrimary: s.isPrimary ?? false,
       studyInstanceUid: s.DICOMTags?.DICOMStudyInstanceUID,
+      seriesInstanceUid: s.DICOMTags?.DICOMSeriesInstanceUID,
       seriesCount: s.DICOMTags?.DICOMNumberOfStudyRelatedSeries,
       instanceCount: s.DICOMTags?.DICOMNumberOfStudyRelatedInstances,
     })),

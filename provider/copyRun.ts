@@ -205,6 +205,9 @@ async function lookForCopy(
     const candidates = [];
     for (const s of found.imageSetsMetadataSummaries ?? []) {
       if (s.imageSetId === plan.sourceImageSetId) continue;
+      // a copy without promoteToPrimary is not primary: the study's primary image sets (one per
+      // series since imports organise data by series) are never the copy we are looking for
+      if (s.isPrimary === true && !plan.promoteToPrimary) continue;
       // Its version is whatever the service gave it (AWS's own CLI example shows a new copy at "2"):
       // the latest one, since nothing else has written to a set created this moment.
       const set = await findImageSet(client, plan.datastoreId, s.imageSetId!);

@@ -128,7 +128,8 @@ export async function ensureSeeded(): Promise<SeedResult> {
     const previous = JSON.parse(fs.readFileSync(SEED_FILE, "utf8")) as SeedResult;
     try {
       const ds = await client().send(new GetDatastoreCommand({ datastoreId: previous.datastoreId }));
-      if (ds.datastoreProperties?.datastoreStatus === "ACTIVE") return previous;
+      // a seed made before image sets were per series names no series: seed again
+      if (ds.datastoreProperties?.datastoreStatus === "ACTIVE" && previous.imageSets.some((s) => s.seriesInstanceUid)) return previous;
     } catch {
       // the data store is gone (data folder removed): seed again
     }
@@ -138,14 +139,23 @@ export async function ensureSeeded(): Promise<SeedResult> {
   return result;
 }
 
-/** StudyInstanceUIDs of the sample studies the quickstart uses (public sample data). */
-export const QUICKSTART_STUDIES = {
-  ct: "1.3.6.1.4.1.5962.1.1.0.0.0.1196530851.28319.0.1",
-  mr: "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.1",
+/**
+ * SeriesInstanceUIDs of the sample series the quickstart uses (public sample data). An import
+ * makes one primary image set per series
+ * (https://docs.aws.amazon.com/healthimaging/latest/devguide/understanding-image-sets.html).
+ */
+export const QUICKSTART_SERIES = {
+  /** the CT HEAD/BRAIN study's only series */
+  ct: "1.3.6.1.4.1.5962.1.1.0.0.0.1196530851.28319.0.2",
+  /** the Brain-MRA study's angiography series (7 instances) */
+  mrAngio: "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.118",
+  /** the same study's localizer series (1 instance) */
+  mrLocalizer: "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.15",
 };
 
-export function imageSetOf(result: SeedResult, studyInstanceUid: string): string {
-  const set = result.imageSets.find((s) => s.studyInstanceUid === studyInstanceUid && s.isPrimary);
-  if (!set) throw new Error(`the seeded data has no image set for study ${studyInstanceUid}`);
+/** The primary image set of a seeded series. */
+export function imageSetOf(result: SeedResult, seriesInstanceUid: string): string {
+  const set = result.imageSets.find((s) => s.seriesInstanceUid === seriesInstanceUid && s.isPrimary);
+  if (!set) throw new Error(`the seeded data has no image set for series ${seriesInstanceUid}`);
   return set.imageSetId;
 }

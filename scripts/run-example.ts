@@ -22,31 +22,32 @@ export const EXAMPLES_DIR = path.join(ROOT, "examples");
 /** The examples' stack (`PULUMI_EXAMPLE_STACK` moves it; `npm run destroy` tears it down in every example). */
 export const STACK = process.env.PULUMI_EXAMPLE_STACK ?? "local";
 
-/** StudyInstanceUIDs (public sample data) the examples take their image sets from. */
-export const EXAMPLE_STUDIES = {
-  /** Brain-MRA: 3 MR series, 11 instances */
-  brainMra: "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.1",
-  /** 2 CT series, 7 instances, same patient as the Brain-MRA study */
-  ctTwoSeries: "1.3.6.1.4.1.5962.1.1.0.0.0.1194734704.16302.0.1",
+/**
+ * SeriesInstanceUIDs (public sample data) the examples take their image sets from: an import
+ * makes one primary image set per series
+ * (https://docs.aws.amazon.com/healthimaging/latest/devguide/understanding-image-sets.html).
+ */
+export const EXAMPLE_SERIES = {
+  /** the Brain-MRA study's angiography series, 7 instances */
+  mrAngio: "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.118",
+  /** a CT series (5 instances) of another study of the same patient */
+  ct5: "1.3.6.1.4.1.5962.1.1.0.0.0.1194734704.16302.0.6",
 };
 
-function primarySet(seeded: SeedResult, studyInstanceUid: string): { imageSetId: string; versionId: string } {
-  const set = seeded.imageSets.find((s) => s.studyInstanceUid === studyInstanceUid && s.isPrimary);
-  if (!set) throw new Error(`the seeded data has no primary image set of study ${studyInstanceUid}`);
+function primarySet(seeded: SeedResult, seriesInstanceUid: string): { imageSetId: string; versionId: string } {
+  const set = seeded.imageSets.find((s) => s.seriesInstanceUid === seriesInstanceUid && s.isPrimary);
+  if (!set) throw new Error(`the seeded data has no primary image set of series ${seriesInstanceUid}`);
   return set;
 }
 
 /** Stack config each local example needs, from the seeded data store (project-scoped keys). */
 export const EXAMPLE_CONFIG: Record<string, (seeded: SeedResult) => Record<string, string>> = {
-  "subset-into-destination": (seeded) => {
-    const destination = primarySet(seeded, EXAMPLE_STUDIES.ctTwoSeries);
-    return {
-      datastoreId: seeded.datastoreId,
-      sourceImageSetId: primarySet(seeded, EXAMPLE_STUDIES.brainMra).imageSetId,
-      destinationImageSetId: destination.imageSetId,
-      destinationVersionId: destination.versionId,
-    };
-  },
+  // the destination is a primary image set, so the example copies into a working copy of it
+  "subset-into-destination": (seeded) => ({
+    datastoreId: seeded.datastoreId,
+    sourceImageSetId: primarySet(seeded, EXAMPLE_SERIES.mrAngio).imageSetId,
+    destinationImageSetId: primarySet(seeded, EXAMPLE_SERIES.ct5).imageSetId,
+  }),
   // Both curate from a manifest whose sources are DICOM UIDs: only the data store is needed.
   "dataset-curation": (seeded) => ({ datastoreId: seeded.datastoreId }),
   "pr-preview": (seeded) => ({ datastoreId: seeded.datastoreId }),

@@ -3,7 +3,7 @@
 // `pulumi up` of the quickstart (Pulumi.yaml at the repository root). Running it again changes
 // nothing. `npm run destroy` tears the stack down and stops the service.
 
-import { awsCliHint, ENDPOINT, ensureSeeded, ensureService, imageSetOf, installPulumi, pulumi, previewHint, pulumiEnv, QUICKSTART_STUDIES, say } from "./local";
+import { awsCliHint, ENDPOINT, ensureSeeded, ensureService, imageSetOf, installPulumi, pulumi, previewHint, pulumiEnv, QUICKSTART_SERIES, say } from "./local";
 
 const STACK = process.env.PULUMI_STACK_NAME ?? "dev";
 
@@ -22,8 +22,9 @@ async function main(): Promise<void> {
   say(`pulumi up (stack ${STACK})`);
   pulumi(env, ["stack", "select", STACK, "--create"]);
   pulumi(env, ["config", "set", "datastoreId", seeded.datastoreId]);
-  pulumi(env, ["config", "set", "ctImageSetId", imageSetOf(seeded, QUICKSTART_STUDIES.ct)]);
-  pulumi(env, ["config", "set", "mrImageSetId", imageSetOf(seeded, QUICKSTART_STUDIES.mr)]);
+  pulumi(env, ["config", "set", "ctImageSetId", imageSetOf(seeded, QUICKSTART_SERIES.ct)]);
+  pulumi(env, ["config", "set", "mrImageSetId", imageSetOf(seeded, QUICKSTART_SERIES.mrAngio)]);
+  pulumi(env, ["config", "set", "mrLocalizerImageSetId", imageSetOf(seeded, QUICKSTART_SERIES.mrLocalizer)]);
   pulumi(env, ["up", "--yes", "--skip-preview"]);
 
   say("Stack outputs");

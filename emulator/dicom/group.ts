@@ -1,11 +1,14 @@
-// Groups parsed instances into image sets the way a HealthImaging import does (healthimaging-api.md
-// §3.3, §4.5): one primary image set per study holding all its series; an instance that conflicts
-// with that set (Patient/Study/Series-level attributes differ, or its SOP Instance UID is already
-// there) goes to a non-primary image set of the same study instead.
+// Groups parsed instances into image sets the way a HealthImaging import does today: one primary
+// image set per DICOM series ("image sets ... resemble a DICOM Series",
+// https://docs.aws.amazon.com/healthimaging/latest/devguide/understanding-image-sets.html).
+// An instance whose grouping elements (model/grouping.ts) conflict with its series' primary set,
+// or with its study's other series, goes to a non-primary set of that series instead
+// (https://docs.aws.amazon.com/healthimaging/latest/devguide/understanding-import-jobs.html).
+// An instance seen twice without conflict overwrites the earlier copy (the later file wins).
 
 import * as zlib from "node:zlib";
-import { differingKeywords } from "../model/consistency";
 import { DicomAttributes, ImageFrameDocument, ImageSetDocument, InstanceDocument } from "../model/document";
+import { groupingConflict } from "../model/grouping";
 import { ParsedInstance, pixelValueRange } from "./parse";
 
 export type ImportedDocument = Omit<ImageSetDocument, "DatastoreID" | "ImageSetID">;
@@ -15,20 +18,25 @@ export interface ImportedImageSet {
   /** frame bytes by ImageFrames[].ID */
   frames: Map<string, Buffer>;
   isPrimary: boolean;
+  /** distinct SOP instances in the set (an overwritten instance counts once) */
   instanceCount: number;
 }
 
 /** Image sets in order of first appearance; frame IDs are drawn from newId() in input order. */
 export function groupIntoImageSets(instances: ParsedInstance[], newId: () => string): ImportedImageSet[] {
   const sets: ImportedImageSet[] = [];
-  const setsByStudy = new Map<string, ImportedImageSet[]>(); // primary first, then non-primary in creation order
+  const setsBySeries = new Map<string, ImportedImageSet[]>(); // primary (if any) first, then non-primary in creation order
+  const primaryByStudy = new Map<string, ImportedImageSet>(); // first primary set of each study: the study's reference levels
   for (const instance of instances) {
-    const candidates = setsByStudy.get(instance.studyInstanceUID) ?? [];
+    const candidates = setsBySeries.get(instance.seriesInstanceUID) ?? [];
     let target = candidates.find((set) => joinConflict(set, instance) === undefined);
     if (!target) {
-      target = emptyImageSet(candidates.length === 0);
+      const sibling = primaryByStudy.get(instance.studyInstanceUID);
+      const isPrimary = !candidates.some((c) => c.isPrimary) && (!sibling || studyConflict(sibling, instance) === undefined);
+      target = emptyImageSet(isPrimary);
       candidates.push(target);
-      setsByStudy.set(instance.studyInstanceUID, candidates);
+      setsBySeries.set(instance.seriesInstanceUID, candidates);
+      if (isPrimary && !sibling) primaryByStudy.set(instance.studyInstanceUID, target);
       sets.push(target);
     }
     addInstance(target, instance, newId);
@@ -36,21 +44,19 @@ export function groupIntoImageSets(instances: ParsedInstance[], newId: () => str
   return sets;
 }
 
-/** Why an instance cannot join an image set, or undefined when it can (names keywords, never values). */
+/**
+ * Why an instance cannot join an image set, or undefined when it can (names keywords, never
+ * values). The same SOP Instance UID is no conflict: the newer copy overwrites the older one.
+ */
 export function joinConflict(set: Pick<ImportedImageSet, "document">, instance: ParsedInstance): string | undefined {
-  const { Patient, Study } = set.document;
-  const series = Study.Series[instance.seriesInstanceUID];
-  if (series?.Instances[instance.sopInstanceUID]) return `SOPInstanceUID ${instance.sopInstanceUID} is already in the image set`;
-  const levels: [string, DicomAttributes, DicomAttributes][] = [
-    ["Patient", Patient.DICOM, instance.patient],
-    ["Study", Study.DICOM, instance.study],
-  ];
-  if (series) levels.push(["Series", series.DICOM, instance.series]);
-  for (const [level, existing, incoming] of levels) {
-    const differing = differingKeywords(existing, incoming);
-    if (differing.length) return `${level}-level attributes differ: ${differing.join(", ")}`;
-  }
-  return undefined;
+  const series = set.document.Study.Series[instance.seriesInstanceUID];
+  if (!series) return `SeriesInstanceUID ${instance.seriesInstanceUID} is not in the image set`;
+  return studyConflict(set, instance) ?? groupingConflict("Series", series.DICOM, instance.series);
+}
+
+/** Patient- or Study-level grouping conflict between an instance and an image set of its study. */
+export function studyConflict(set: Pick<ImportedImageSet, "document">, instance: ParsedInstance): string | undefined {
+  return groupingConflict("Patient", set.document.Patient.DICOM, instance.patient) ?? groupingConflict("Study", set.document.Study.DICOM, instance.study);
 }
 
 function emptyImageSet(isPrimary: boolean): ImportedImageSet {
@@ -64,13 +70,15 @@ function emptyImageSet(isPrimary: boolean): ImportedImageSet {
 
 function addInstance(set: ImportedImageSet, instance: ParsedInstance, newId: () => string): void {
   const { document } = set;
-  // consistent values compare equal after normalisation, so filling in missing keys loses nothing
+  // the set keeps the level values it has and gains the missing ones (model/grouping.ts)
   fillMissing(document.Patient.DICOM, instance.patient);
   fillMissing(document.Study.DICOM, instance.study);
   const series = (document.Study.Series[instance.seriesInstanceUID] ??= { DICOM: {}, Instances: {} });
   fillMissing(series.DICOM, instance.series);
+  const previous = series.Instances[instance.sopInstanceUID];
+  if (previous) for (const frame of previous.ImageFrames) set.frames.delete(frame.ID);
+  else set.instanceCount++;
   series.Instances[instance.sopInstanceUID] = instanceDocument(instance, set.frames, newId);
-  set.instanceCount++;
 }
 
 function fillMissing(target: DicomAttributes, source: DicomAttributes): void {

@@ -33,7 +33,7 @@ export function handleGetImageSetMetadata(ctx: RequestContext) {
   const { datastoreId, imageSetId } = ids(ctx);
   const set = ctx.svc.imageSet(datastoreId, imageSetId, true);
   const version = ctx.svc.version(set, versionQuery(ctx));
-  if (version.workflowStatus === "COPYING" || version.workflowStatus === "UPDATING") {
+  if (version.workflowStatus === "COPYING" || version.workflowStatus === "UPDATING" || version.workflowStatus === "UPDATING_FOR_STUDY_CONSISTENCY") {
     throw conflict(`Version ${version.versionId} of image set ${imageSetId} is still ${version.workflowStatus}.`);
   }
   const body = ctx.svc.store.readDocumentGzip(imageSetId, version.docVersionId);
@@ -123,6 +123,7 @@ export function handleUpdateImageSetMetadata(ctx: RequestContext) {
     updatable: blob(updates?.updatableAttributes),
     removable: blob(updates?.removableAttributes),
     revertToVersionId: body.revertToVersionId as string | undefined,
+    includeStudyImageSets: flag(ctx, "includeStudyImageSets"),
   });
   return {
     json: compact({

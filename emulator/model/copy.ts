@@ -67,7 +67,7 @@ export function copyImageSet(svc: Service, req: CopyRequest): CopyResult {
   if (activeOperations(svc, req.datastoreId) >= quotas.maxConcurrentPerDatastore) {
     throw quotaExceeded(`The datastore already has ${quotas.maxConcurrentPerDatastore} concurrent operations in progress.`);
   }
-  if (req.promoteToPrimary) assertNoOtherPrimary(svc, source);
+  if (req.promoteToPrimary) assertPromotable(svc, source, selection);
 
   const now = svc.now();
   const dueAt = now + svc.profile.timings.copyMsBase + instances * svc.profile.timings.copyMsPerInstance;
@@ -75,7 +75,7 @@ export function copyImageSet(svc: Service, req: CopyRequest): CopyResult {
   let failure: string | undefined;
   if (dest) {
     const destDoc = svc.store.readDocument(dest.imageSetId, svc.version(dest).docVersionId);
-    failure = duplicateInstance(destDoc, selection) ?? (req.force ? undefined : mergeConflict(sourceDoc, destDoc, selection));
+    failure = duplicateInstance(destDoc, selection) ?? secondSeriesInPrimary(dest, destDoc, selection) ?? (req.force ? undefined : mergeConflict(sourceDoc, destDoc, selection));
     const versionId = String(Number(dest.latestVersionId) + 1);
     if (!failure) svc.store.writeDocument(mergeDocument(destDoc, sourceDoc, selection), versionId);
     dest.versions.push(newVersion(versionId, now, dest.isPrimary, failure ? svc.version(dest).docVersionId : versionId, req.force));
@@ -117,13 +117,39 @@ export function copyImageSet(svc: Service, req: CopyRequest): CopyResult {
   return { source, destination };
 }
 
-function assertNoOtherPrimary(svc: Service, source: ImageSetRecord): void {
+/**
+ * Promotion (promoteToPrimary) makes a new primary image set, and a series has at most one
+ * (https://docs.aws.amazon.com/healthimaging/latest/devguide/update-image-set-metadata.html
+ * deletes the old primary before promoting its replacement). Refusing with a ConflictException
+ * while the series still has a primary set, and refusing to promote more than one series into
+ * one primary set, is inferred: the docs are silent on both.
+ */
+function assertPromotable(svc: Service, source: ImageSetRecord, selection: Record<string, string[]>): void {
+  const series = Object.keys(selection);
+  if (series.length !== 1) throw validation(`promoteToPrimary needs exactly one series (a primary image set holds one series); the copy names ${series.length}.`);
   const other = Object.values(svc.state.imageSets).find(
-    (s) => s.datastoreId === source.datastoreId && s.isPrimary && s.state !== "DELETED" && s.studyInstanceUid === source.studyInstanceUid,
+    (s) =>
+      s.datastoreId === source.datastoreId && s.isPrimary && s.state !== "DELETED" && s.studyInstanceUid === source.studyInstanceUid &&
+      series[0] in svc.store.readDocument(s.imageSetId, svc.version(s).docVersionId).Study.Series,
   );
   if (other) {
-    throw conflict(`A primary image set (${other.imageSetId}) already exists for this study; delete it before promoting another one.`);
+    throw conflict(`A primary image set (${other.imageSetId}) already exists for series ${series[0]}; delete it before promoting another one.`);
   }
+}
+
+/**
+ * Image sets "resemble a DICOM Series" and an import makes one primary set per series
+ * (https://docs.aws.amazon.com/healthimaging/latest/devguide/understanding-image-sets.html), so a
+ * copy that would add another series to a primary destination fails even with force (inferred:
+ * the docs are silent). Into a non-primary destination, another series of the study is accepted
+ * with force and that image set then holds two series (inferred); without force it fails with the
+ * "Series of SourceImageSet and DestinationImageSet don't match" message of the AWS CLI's
+ * list-image-set-versions example (mergeConflict).
+ */
+function secondSeriesInPrimary(dest: ImageSetRecord, destDoc: ImageSetDocument, selection: Record<string, string[]>): string | undefined {
+  if (!dest.isPrimary) return undefined;
+  const added = Object.keys(selection).filter((uid) => !(uid in destDoc.Study.Series));
+  return added.length ? `INVALID_REQUEST:  A primary image set holds one series; series ${added[0]} cannot be added to it.` : undefined;
 }
 
 function newVersion(versionId: string, now: number, isPrimary: boolean, docVersionId: string, forced: boolean): VersionRecord {

@@ -1,13 +1,13 @@
 // DICOM import jobs. inputS3Uri s3://bucket/prefix/ is read from <s3Root>/bucket/prefix/ and the
 // job output (manifest, SUCCESS/FAILURE ndjson) is written under <s3Root> like the real service
-// writes to S3. Consistent instances join the study's primary image set; conflicting ones land in
-// new non-primary sets (healthimaging-api.md §3.3).
+// writes to S3. Consistent instances join their series' primary image set (a new version of it
+// when it exists); conflicting ones land in new non-primary sets (see model notes in group.ts).
 
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { validation } from "../errors";
-import { duplicateInstance, mergeConflict } from "./consistency";
 import { ImageSetDocument } from "./document";
+import { documentGroupingConflict } from "./grouping";
 import { assertActive } from "./datastores";
 import { ImageSetRecord, JobRecord, PendingWork } from "./records";
 import { mergeDocument, selectAll } from "./selection";
@@ -70,30 +70,74 @@ export function completeImport(svc: Service, work: PendingWork): void {
   // loaded on first import: dcmjs is heavy and most runs never import
   const { importFolder } = require("../dicom/importFolder") as typeof import("../dicom/importFolder");
   const result = importFolder(inputDir, () => svc.newId());
-  const summaries: { imageSetId: string; imageSetVersion: number; isPrimary: boolean; numberOfMatchedSOPInstances: number }[] = [];
+  // A primary set busy with a copy or update cannot take a new version yet: the job waits (inferred).
+  if (result.imageSets.some((group) => lockedPrimary(svc, job.datastoreId, group.document))) {
+    svc.enqueue({ ...work, id: svc.newId(), dueAt: now + IMPORT_RETRY_MS });
+    return;
+  }
+  const summaries: ImportSummary[] = [];
   for (const group of result.imageSets) {
     for (const [frameId, bytes] of group.frames) svc.store.writeFrame(frameId, bytes);
-    const set = addToPrimary(svc, job.datastoreId, group.document, group.isPrimary, now) ?? newImportedSet(svc, job.datastoreId, group.document, group.isPrimary, now);
+    const set = addToPrimary(svc, job.datastoreId, group.document, now) ?? newImportedSet(svc, job.datastoreId, group.document, group.isPrimary && mayBePrimary(svc, job.datastoreId, group.document), now);
     summaries.push({ imageSetId: set.imageSetId, imageSetVersion: Number(set.latestVersionId), isPrimary: set.isPrimary, numberOfMatchedSOPInstances: group.instanceCount });
   }
   Object.assign(job, { jobStatus: "COMPLETED", endedAt: now });
   writeJobOutput(svc, job, result.scanned, result.imported, result.failures, summaries);
 }
 
+const IMPORT_RETRY_MS = 50;
+
+interface ImportSummary {
+  imageSetId: string;
+  imageSetVersion: number;
+  isPrimary: boolean;
+  numberOfMatchedSOPInstances: number;
+}
+
 type ImportedDocument = Omit<ImageSetDocument, "DatastoreID" | "ImageSetID">;
 
-/** Instances consistent with the study's existing primary set join it as a new version. */
-function addToPrimary(svc: Service, datastoreId: string, document: ImportedDocument, isPrimary: boolean, now: number): ImageSetRecord | undefined {
-  if (!isPrimary) return undefined;
-  const studyUid = String(document.Study.DICOM.StudyInstanceUID ?? "");
-  const primary = Object.values(svc.state.imageSets).find(
-    (s) => s.datastoreId === datastoreId && s.isPrimary && s.state === "ACTIVE" && s.studyInstanceUid === studyUid,
+const seriesOf = (document: ImportedDocument): string => Object.keys(document.Study.Series)[0];
+
+/** Live primary image sets of a study, with their latest documents. */
+function primariesOfStudy(svc: Service, datastoreId: string, studyUid: string): { set: ImageSetRecord; doc: ImageSetDocument }[] {
+  return Object.values(svc.state.imageSets)
+    .filter((s) => s.datastoreId === datastoreId && s.isPrimary && s.state !== "DELETED" && s.studyInstanceUid === studyUid)
+    .map((set) => ({ set, doc: svc.store.readDocument(set.imageSetId, svc.version(set).docVersionId) }));
+}
+
+function primaryOfSeries(svc: Service, datastoreId: string, document: ImportedDocument) {
+  const seriesUid = seriesOf(document);
+  return primariesOfStudy(svc, datastoreId, String(document.Study.DICOM.StudyInstanceUID ?? "")).find(({ doc }) => seriesUid in doc.Study.Series);
+}
+
+function lockedPrimary(svc: Service, datastoreId: string, document: ImportedDocument): boolean {
+  return primaryOfSeries(svc, datastoreId, document)?.set.state === "LOCKED";
+}
+
+/**
+ * A new set is primary when its series has no primary set yet and it agrees with the Patient and
+ * Study levels of its study's other primary sets (one consistent Patient/Study/Series hierarchy).
+ */
+function mayBePrimary(svc: Service, datastoreId: string, document: ImportedDocument): boolean {
+  const seriesUid = seriesOf(document);
+  return primariesOfStudy(svc, datastoreId, String(document.Study.DICOM.StudyInstanceUID ?? "")).every(
+    ({ doc }) => !(seriesUid in doc.Study.Series) && documentGroupingConflict(document, doc) === undefined,
   );
-  if (!primary) return undefined;
+}
+
+/**
+ * Instances of a series that already has a primary image set join it as a new version when no
+ * grouping element conflicts; an instance imported again overwrites its older copy
+ * (https://docs.aws.amazon.com/healthimaging/latest/devguide/understanding-import-jobs.html).
+ * The set keeps its Patient/Study/Series values (mergeDocument), see model/grouping.ts.
+ */
+function addToPrimary(svc: Service, datastoreId: string, document: ImportedDocument, now: number): ImageSetRecord | undefined {
+  const found = primaryOfSeries(svc, datastoreId, document);
+  if (!found) return undefined;
+  const { set: primary, doc: existing } = found;
   const incoming: ImageSetDocument = { ...document, DatastoreID: datastoreId, ImageSetID: primary.imageSetId };
-  const existing = svc.store.readDocument(primary.imageSetId, svc.version(primary).docVersionId);
   const selection = selectAll(incoming);
-  if (duplicateInstance(existing, selection) || mergeConflict(incoming, existing, selection, { allowNewSeries: true })) return undefined;
+  if (documentGroupingConflict(incoming, existing, seriesOf(document))) return undefined;
   const versionId = String(Number(primary.latestVersionId) + 1);
   svc.store.writeDocument(mergeDocument(existing, incoming, selection), versionId);
   primary.versions.push({ versionId, workflowStatus: "IMPORTED", createdAt: now, updatedAt: now, isPrimary: true, docVersionId: versionId });
@@ -128,7 +172,7 @@ function writeJobOutput(
   scanned: number,
   imported: number,
   failures: { file: string; reason: string }[],
-  summaries: object[],
+  summaries: ImportSummary[],
 ): void {
   const prefix = jobOutputUri(job);
   const dir = s3Path(svc, prefix);

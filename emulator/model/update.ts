@@ -17,6 +17,8 @@ export interface UpdateRequest {
   updatable?: Buffer;
   removable?: Buffer;
   revertToVersionId?: string;
+  /** apply the Patient- and Study-level part to the study's other primary image sets too */
+  includeStudyImageSets?: boolean;
 }
 
 type Level = "Patient" | "Study" | "Series";
@@ -145,30 +147,77 @@ export function updateImageSetMetadata(svc: Service, req: UpdateRequest): ImageS
   if (hasUpdates === (req.revertToVersionId !== undefined)) {
     throw validation("updateImageSetMetadataUpdates must contain exactly one of DICOMUpdates or revertToVersionId.");
   }
+  if (req.includeStudyImageSets && req.revertToVersionId !== undefined) {
+    // documented: "not supported with revertToVersionId operations" (see studyPrimaryImageSets)
+    throw validation("includeStudyImageSets is not supported with revertToVersionId.");
+  }
   const payload = (req.updatable?.length ?? 0) + (req.removable?.length ?? 0);
   if (payload > svc.profile.quotas.maxUpdatePayloadBytes) {
     throw quotaExceeded(`The update payload is ${payload} bytes; the quota is ${svc.profile.quotas.maxUpdatePayloadBytes} bytes per UpdateImageSetMetadata request.`);
   }
   assertWritable(set, "target");
   assertLatest(set, req.latestVersionId, "latestVersion");
-  if (activeOperations(svc, req.datastoreId) >= svc.profile.quotas.maxConcurrentPerDatastore) {
+  const siblings = req.includeStudyImageSets ? studyPrimaryImageSets(svc, set) : [];
+  for (const sibling of siblings) assertWritable(sibling, "study's");
+  if (activeOperations(svc, req.datastoreId) + siblings.length >= svc.profile.quotas.maxConcurrentPerDatastore) {
     throw quotaExceeded(`The datastore already has ${svc.profile.quotas.maxConcurrentPerDatastore} concurrent operations in progress.`);
   }
   const current = svc.store.readDocument(set.imageSetId, svc.version(set).docVersionId);
   let outcome: Outcome;
+  const updatable = req.updatable && parseAttributeDocument(req.updatable, "updatableAttributes");
+  const removable = req.removable && parseAttributeDocument(req.removable, "removableAttributes");
   if (req.revertToVersionId !== undefined) {
     const target = set.versions.find((v) => v.versionId === req.revertToVersionId);
     if (!target) throw validation(`revertToVersionId ${req.revertToVersionId} is not a version of image set ${set.imageSetId}.`);
     if (target.versionId === set.latestVersionId) throw validation(`revertToVersionId ${req.revertToVersionId} is already the latest version.`);
     outcome = { doc: svc.store.readDocument(set.imageSetId, target.docVersionId) };
   } else {
-    const updatable = req.updatable && parseAttributeDocument(req.updatable, "updatableAttributes");
-    const removable = req.removable && parseAttributeDocument(req.removable, "removableAttributes");
-    outcome = { doc: current };
-    if (removable) outcome = applyDocument(outcome.doc, removable, "removableAttributes", "remove", req.force, set.isPrimary);
-    if (updatable && !outcome.failure) outcome = applyDocument(outcome.doc, updatable, "updatableAttributes", "update", req.force, set.isPrimary);
+    outcome = applyUpdates(current, removable, updatable, req.force, set.isPrimary);
   }
+  // The study's other primary sets follow with the Patient/Study part of the update. The operation
+  // is atomic: when the update fails for any of them, the requested set's version records the
+  // failure and the others do not change (inferred: the docs say "atomic", not how it fails).
+  const studyUpdatable = updatable && studyLevelOnly(updatable);
+  const studyRemovable = removable && studyLevelOnly(removable);
+  const followers = siblings.map((sibling) => {
+    const doc = svc.store.readDocument(sibling.imageSetId, svc.version(sibling).docVersionId);
+    return { sibling, outcome: applyUpdates(doc, studyRemovable, studyUpdatable, req.force, sibling.isPrimary) };
+  });
+  const failure = outcome.failure ?? followers.find((f) => f.outcome.failure)?.outcome.failure;
   const now = svc.now();
+  startUpdate(svc, set, failure ? { doc: current, failure } : outcome, req.force, "UPDATING", now);
+  if (!failure) for (const { sibling, outcome: o } of followers) startUpdate(svc, sibling, o, req.force, "UPDATING_FOR_STUDY_CONSISTENCY", now);
+  svc.store.commit();
+  return set;
+}
+
+function applyUpdates(doc: ImageSetDocument, removable: Record<string, unknown> | undefined, updatable: Record<string, unknown> | undefined, force: boolean, primary: boolean): Outcome {
+  let outcome: Outcome = { doc };
+  if (removable) outcome = applyDocument(outcome.doc, removable, "removableAttributes", "remove", force, primary);
+  if (updatable && !outcome.failure) outcome = applyDocument(outcome.doc, updatable, "updatableAttributes", "update", force, primary);
+  return outcome;
+}
+
+/**
+ * The other live primary image sets of the same study: includeStudyImageSets updates "all the
+ * primary image sets that share the same Study Instance UID as the requested image set", as one
+ * atomic operation that increments each one's version
+ * (https://docs.aws.amazon.com/healthimaging/latest/devguide/update-image-set-metadata.html).
+ */
+function studyPrimaryImageSets(svc: Service, set: ImageSetRecord): ImageSetRecord[] {
+  return Object.values(svc.state.imageSets).filter(
+    (s) => s.datastoreId === set.datastoreId && s.imageSetId !== set.imageSetId && s.isPrimary && s.state !== "DELETED" && s.studyInstanceUid === set.studyInstanceUid,
+  );
+}
+
+/** The Patient and Study.DICOM parts of an attribute document: what is shared by a study's image sets. */
+function studyLevelOnly(changes: Record<string, unknown>): Record<string, unknown> {
+  const study = isObject(changes.Study) ? { DICOM: changes.Study.DICOM } : undefined;
+  return { SchemaVersion: changes.SchemaVersion, Patient: changes.Patient, Study: study };
+}
+
+/** Record the new version (LOCKED until the update finishes); a failed one keeps the old document. */
+function startUpdate(svc: Service, set: ImageSetRecord, outcome: Outcome, force: boolean, status: "UPDATING" | "UPDATING_FOR_STUDY_CONSISTENCY", now: number): void {
   const versionId = String(Number(set.latestVersionId) + 1);
   const previous = svc.version(set);
   if (!outcome.failure) {
@@ -178,18 +227,16 @@ export function updateImageSetMetadata(svc: Service, req: UpdateRequest): ImageS
   }
   set.versions.push({
     versionId,
-    workflowStatus: "UPDATING",
+    workflowStatus: status,
     createdAt: now,
     updatedAt: now,
     isPrimary: set.isPrimary,
     docVersionId: outcome.failure ? previous.docVersionId : versionId,
-    ...(req.force ? { forced: true } : {}),
+    ...(force ? { forced: true } : {}),
   });
   set.latestVersionId = versionId;
-  lock(set, "UPDATING", now);
+  lock(set, status, now);
   svc.enqueue({ kind: "update", id: svc.newId(), dueAt: now + svc.profile.timings.updateMs, datastoreId: set.datastoreId, imageSetId: set.imageSetId, versionId, failure: outcome.failure });
-  svc.store.commit();
-  return set;
 }
 
 export function completeUpdate(svc: Service, work: PendingWork): void {

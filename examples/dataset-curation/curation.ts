@@ -12,6 +12,7 @@
 //     train:
 //       description: optional text
 //       source: { studyInstanceUid: "1.2.3" }     # or seriesInstanceUid, or imageSetId
+//                                                 # (a study: its image set holding the series below)
 //       series:                                   # exactly one of series / modality
 //         "1.2.3.4": all
 //         "1.2.3.5": ["1.2.3.5.1", "1.2.3.5.2"]
@@ -234,10 +235,21 @@ async function metadata(client: MedicalImagingClient, datastoreId: string, image
   return JSON.parse(json.toString("utf8")) as SourceDocument;
 }
 
+/** The series of a source document that a cohort asks for: those it names, or those of its modality. */
+function cohortSeriesIn(doc: SourceDocument, cohort: Cohort): string[] {
+  const series = Object.entries(doc.Study.Series);
+  if (cohort.series) return series.map(([uid]) => uid).filter((uid) => uid in cohort.series!);
+  return series.filter(([, s]) => cohort.modality!.includes(String(s.DICOM.Modality ?? "").trim())).map(([uid]) => uid);
+}
+
 /** Find each cohort's source and check its selection against the source's metadata. */
 export async function resolveCohorts(manifest: Manifest, client: MedicalImagingClient, datastoreId: string): Promise<ResolvedCohort[]> {
   const problems: string[] = [];
   const docs = new Map<string, Promise<SourceDocument>>();
+  const docOf = (imageSetId: string): Promise<SourceDocument> => {
+    if (!docs.has(imageSetId)) docs.set(imageSetId, metadata(client, datastoreId, imageSetId));
+    return docs.get(imageSetId)!;
+  };
   const resolved: ResolvedCohort[] = [];
   for (const cohort of manifest.cohorts) {
     const where = (field: string) => `${manifest.file}: cohort "${cohort.name}": ${field}`;
@@ -250,15 +262,20 @@ export async function resolveCohorts(manifest: Manifest, client: MedicalImagingC
         const [field, key, uid] = "studyInstanceUid" in ref
           ? (["source.studyInstanceUid", "DICOMStudyInstanceUID", ref.studyInstanceUid] as const)
           : (["source.seriesInstanceUid", "DICOMSeriesInstanceUID", ref.seriesInstanceUid] as const);
-        const found = await findPrimary(client, datastoreId, key, uid);
+        let found = await findPrimary(client, datastoreId, key, uid);
+        // An import makes one primary image set per series, so a study has several: the cohort's
+        // source is the one holding its series (or its modality's series).
+        if (key === "DICOMStudyInstanceUID" && found.length > 1) {
+          const wanted = await Promise.all(found.map(async (id) => ((cohortSeriesIn(await docOf(id), cohort).length ? id : undefined))));
+          found = wanted.filter((id): id is string => id !== undefined);
+        }
         if (found.length !== 1) {
-          problems.push(`${where(field)}: ${found.length ? `${found.length} primary image sets match (${found.join(", ")}); name one with source.imageSetId` : `no primary image set in data store ${datastoreId} holds ${uid}`}`);
+          problems.push(`${where(field)}: ${found.length ? `${found.length} primary image sets match (${found.join(", ")}); a cohort copies from one image set (one per series): name it with source.seriesInstanceUid or source.imageSetId` : `no primary image set in data store ${datastoreId} holds ${uid}${key === "DICOMStudyInstanceUID" ? " and the cohort's series" : ""}`}`);
           continue;
         }
         sourceImageSetId = found[0];
       }
-      if (!docs.has(sourceImageSetId)) docs.set(sourceImageSetId, metadata(client, datastoreId, sourceImageSetId));
-      const doc = await docs.get(sourceImageSetId)!;
+      const doc = await docOf(sourceImageSetId);
       const series = doc.Study.Series;
       const instances: Record<string, string[]> = {};
       const subset: Record<string, "all" | string[]> = {};

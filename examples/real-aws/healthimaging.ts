@@ -5,7 +5,7 @@
 //               healthimaging.Datastore, but it would double the install (+90 MB), add a second
 //               provider plugin and its own region setting, for one resource; see README.md.)
 //   DicomImport StartDICOMImportJob, waits until the job ends, and records the image sets it
-//               created or updated: `studies` maps StudyInstanceUID -> primary image set id.
+//               created or updated: `series` maps SeriesInstanceUID -> primary image set id.
 //               Delete deletes the image sets the job created, so the data store can be deleted.
 
 import * as pulumi from "@pulumi/pulumi";
@@ -52,9 +52,9 @@ export class DicomImport extends pulumi.dynamic.Resource {
   declare readonly jobId: pulumi.Output<string>;
   declare readonly jobStatus: pulumi.Output<string>;
   declare readonly imageSetIds: pulumi.Output<string[]>;
-  declare readonly studies: pulumi.Output<Record<string, string>>;
+  declare readonly series: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: DicomImportArgs, opts?: pulumi.CustomResourceOptions) {
-    super(dicomImportProvider, name, { ...args, jobId: undefined, jobStatus: undefined, submittedAt: undefined, endedAt: undefined, imageSetIds: undefined, studies: undefined }, opts, "healthimaging", "DicomImport");
+    super(dicomImportProvider, name, { ...args, jobId: undefined, jobStatus: undefined, submittedAt: undefined, endedAt: undefined, imageSetIds: undefined, series: undefined }, opts, "healthimaging", "DicomImport");
   }
 }

@@ -1,14 +1,16 @@
 // The whole chain on AWS, as a platform team runs it: an S3 bucket with the DICOM files, the IAM
 // role HealthImaging assumes to import them, a data store, the import, and derived image sets of
-// the imported studies. Needs AWS credentials and the aws provider plugin: it does not run offline
+// an imported series. Needs AWS credentials and the aws provider plugin: it does not run offline
 // (CI type-checks it: `npm run typecheck:examples` at the repository root).
 //
 // Stack config:
 //   aws:region        the region (or AWS_REGION), as for any @pulumi/aws program
 //   dicomFolder       required: local folder of DICOM P10 files, uploaded under input/ (e.g. the
 //                     pydicom sample files: `bash scripts/install-test-data.sh`, then its dicomdirtests/)
-//   studyInstanceUid  optional: the imported study to derive from (default: the Brain-MRA sample study)
-//   seriesInstanceUid optional: its series for the one-series subset (default: the sample's MR angiography)
+//   seriesInstanceUid optional: the imported series to copy (default: the Brain-MRA sample study's MR
+//                     angiography); an import makes one primary image set per series
+//   mergeSeriesInstanceUid optional: another series of that study merged into the copy (default:
+//                     the sample study's localizer)
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,8 +21,8 @@ import { Datastore, DicomImport } from "./healthimaging";
 
 const config = new pulumi.Config();
 const dicomFolder = config.require("dicomFolder");
-const studyInstanceUid = config.get("studyInstanceUid") ?? "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.1";
 const seriesInstanceUid = config.get("seriesInstanceUid") ?? "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.118";
+const mergeSeriesInstanceUid = config.get("mergeSeriesInstanceUid") ?? "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.15";
 
 // The aws provider's region (aws:region config, else AWS_REGION): everything below uses the same one.
 const region = aws.getRegionOutput().region;
@@ -105,21 +107,26 @@ const imported = new DicomImport(
   { dependsOn: [...uploads, importAccess] },
 );
 
-// 5. Derived image sets of an imported study: a full copy, and one series of it.
-const source = imported.studies.apply((studies) => {
-  const id = studies[studyInstanceUid];
-  if (!id) throw new pulumi.RunError(`studyInstanceUid: the import holds no primary image set of study ${studyInstanceUid} (it holds ${Object.keys(studies).length} studies)`);
-  return id;
-});
-const fullCopy = new hi.DerivedImageSet("study-copy", {
+// 5. Derived image sets of imported series (one primary image set per series): a full copy of one
+// series' image set, and another series of the same study merged into the copy (new series: force).
+const primaryOf = (uid: string, field: string) =>
+  imported.series.apply((series) => {
+    const id = series[uid];
+    if (!id) throw new pulumi.RunError(`${field}: the import holds no primary image set of series ${uid} (it holds ${Object.keys(series).length} series)`);
+    return id;
+  });
+const source = primaryOf(seriesInstanceUid, "seriesInstanceUid");
+const fullCopy = new hi.DerivedImageSet("series-copy", {
   datastoreId: datastore.datastoreId,
   sourceImageSetId: source,
   region,
 });
-const oneSeries = new hi.DerivedImageSet("series-subset", {
+const merged = new hi.DerivedImageSet("series-merge", {
   datastoreId: datastore.datastoreId,
-  sourceImageSetId: source,
-  subset: { series: { [seriesInstanceUid]: "all" } },
+  sourceImageSetId: primaryOf(mergeSeriesInstanceUid, "mergeSeriesInstanceUid"),
+  subset: { series: { [mergeSeriesInstanceUid]: "all" } },
+  destination: { imageSetId: fullCopy.imageSetId, versionId: fullCopy.versionId },
+  force: true,
   region,
 });
 
@@ -129,7 +136,7 @@ export const datastoreId = datastore.datastoreId;
 export const importJobId = imported.jobId;
 export const importedImageSets = imported.imageSetIds;
 export const sourceImageSetId = source;
-export const studyCopyImageSetId = fullCopy.imageSetId;
-export const studyCopyInstances = fullCopy.instanceCount;
-export const seriesSubsetImageSetId = oneSeries.imageSetId;
-export const seriesSubsetInstances = oneSeries.instanceCount;
+export const seriesCopyImageSetId = fullCopy.imageSetId;
+export const seriesCopyInstances = fullCopy.instanceCount;
+export const mergedVersionId = merged.versionId;
+export const mergedInstances = merged.instanceCount;

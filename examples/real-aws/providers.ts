@@ -151,8 +151,8 @@ interface DicomImportOutputs extends DicomImportInputs {
   endedAt: string;
   /** the image sets this job created (deleted with the resource) */
   imageSetIds: string[];
-  /** StudyInstanceUID -> the primary image set holding it after the import */
-  studies: Record<string, string>;
+  /** SeriesInstanceUID -> the primary image set holding it after the import (one per series) */
+  series: Record<string, string>;
 }
 
 /** Start the job; retried while IAM has not yet propagated the new role (clientToken makes retries safe). */
@@ -190,7 +190,7 @@ async function finishImport(c: MedicalImagingClient, jobId: string, inputs: Dico
   const from = new Date(Date.parse(submittedAt) - 1_000);
   const to = new Date((job.endedAt ?? new Date()).getTime() + 1_000);
   const imageSetIds: string[] = [];
-  const studies: Record<string, string> = {};
+  const series: Record<string, string> = {};
   let nextToken: string | undefined;
   do {
     const page = await c.send(
@@ -202,12 +202,12 @@ async function finishImport(c: MedicalImagingClient, jobId: string, inputs: Dico
     );
     for (const s of page.imageSetsMetadataSummaries ?? []) {
       if (s.createdAt && s.createdAt >= from) imageSetIds.push(s.imageSetId!);
-      const study = s.DICOMTags?.DICOMStudyInstanceUID;
-      if (study && s.isPrimary !== false) studies[study] = s.imageSetId!;
+      const seriesUid = s.DICOMTags?.DICOMSeriesInstanceUID;
+      if (seriesUid && s.isPrimary !== false) series[seriesUid] = s.imageSetId!;
     }
     nextToken = page.nextToken;
   } while (nextToken);
-  const outs: DicomImportOutputs = { ...inputs, jobId, jobStatus: job.jobStatus!, submittedAt, endedAt: iso(job.endedAt), imageSetIds: imageSetIds.sort(), studies };
+  const outs: DicomImportOutputs = { ...inputs, jobId, jobStatus: job.jobStatus!, submittedAt, endedAt: iso(job.endedAt), imageSetIds: imageSetIds.sort(), series };
   if (job.jobStatus === "FAILED") throw partialFailure(jobId, outs, `import job ${jobId} failed: ${job.message ?? "no message"}`);
   return outs;
 }
@@ -248,7 +248,7 @@ export const dicomImportProvider: pulumi.dynamic.ResourceProvider = {
       return { id: jobId, outs: await finishImport(c, jobId, inputs, submittedAt) };
     } catch (e) {
       if ((e as { id?: string }).id) throw e; // already a partial failure (job FAILED)
-      throw partialFailure(jobId, { ...inputs, jobId, jobStatus: "IN_PROGRESS", submittedAt, endedAt: "", imageSetIds: [], studies: {} }, message(e));
+      throw partialFailure(jobId, { ...inputs, jobId, jobStatus: "IN_PROGRESS", submittedAt, endedAt: "", imageSetIds: [], series: {} }, message(e));
     }
   },
 

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { ensureBuilt } from "../support/build";
 import { eventually } from "../support/emulator";
 import { createProject, killTree, PulumiProject } from "../support/pulumiCli";
-import { instancesIn, metadataOf, patientValues, Seeded, startSeeded, STUDIES } from "../support/seeded";
+import { instancesIn, metadataOf, patientValues, Seeded, SERIES, startSeeded } from "../support/seeded";
 
 type Resource = { name: string; args: Record<string, unknown>; destinationFrom?: string };
 
@@ -19,7 +19,9 @@ describe("e2e: the real Pulumi CLI against the local service", function () {
   let seeded: Seeded;
   let project: PulumiProject;
   let ct: string;
+  /** the image sets (one per series) of the MRA study's 7-instance and 3-instance series */
   let mra: string;
+  let mraSmall: string;
   let mraSeries: Record<string, string[]>;
   let big: string;
   let small: string;
@@ -39,18 +41,18 @@ describe("e2e: the real Pulumi CLI against the local service", function () {
     this.timeout(20 * 60_000);
     ensureBuilt();
     seeded = await startSeeded();
-    ct = seeded.imageSetOf(STUDIES.ctHead);
-    mra = seeded.imageSetOf(STUDIES.brainMra);
-    mraSeries = await contents(mra);
-    big = Object.keys(mraSeries).find((s) => mraSeries[s].length === 7)!;
-    small = Object.keys(mraSeries).find((s) => mraSeries[s].length === 3)!;
+    ct = seeded.imageSetOfSeries(SERIES.ctHead);
+    [big, small] = [SERIES.mra700, SERIES.mra2];
+    mra = seeded.imageSetOfSeries(big);
+    mraSmall = seeded.imageSetOfSeries(small);
+    mraSeries = { ...(await contents(mra)), ...(await contents(mraSmall)) };
     seededSnapshot = new Map();
     for (const id of await liveImageSets()) seededSnapshot.set(id, await contents(id));
     project = await createProject("e2e", { "index.ts": fs.readFileSync(path.join(__dirname, "..", "fixtures", "specProgram.ts"), "utf8") }, seeded.emu);
     baseSpec = [
       { name: "full", args: { sourceImageSetId: ct } },
       { name: "angio", args: { sourceImageSetId: mra, subset: { series: { [big]: mraSeries[big].slice(0, 4) } } } },
-      { name: "merged", args: { sourceImageSetId: mra, subset: { series: { [small]: "all" } }, force: true }, destinationFrom: "angio" },
+      { name: "merged", args: { sourceImageSetId: mraSmall, subset: { series: { [small]: "all" } }, force: true }, destinationFrom: "angio" },
     ];
     writeSpec(baseSpec);
   });
@@ -153,7 +155,7 @@ describe("e2e: the real Pulumi CLI against the local service", function () {
     timings.copyMsBase = 4000;
     try {
       const before = await liveImageSets();
-      const grown = [...baseSpec, { name: "late", args: { sourceImageSetId: mra, subset: { series: { [small]: "all" } } } }];
+      const grown = [...baseSpec, { name: "late", args: { sourceImageSetId: mraSmall, subset: { series: { [small]: "all" } } } }];
       writeSpec(grown);
       let child: import("node:child_process").ChildProcess | undefined;
       const run = project.run(["up", "--yes", "--skip-preview"], { onStart: (c) => (child = c) });

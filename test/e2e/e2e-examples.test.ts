@@ -6,12 +6,12 @@
 //
 // Stack config comes from scripts/run-example.ts (the same wiring `npm run example` uses).
 
-import { GetDatastoreCommand, GetImageSetCommand, SearchImageSetsCommand } from "@aws-sdk/client-medical-imaging";
+import { GetDatastoreCommand, GetImageSetCommand, ListImageSetVersionsCommand, SearchImageSetsCommand } from "@aws-sdk/client-medical-imaging";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { EXAMPLE_STUDIES, prepareStack, PulumiRun, pulumiOk, runPulumi } from "../../scripts/run-example";
+import { EXAMPLE_SERIES, prepareStack, PulumiRun, pulumiOk, runPulumi } from "../../scripts/run-example";
 import { installPulumi } from "../../scripts/local";
 import { ensureBuilt } from "../support/build";
 import { DynamicHost, PartialFailureError, startDynamicHost } from "../support/dynamicHost";
@@ -74,15 +74,18 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
   const both = (run: PulumiRun) => run.stdout + run.stderr;
 
   describe("subset-into-destination", () => {
-    it("copies chosen instances into another study's image set with force, stays stable, and destroy restores the destination exactly", async () => {
+    it("copies chosen instances into a working copy of another study's image set with force, stays stable, and destroy leaves the primary set as it was", async () => {
       const dir = copyExample("subset-into-destination");
       await prepareStack("subset-into-destination", dir, seeded.seed, env, STACK);
-      const destination = seeded.imageSetOf(EXAMPLE_STUDIES.ctTwoSeries);
-      const before = await metadataOf(seeded.client, seeded.datastoreId, destination);
+      const primary = seeded.imageSetOfSeries(EXAMPLE_SERIES.ct5);
+      const before = await metadataOf(seeded.client, seeded.datastoreId, primary);
 
       await pulumi(dir, "up", "--yes", "--skip-preview");
       const outputs = await outputsOf(dir);
-      assert.equal(outputs.destinationImageSet, destination, "the copy went into the destination, not a new image set");
+      const destination = outputs.destinationImageSet as string;
+      assert.notEqual(destination, primary, "a primary image set keeps to its series: the instances go into a working copy");
+      assert.deepEqual(await liveImageSets(), [...seededIds(), destination].sort(), "one new image set: the working copy");
+      assert.equal((await seeded.client.send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: destination }))).isPrimary, false);
       assert.equal(outputs.forced, true);
       assert.equal(outputs.versionBefore, "1");
       assert.equal(outputs.versionAfter, "2");
@@ -92,18 +95,19 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
       const after = await metadataOf(seeded.client, seeded.datastoreId, destination);
       assert.deepEqual(after.Patient, before.Patient);
       assert.deepEqual(after.Study.DICOM, before.Study.DICOM, "force keeps the destination's Study attributes");
-      assert.deepEqual(await liveImageSets(), seededIds(), "no new image set");
+      assert.deepEqual(await metadataOf(seeded.client, seeded.datastoreId, primary), before, "the primary image set is untouched");
 
       // Stable: nothing to do, before and after a refresh.
       await pulumi(dir, "preview", "--expect-no-changes");
       await pulumi(dir, "preview", "--refresh", "--expect-no-changes");
 
       await pulumi(dir, "destroy", "--yes", "--skip-preview");
-      const restored = await metadataOf(seeded.client, seeded.datastoreId, destination);
-      assert.deepEqual(instancesIn(restored), instancesIn(before));
-      assert.deepEqual({ Patient: restored.Patient, Study: restored.Study }, { Patient: before.Patient, Study: before.Study }, "the destination's metadata is back to what it was");
+      const versions = (await seeded.client.send(new ListImageSetVersionsCommand({ datastoreId: seeded.datastoreId, imageSetId: destination }))).imageSetPropertiesList!;
+      assert.deepEqual(versions.map((v) => v.versionId).sort(), ["1", "2", "3"], "the merge was undone (3) before the working copy was deleted");
       const set = await seeded.client.send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: destination }));
-      assert.equal(set.imageSetState, "ACTIVE");
+      assert.equal(set.imageSetState, "DELETED");
+      const primaryNow = await seeded.client.send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: primary }));
+      assert.deepEqual([primaryNow.imageSetState, primaryNow.versionId], ["ACTIVE", "1"]);
       assert.deepEqual(await liveImageSets(), seededIds(), "no leftover image sets");
     });
   });
@@ -119,7 +123,7 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
       original = fs.readFileSync(manifest, "utf8");
     });
 
-    /** The edit the README shows: move one instance from train to validation; head-ct takes its CT series from another study. */
+    /** The edit the README shows: move one instance from train to validation; head-ct takes a CT series of another study. */
     function editManifest(text: string): string {
       const moved = `        - "${angio(122)}"\n`;
       assert.equal(text.split(moved).length, 2, "the manifest lists instance 122 once");
@@ -127,7 +131,7 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
       edited = edited.replace(`        - "${angio(123)}"\n`, `${moved}        - "${angio(123)}"\n`);
       const oldSource = `source: { seriesInstanceUid: "${HEAD_CT_SERIES}" }`;
       assert.ok(edited.includes(oldSource));
-      return edited.replace(oldSource, `source: { studyInstanceUid: "${EXAMPLE_STUDIES.ctTwoSeries}" }`);
+      return edited.replace(oldSource, `source: { seriesInstanceUid: "${EXAMPLE_SERIES.ct5}" }`);
     }
 
     it("up: one derived image set per cohort, holding exactly the cohort's instances", async () => {
@@ -135,9 +139,10 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
       await pulumi(dir, "up", "--yes", "--skip-preview");
       const { cohorts } = await outputsOf(dir);
       assert.deepEqual(Object.keys(cohorts).sort(), ["head-ct", "test", "train", "validation"]);
-      const mra = seeded.imageSetOf(EXAMPLE_STUDIES.brainMra);
-      assert.equal(cohorts.train.sourceImageSetId, mra, "found by StudyInstanceUID");
-      assert.equal(cohorts["head-ct"].sourceImageSetId, seeded.imageSetOf("1.3.6.1.4.1.5962.1.1.0.0.0.1196530851.28319.0.1"), "found by SeriesInstanceUID");
+      const mra = seeded.imageSetOfSeries(EXAMPLE_SERIES.mrAngio);
+      assert.equal(seeded.imageSetsOfStudy(seeded.seed.imageSets.find((s) => s.imageSetId === mra)!.studyInstanceUid!).length, 3, "the study has three image sets");
+      assert.equal(cohorts.train.sourceImageSetId, mra, "found by StudyInstanceUID: the study's image set holding the series");
+      assert.equal(cohorts["head-ct"].sourceImageSetId, seeded.imageSetOfSeries(HEAD_CT_SERIES), "found by SeriesInstanceUID");
       assert.deepEqual(await contents(cohorts.train.imageSetId), { [ANGIO]: [119, 120, 121, 122].map(angio) });
       assert.deepEqual(await contents(cohorts.validation.imageSetId), { [ANGIO]: [123, 124].map(angio) });
       assert.deepEqual(await contents(cohorts.test.imageSetId), { [ANGIO]: [angio(125)] });
@@ -197,8 +202,7 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
       assert.notEqual(after["head-ct"].imageSetId, before["head-ct"].imageSetId, "replaced");
       assert.deepEqual(await contents(after.train.imageSetId), { [ANGIO]: [119, 120, 121].map(angio) });
       assert.deepEqual(await contents(after.validation.imageSetId), { [ANGIO]: [122, 123, 124].map(angio) });
-      const twoSeries = await contents(seeded.imageSetOf(EXAMPLE_STUDIES.ctTwoSeries));
-      assert.deepEqual(await contents(after["head-ct"].imageSetId), twoSeries, "both CT series of the other study");
+      assert.deepEqual(await contents(after["head-ct"].imageSetId), await contents(seeded.imageSetOfSeries(EXAMPLE_SERIES.ct5)), "the CT series of the other study");
       assert.ok(!(await liveImageSets()).includes(before["head-ct"].imageSetId), "the replaced image set is deleted");
       await pulumi(dir, "preview", "--expect-no-changes");
     });
@@ -261,9 +265,9 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
       assert.equal(job.outs.jobStatus, "COMPLETED");
       const imported = job.outs.imageSetIds as string[];
       assert.equal(imported.length, seeded.seed.imageSets.length, "the same files make the same image sets as the seed");
-      const studies = job.outs.studies as Record<string, string>;
-      assert.deepEqual(Object.keys(studies).sort(), seeded.seed.imageSets.map((s) => s.studyInstanceUid).sort());
-      assert.ok(imported.includes(studies[EXAMPLE_STUDIES.brainMra]));
+      const series = job.outs.series as Record<string, string>;
+      assert.deepEqual(Object.keys(series).sort(), seeded.seed.imageSets.map((s) => s.seriesInstanceUid).sort(), "one primary image set per series");
+      assert.ok(imported.includes(series[EXAMPLE_SERIES.mrAngio]));
 
       // The data store cannot go while it holds image sets: the error says why.
       await assert.rejects(datastores.delete(dsUrn, ds.id, ds.outs), /ConflictException.*must hold no image sets/s);

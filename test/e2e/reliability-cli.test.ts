@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ensureBuilt } from "../support/build";
 import { createProject, PulumiProject } from "../support/pulumiCli";
-import { instancesIn, metadataOf, patientValues, Seeded, startSeeded, STUDIES } from "../support/seeded";
+import { instancesIn, metadataOf, patientValues, Seeded, SERIES, startSeeded } from "../support/seeded";
 
 export const CLI_FIGURES: Record<string, string | number> = {};
 
@@ -58,8 +58,8 @@ describe("reliability: the real Pulumi CLI under a throttling storm and concurre
 
   it("100 resources in one up under a 5 TPS / burst 1 copy limit: up exits 0 with 100 image sets, many calls throttled", async () => {
     const before = await live();
-    const studies = [STUDIES.ctHead, STUDIES.brainMra, STUDIES.ctTwoSeries, STUDIES.crSpine];
-    const resources: Resource[] = Array.from({ length: 100 }, (_, i) => ({ name: `storm${String(i).padStart(3, "0")}`, args: { sourceImageSetId: seeded.imageSetOf(studies[i % studies.length]) } }));
+    const series = [SERIES.ctHead, SERIES.mra700, SERIES.ct5, SERIES.cr1];
+    const resources: Resource[] = Array.from({ length: 100 }, (_, i) => ({ name: `storm${String(i).padStart(3, "0")}`, args: { sourceImageSetId: seeded.imageSetOfSeries(series[i % series.length]) } }));
     project = await createProject("storm", { "index.ts": program, "spec.json": JSON.stringify({ datastoreId: seeded.datastoreId, resources }) }, seeded.emu);
     const throttledBefore = seeded.emu.limiter.throttled.CopyImageSet ?? 0;
     const started = Date.now();
@@ -89,14 +89,16 @@ describe("reliability: the real Pulumi CLI under a throttling storm and concurre
 
   it("several resources merging into one destination in one up: each instance exactly once, each merge on the then-current version", async () => {
     seeded.emu.limiter.setLimits({});
-    const mra = seeded.imageSetOf(STUDIES.brainMra);
-    const series = instancesIn(await metadataOf(seeded.client, seeded.datastoreId, mra));
-    const [big, mid, small] = Object.keys(series).sort((a, b) => series[b].length - series[a].length);
+    // one image set per series: the MRA study's three series come from three sources
+    const [big, mid, small] = [SERIES.mra700, SERIES.mra2, SERIES.mra1];
+    const [mra, mraMid, mraSmall] = [big, mid, small].map((uid) => seeded.imageSetOfSeries(uid));
+    const series: Record<string, string[]> = {};
+    for (const id of [mra, mraMid, mraSmall]) Object.assign(series, instancesIn(await metadataOf(seeded.client, seeded.datastoreId, id)));
     const resources: Resource[] = [
       { name: "dest", args: { sourceImageSetId: mra, subset: { series: { [big]: series[big].slice(0, 2) } } } },
       ...series[big].slice(2).map((uid, i) => ({ name: `part${i}`, args: { sourceImageSetId: mra, subset: { series: { [big]: [uid] } }, force: true }, destinationFrom: "dest" })),
-      { name: `mid`, args: { sourceImageSetId: mra, subset: { series: { [mid]: "all" } }, force: true }, destinationFrom: "dest" },
-      { name: `small`, args: { sourceImageSetId: mra, subset: { series: { [small]: "all" } }, force: true }, destinationFrom: "dest" },
+      { name: `mid`, args: { sourceImageSetId: mraMid, subset: { series: { [mid]: "all" } }, force: true }, destinationFrom: "dest" },
+      { name: `small`, args: { sourceImageSetId: mraSmall, subset: { series: { [small]: "all" } }, force: true }, destinationFrom: "dest" },
     ];
     const merges = resources.length - 1;
     project = await createProject("merges", { "index.ts": program, "spec.json": JSON.stringify({ datastoreId: seeded.datastoreId, resources }) }, seeded.emu);

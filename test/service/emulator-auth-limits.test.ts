@@ -27,7 +27,7 @@ import { ERROR_STATUS, ErrorName } from "../../emulator/errors";
 import { PROFILES } from "../../emulator/limits";
 import { SEED_ROLE_ARN } from "../../emulator/seed";
 import { eventually, sdkClient } from "../support/emulator";
-import { Seeded, startSeeded, STUDIES } from "../support/seeded";
+import { Seeded, SERIES, startSeeded } from "../support/seeded";
 import { expectError, type SdkError } from "../support/serviceErrors";
 
 describe("emulator conformance: throttling, faults, authentication and endpoint", function () {
@@ -62,7 +62,7 @@ describe("emulator conformance: throttling, faults, authentication and endpoint"
     s = await startSeeded({ rateLimits: { CopyImageSet: { rate: 0.25, burst: 1 } } });
     client = s.client;
     ds = s.datastoreId;
-    head = s.imageSetOf(STUDIES.ctHead);
+    head = s.imageSetOfSeries(SERIES.ctHead);
     arn = `arn:aws:medical-imaging:us-east-1:000000000000:datastore/${ds}/imageset/${head}`;
     await client.send(new TagResourceCommand({ resourceArn: arn, tags: { owner: "conformance" } }));
   });
@@ -70,15 +70,15 @@ describe("emulator conformance: throttling, faults, authentication and endpoint"
 
   describe("throttling", () => {
     it("a second immediate copy is a ThrottlingException (429) and changes nothing", async () => {
-      const source = s.imageSetOf(STUDIES.crSpine);
+      const source = s.imageSetOfSeries(SERIES.cr1);
       const first = await copy(client, source);
       await settled(first.destinationImageSetProperties!.imageSetId!);
       await settled(source);
       const before = await imageSetCount();
       const throttledBefore = s.emu.limiter.throttled.CopyImageSet ?? 0;
-      await expectError(copy(client, s.imageSetOf(STUDIES.ctTwoSeries)), "ThrottlingException", 429, /Rate exceeded/);
+      await expectError(copy(client, s.imageSetOfSeries(SERIES.ct5)), "ThrottlingException", 429, /Rate exceeded/);
       assert.equal(await imageSetCount(), before);
-      assert.equal((await client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: s.imageSetOf(STUDIES.ctTwoSeries) }))).imageSetState, "ACTIVE");
+      assert.equal((await client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: s.imageSetOfSeries(SERIES.ct5) }))).imageSetState, "ACTIVE");
       assert.equal(s.emu.limiter.throttled.CopyImageSet, throttledBefore + 1);
       // other operations have their own buckets (none in the fast profile)
       for (let i = 0; i < 20; i++) await client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: head }));

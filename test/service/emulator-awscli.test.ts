@@ -1,6 +1,7 @@
 // The AWS CLI against the local service: AWS's documented `aws medical-imaging` examples
 // (copy-image-set without and with destination, subset copy with --force, get-image-set,
-// list-image-set-versions, update-image-set-metadata, search-image-sets, get-image-set-metadata,
+// list-image-set-versions, update-image-set-metadata (also with --include-study-image-sets, which
+// botocore models and the JS SDK 3.958.0 does not), search-image-sets, get-image-set-metadata,
 // get-image-frame, delete-image-set) replayed with --endpoint-url, and start-dicom-import-job with
 // the model's newest member (--import-configuration). The CLI is AWS CLI v1 from
 // PyPI (`awscli`), installed by scripts/install-aws-cli.sh into a cache virtualenv; it is a second,
@@ -15,7 +16,7 @@ import * as zlib from "node:zlib";
 import { SEED_ROLE_ARN } from "../../emulator/seed";
 import { awsCli, AwsCliResult, awsCliVersion, installAwsCli } from "../support/awsCli";
 import { eventually } from "../support/emulator";
-import { instancesIn, metadataOf, Seeded, startSeeded, STUDIES } from "../support/seeded";
+import { instancesIn, metadataOf, Seeded, SERIES, STUDIES, startSeeded } from "../support/seeded";
 
 describe("emulator conformance: AWS CLI examples", function () {
   this.timeout(30_000);
@@ -54,7 +55,7 @@ describe("emulator conformance: AWS CLI examples", function () {
     aws = installAwsCli();
     s = await startSeeded();
     ds = s.datastoreId;
-    mra = s.imageSetOf(STUDIES.brainMra);
+    mra = s.imageSetOfSeries(SERIES.mra700);
     const series = instancesIn(await metadataOf(s.client, ds, mra));
     big = Object.keys(series).find((k) => series[k].length === 7)!;
     bigUids = series[big];
@@ -75,7 +76,7 @@ describe("emulator conformance: AWS CLI examples", function () {
   });
 
   it("copy-image-set Example 1: copy without a destination, then get-image-set and list-image-set-versions", async () => {
-    const source = s.imageSetOf(STUDIES.ctHead);
+    const source = s.imageSetOfSeries(SERIES.ctHead);
     const out = await ok("copy-image-set", "--datastore-id", ds, "--source-image-set-id", source, "--copy-image-set-information", '{"sourceImageSet": {"latestVersionId": "1" } }');
     assert.equal(out.datastoreId, ds);
     assert.deepEqual(
@@ -109,10 +110,10 @@ describe("emulator conformance: AWS CLI examples", function () {
   });
 
   it("copy-image-set Example 3: a subset into another study's image set with --force (copiableAttributes as a JSON string)", async () => {
-    const dest = (await s.client.send(new CopyImageSetCommand({ datastoreId: ds, sourceImageSetId: s.imageSetOf(STUDIES.ctTwoSeries), copyImageSetInformation: { sourceImageSet: { latestVersionId: "1" } } })))
+    const dest = (await s.client.send(new CopyImageSetCommand({ datastoreId: ds, sourceImageSetId: s.imageSetOfSeries(SERIES.ct5), copyImageSetInformation: { sourceImageSet: { latestVersionId: "1" } } })))
       .destinationImageSetProperties!.imageSetId!;
     await settled(dest);
-    await settled(s.imageSetOf(STUDIES.ctTwoSeries));
+    await settled(s.imageSetOfSeries(SERIES.ct5));
     const before = await metadataOf(s.client, ds, dest);
     const copiable = `{"SchemaVersion":"1.1","Study":{"Series":{"${big}":{"Instances":{"${bigUids[3]}":{}}}}}}`;
     const info = `{"sourceImageSet": {"latestVersionId": "1", "DICOMCopies": {"copiableAttributes": ${JSON.stringify(copiable)}}},"destinationImageSet": {"imageSetId": "${dest}","latestVersionId": "1"}}`;
@@ -165,6 +166,34 @@ describe("emulator conformance: AWS CLI examples", function () {
     assert.deepEqual(await metadataOf(s.client, ds, id), await metadataOf(s.client, ds, id, "1"));
   });
 
+  it("update-image-set-metadata --include-study-image-sets: every primary image set of the study follows (UPDATING_FOR_STUDY_CONSISTENCY, then UPDATED)", async () => {
+    // the C-spine study: three series, so three primary image sets
+    const study = [SERIES.cr1, SERIES.cr2, SERIES.cr3].map((uid) => s.imageSetOfSeries(uid));
+    const [target, ...others] = study;
+    const timings = s.emu.service.profile.timings;
+    const updateMs = timings.updateMs;
+    timings.updateMs = 4000; // long enough to see the study's other image sets follow through the CLI
+    try {
+      const updates = JSON.stringify({ DICOMUpdates: { updatableAttributes: '{"SchemaVersion":1.1,"Study":{"DICOM":{"StudyDescription":"C SPINE"}}}' } });
+      const out = await ok("update-image-set-metadata", "--datastore-id", ds, "--image-set-id", target, "--latest-version-id", "1", "--include-study-image-sets", "--update-image-set-metadata-updates", updates);
+      assert.deepEqual([out.latestVersionId, out.imageSetState, out.imageSetWorkflowStatus], ["2", "LOCKED", "UPDATING"]);
+      const following = await ok("get-image-set", "--datastore-id", ds, "--image-set-id", others[0]);
+      assert.deepEqual([following.versionId, following.imageSetState, following.imageSetWorkflowStatus], ["2", "LOCKED", "UPDATING_FOR_STUDY_CONSISTENCY"]);
+    } finally {
+      timings.updateMs = updateMs;
+    }
+    for (const id of study) {
+      const done = await eventually(async () => {
+        const got = await s.client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: id }));
+        return got.imageSetState === "ACTIVE" ? got : undefined;
+      }, 10_000, 50);
+      assert.deepEqual([done.versionId, done.imageSetWorkflowStatus, done.isPrimary], ["2", "UPDATED", true]);
+      assert.equal((await metadataOf(s.client, ds, id)).Study.DICOM.StudyDescription, "C SPINE");
+    }
+    const versions = await ok("list-image-set-versions", "--datastore-id", ds, "--image-set-id", others[1]);
+    assert.deepEqual(versions.imageSetPropertiesList.map((v: { versionId: string; ImageSetWorkflowStatus: string }) => [v.versionId, v.ImageSetWorkflowStatus]), [["2", "UPDATED"], ["1", "IMPORTED"]]);
+  });
+
   it("search-image-sets examples: EQUAL DICOMPatientId, BETWEEN DICOMStudyDateAndTime, BETWEEN updatedAt + EQUAL series with sort", async () => {
     const doc = await metadataOf(s.client, ds, mra);
     const patientId = String(doc.Patient.DICOM.PatientID).trim();
@@ -193,7 +222,7 @@ describe("emulator conformance: AWS CLI examples", function () {
   });
 
   it("get-image-set-metadata and get-image-frame write the gzip document and the frame bytes to files", async () => {
-    const head = s.imageSetOf(STUDIES.ctHead);
+    const head = s.imageSetOfSeries(SERIES.ctHead);
     const meta = await ok("get-image-set-metadata", "--datastore-id", ds, "--image-set-id", head, "studymetadata.json.gz");
     assert.equal(meta.contentType, "application/json");
     assert.equal(meta.contentEncoding, "gzip");

@@ -21,7 +21,7 @@ import assert from "node:assert/strict";
 import type { ImageSetDocument } from "../../emulator/model/document";
 import { PROFILES } from "../../emulator/limits";
 import { eventually } from "../support/emulator";
-import { instancesIn, metadataOf, Seeded, startSeeded, STUDIES } from "../support/seeded";
+import { instancesIn, metadataOf, Seeded, SERIES, startSeeded, STUDIES } from "../support/seeded";
 import { expectError, UNKNOWN_ID, type SdkError } from "../support/serviceErrors";
 
 /** copiableAttributes text for series -> SOP instance UIDs, in the CLI docs' form */
@@ -62,29 +62,33 @@ describe("emulator conformance: CopyImageSet", function () {
   let s: Seeded;
   let h: ReturnType<typeof helpers>;
   let head: string;
+  /** the MRA study's 7-instance series' image set (one image set per series) */
   let mra: string;
   let mraDoc: ImageSetDocument;
+  /** the same study's 3-instance series' image set */
+  let mraSmall: string;
+  let smallDoc: ImageSetDocument;
   /** the MRA study's 7-instance and 3-instance series */
-  let big: string;
-  let small: string;
+  const big = SERIES.mra700;
+  const small = SERIES.mra2;
   let ctTwo: string;
 
   before(async () => {
     // copies take ~250 ms so that the LOCKED states are observable
     s = await startSeeded({ timings: { copyMsBase: 250 } });
     h = helpers(s);
-    head = s.imageSetOf(STUDIES.ctHead);
-    mra = s.imageSetOf(STUDIES.brainMra);
-    ctTwo = s.imageSetOf(STUDIES.ctTwoSeries);
+    head = s.imageSetOfSeries(SERIES.ctHead);
+    mra = s.imageSetOfSeries(big);
+    mraSmall = s.imageSetOfSeries(small);
+    ctTwo = s.imageSetOfSeries(SERIES.ct5);
     mraDoc = await metadataOf(h.client, h.ds, mra);
-    const series = instancesIn(mraDoc);
-    big = Object.keys(series).find((k) => series[k].length === 7)!;
-    small = Object.keys(series).find((k) => series[k].length === 3)!;
-    assert.ok(big && small);
+    smallDoc = await metadataOf(h.client, h.ds, mraSmall);
+    assert.equal(instancesIn(mraDoc)[big].length, 7);
+    assert.equal(instancesIn(smallDoc)[small].length, 3);
   });
   after(async () => s?.stop());
 
-  const uids = (series: string) => Object.keys(mraDoc.Study.Series[series].Instances).sort();
+  const uids = (series: string) => Object.keys((series === small ? smallDoc : mraDoc).Study.Series[series].Instances).sort();
 
   describe("lifecycle", () => {
     it("returns at once with both sets LOCKED, then settles to ACTIVE/COPIED; the new set is version 1", async () => {
@@ -143,11 +147,11 @@ describe("emulator conformance: CopyImageSet", function () {
         Buffer.from(await (await h.client.send(new GetImageFrameCommand({ datastoreId: h.ds, imageSetId, imageFrameInformation: { imageFrameId: frame.ID } }))).imageFrameBlob!.transformToByteArray());
       assert.deepEqual(await read(dest), await read(ctTwo));
       const found = await h.client.send(new SearchImageSetsCommand({ datastoreId: h.ds, searchCriteria: { filters: [{ operator: "EQUAL", values: [{ DICOMStudyInstanceUID: STUDIES.ctTwoSeries }] }] } }));
-      assert.deepEqual(found.imageSetsMetadataSummaries!.map((x) => x.imageSetId).sort(), [ctTwo, dest].sort());
+      assert.deepEqual(found.imageSetsMetadataSummaries!.map((x) => x.imageSetId).sort(), [ctTwo, s.imageSetOfSeries(SERIES.ct4), dest].sort(), "the study's two series and the copy");
     });
 
     it("a subset copy holds exactly the instances named in copiableAttributes (UIDs read from the metadata)", async () => {
-      const selection = { [big]: uids(big).slice(0, 3), [small]: uids(small).slice(0, 1) };
+      const selection = { [big]: uids(big).slice(0, 3) };
       const out = await h.copy(mra, { series: selection });
       const dest = out.destinationImageSetProperties!.imageSetId!;
       assert.equal((await h.settled(dest)).imageSetWorkflowStatus, "COPIED");
@@ -209,12 +213,32 @@ describe("emulator conformance: CopyImageSet", function () {
 
     it("another series of the same study does not match without force (the documented message)", async () => {
       const dest = await base();
-      await h.copy(mra, { series: { [small]: uids(small) }, dest: { id: dest, version: "1" } });
+      await h.copy(mraSmall, { series: { [small]: uids(small) }, dest: { id: dest, version: "1" } });
       const done = await h.settled(dest);
       assert.equal(done.imageSetWorkflowStatus, "COPY_FAILED");
       assert.match(done.message!, /^INVALID_REQUEST: {2}Series of SourceImageSet and DestinationImageSet don't match/);
       assert.deepEqual(await h.contents(dest), { [big]: uids(big).slice(0, 2) });
-      await h.settled(mra);
+      await h.settled(mraSmall);
+    });
+
+    it("with force another series of the same study joins a non-primary set, which then holds two series", async () => {
+      const dest = await base();
+      await h.copy(mraSmall, { series: { [small]: uids(small).slice(0, 1) }, dest: { id: dest, version: "1" }, force: true });
+      const done = await h.settled(dest);
+      assert.deepEqual([done.imageSetWorkflowStatus, done.isPrimary, done.overrides], ["COPIED", false, { forced: true }]);
+      assert.deepEqual(await h.contents(dest), { [big]: uids(big).slice(0, 2), [small]: uids(small).slice(0, 1) });
+      await h.settled(mraSmall);
+    });
+
+    it("a primary image set holds one series: adding another fails even with force", async () => {
+      const primary = s.imageSetOfSeries(SERIES.mra1);
+      const before = await h.contents(primary);
+      await h.copy(mraSmall, { series: { [small]: uids(small).slice(0, 1) }, dest: { id: primary, version: "1" }, force: true });
+      const done = await h.settled(primary);
+      assert.equal(done.imageSetWorkflowStatus, "COPY_FAILED");
+      assert.match(done.message!, /^INVALID_REQUEST: {2}A primary image set holds one series/);
+      assert.deepEqual(await h.contents(primary), before);
+      await h.settled(mraSmall);
     });
 
     it("with force the merge succeeds, is marked forced, and keeps the destination's Patient and Study", async () => {
@@ -254,7 +278,7 @@ describe("emulator conformance: CopyImageSet", function () {
 
   describe("synchronous errors", () => {
     it("a stale source or destination latestVersionId is a 409 ConflictException that changes nothing", async () => {
-      const target = s.seed.imageSets.find((x) => x.studyInstanceUid === STUDIES.crSpine)!.imageSetId;
+      const target = s.imageSetOfSeries(SERIES.cr1);
       await expectError(h.copy(ctTwo, { version: "2" }), "ConflictException", 409, /sourceImageSet.latestVersionId 2/);
       await expectError(h.copy(ctTwo, { dest: { id: target, version: "7" }, force: true }), "ConflictException", 409, /destinationImageSet.latestVersionId 7/);
       for (const id of [ctTwo, target]) assert.equal((await h.getSet(id)).imageSetState, "ACTIVE");
@@ -262,7 +286,7 @@ describe("emulator conformance: CopyImageSet", function () {
     });
 
     it("copy, update and delete on a LOCKED set are 409; a second copy from a source being copied is 409", async () => {
-      const lockedSource = s.seed.imageSets.find((x) => x.studyInstanceUid === STUDIES.crSpine)!.imageSetId;
+      const lockedSource = s.imageSetOfSeries(SERIES.cr2);
       const out = await h.copy(lockedSource);
       const lockedDest = out.destinationImageSetProperties!.imageSetId!;
       await expectError(h.copy(lockedSource), "ConflictException", 409, /locked \(COPYING_WITH_READ_ONLY_ACCESS\)/);
@@ -299,7 +323,7 @@ describe("emulator conformance: CopyImageSet", function () {
       await expectError(h.copy(ctTwo, { dest: { id: "dest", version: "1" } }), "ValidationException", 400, /destinationImageSet.imageSetId/);
       const noVersion = { datastoreId: h.ds, sourceImageSetId: ctTwo, copyImageSetInformation: { sourceImageSet: {} } } as unknown as CopyImageSetCommandInput;
       await expectError(h.client.send(new CopyImageSetCommand(noVersion)), "ValidationException", 400, /latestVersionId.*must not be null/);
-      await expectError(h.copy(ctTwo, { dest: { id: s.imageSetOf(STUDIES.crSpine), version: "1" }, promote: true }), "ValidationException", 400, /promoteToPrimary/);
+      await expectError(h.copy(ctTwo, { dest: { id: s.imageSetOfSeries(SERIES.cr1), version: "1" }, promote: true }), "ValidationException", 400, /promoteToPrimary/);
       assert.equal((await h.getSet(ctTwo)).imageSetState, "ACTIVE");
     });
 
@@ -315,7 +339,7 @@ describe("emulator conformance: CopyImageSet", function () {
       await expectError(send(JSON.stringify({ Study: { Series: { [big]: { Instances: { [instance]: {} } } } } })), "ValidationException", 400, /SchemaVersion/);
       await expectError(send(JSON.stringify({ SchemaVersion: "1.1", Study: { Series: { [big]: { Instances: {} } } } })), "ValidationException", 400, /at least one instance/);
       await expectError(send(JSON.stringify({ SchemaVersion: "1.1", Study: { Series: { [big]: { Instances: { "1.2.3": {} } } } } })), "ValidationException", 400, /instance 1\.2\.3 is not in series/);
-      await expectError(send(JSON.stringify({ SchemaVersion: "1.1", Study: { Series: { [small]: { Instances: { [instance]: {} } } } } })), "ValidationException", 400, /is not in series/);
+      await expectError(send(JSON.stringify({ SchemaVersion: "1.1", Study: { Series: { [small]: { Instances: { [instance]: {} } } } } })), "ValidationException", 400, new RegExp(`series ${small} is not in the source image set`));
       await expectError(send(""), "ValidationException", 400, /copiableAttributes/);
       assert.equal((await h.getSet(mra)).imageSetState, "ACTIVE", "nothing was locked");
     });
@@ -335,8 +359,8 @@ describe("emulator conformance: CopyImageSet", function () {
   });
 
   describe("primary image sets", () => {
-    it("promoteToPrimary makes a new primary set; refused (409) while another primary exists for the study", async () => {
-      const primary = s.imageSetOf(STUDIES.crSpine);
+    it("promoteToPrimary makes a new primary set; refused (409) while another primary exists for the series", async () => {
+      const primary = s.imageSetOfSeries(SERIES.cr1);
       await h.settled(primary);
       const latest = (await h.getSet(primary)).versionId!;
       const copied = (await h.copy(primary, { version: latest })).destinationImageSetProperties!.imageSetId!;
@@ -357,15 +381,28 @@ describe("emulator conformance: CopyImageSet", function () {
       const primaries = await h.client.send(
         new SearchImageSetsCommand({
           datastoreId: h.ds,
-          searchCriteria: { filters: [{ operator: "EQUAL", values: [{ DICOMStudyInstanceUID: STUDIES.crSpine }] }, { operator: "EQUAL", values: [{ isPrimary: true }] }] },
+          searchCriteria: { filters: [{ operator: "EQUAL", values: [{ DICOMSeriesInstanceUID: SERIES.cr1 }] }, { operator: "EQUAL", values: [{ isPrimary: true }] }] },
         }),
       );
       assert.deepEqual(primaries.imageSetsMetadataSummaries!.map((x) => x.imageSetId), [promoted]);
+      // the study's other series keep their own primary sets
+      assert.equal((await h.getSet(s.imageSetOfSeries(SERIES.cr2))).isPrimary, true);
 
       // a plain copy of the (new) primary set is not primary
       const plain = (await h.copy(promoted)).destinationImageSetProperties!.imageSetId!;
       assert.equal((await h.settled(plain)).isPrimary, false);
       await h.settled(promoted);
+    });
+
+    it("promoteToPrimary of an image set holding two series is a 400 ValidationException (a primary set holds one series)", async () => {
+      const dest = (await h.copy(mra, { series: { [big]: uids(big).slice(0, 1) } })).destinationImageSetProperties!.imageSetId!;
+      await h.settled(dest);
+      await h.settled(mra);
+      await h.copy(mraSmall, { series: { [small]: uids(small).slice(0, 1) }, dest: { id: dest, version: "1" }, force: true });
+      await h.settled(dest);
+      await h.settled(mraSmall);
+      await expectError(h.copy(dest, { version: "2", promote: true }), "ValidationException", 400, /exactly one series/);
+      assert.equal((await h.getSet(dest)).imageSetState, "ACTIVE");
     });
   });
 
@@ -394,7 +431,7 @@ describe("emulator conformance: CopyImageSet", function () {
 
     it("allows a second copy from a source that is being copied; the source unlocks when both are done", async () => {
       const h2 = helpers(s2);
-      const source = s2.imageSetOf(STUDIES.ctHead);
+      const source = s2.imageSetOfSeries(SERIES.ctHead);
       const first = await h2.copy(source);
       const second = await h2.copy(source);
       assert.equal(second.sourceImageSetProperties!.imageSetWorkflowStatus, "COPYING_WITH_READ_ONLY_ACCESS");
@@ -416,7 +453,7 @@ describe("emulator conformance: CopyImageSet", function () {
 
     it("more image frames than the per-copy quota is a 402 ServiceQuotaExceededException; a smaller subset copies", async () => {
       const h3 = helpers(s3);
-      const source = s3.imageSetOf(STUDIES.ctHead);
+      const source = s3.imageSetOfSeries(SERIES.ctHead);
       const doc = await metadataOf(h3.client, h3.ds, source);
       const [seriesUid, instances] = Object.entries(instancesIn(doc))[0];
       assert.equal(instances.length, 4);
@@ -424,7 +461,7 @@ describe("emulator conformance: CopyImageSet", function () {
       assert.equal((await h3.getSet(source)).imageSetState, "ACTIVE", "a refused copy locks nothing");
       const out = await h3.copy(source, { series: { [seriesUid]: instances.slice(0, 3) } });
       // the concurrency quota (1 here) refuses another operation in the data store while this one runs
-      await expectError(h3.copy(s3.imageSetOf(STUDIES.crSpine)), "ServiceQuotaExceededException", 402, /concurrent/);
+      await expectError(h3.copy(s3.imageSetOfSeries(SERIES.cr1)), "ServiceQuotaExceededException", 402, /concurrent/);
       assert.equal((await h3.settled(out.destinationImageSetProperties!.imageSetId!)).imageSetWorkflowStatus, "COPIED");
       await h3.settled(source);
     });

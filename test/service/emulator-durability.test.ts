@@ -24,7 +24,7 @@ import * as zlib from "node:zlib";
 import type { ServiceState } from "../../emulator/model/records";
 import { seed } from "../../emulator/seed";
 import { eventually, sleep } from "../support/emulator";
-import { instancesIn, metadataOf, SAMPLE_BUCKET, sampleS3Root, STUDIES } from "../support/seeded";
+import { instancesIn, metadataOf, SAMPLE_BUCKET, sampleS3Root, SERIES } from "../support/seeded";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
@@ -146,7 +146,7 @@ describe("emulator durability: kill -9 and restart", function () {
   let s3Root: string;
   let proc: ServiceProcess | undefined;
   let datastoreId: string;
-  let seeded: { imageSetId: string; studyInstanceUid?: string }[];
+  let seeded: { imageSetId: string; seriesInstanceUid?: string }[];
 
   before(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "healthimaging-durability-"));
@@ -162,7 +162,7 @@ describe("emulator durability: kill -9 and restart", function () {
   });
 
   it("a copy in flight when the process is killed finishes after the restart", async () => {
-    const source = seeded.find((x) => x.studyInstanceUid === STUDIES.brainMra)!.imageSetId;
+    const source = seeded.find((x) => x.seriesInstanceUid === SERIES.mra700)!.imageSetId;
     const sourceDoc = await metadataOf(proc!.client, datastoreId, source);
     const out = await proc!.client.send(new CopyImageSetCommand({ datastoreId, sourceImageSetId: source, copyImageSetInformation: { sourceImageSet: { latestVersionId: "1" } } }));
     const copiedAt = Date.now();

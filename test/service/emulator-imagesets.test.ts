@@ -26,7 +26,7 @@ import * as zlib from "node:zlib";
 import type { ImageSetDocument } from "../../emulator/model/document";
 import { eventually, sdkClient, sleep } from "../support/emulator";
 import { pydicomTestFiles } from "../support/sampleData";
-import { instancesIn, metadataOf, Seeded, startSeeded, STUDIES } from "../support/seeded";
+import { instancesIn, metadataOf, Seeded, SERIES, startSeeded, STUDIES } from "../support/seeded";
 import { expectError, UNKNOWN_ID, jsonBytes as json, type SdkError } from "../support/serviceErrors";
 
 describe("emulator conformance: image set reads, search and tags", function () {
@@ -65,8 +65,8 @@ describe("emulator conformance: image set reads, search and tags", function () {
     s = await startSeeded();
     client = s.client;
     ds = s.datastoreId;
-    head = s.imageSetOf(STUDIES.ctHead);
-    mra = s.imageSetOf(STUDIES.brainMra);
+    head = s.imageSetOfSeries(SERIES.ctHead);
+    mra = s.imageSetOfSeries(SERIES.mra700);
     for (const set of s.seed.imageSets) docs.set(set.imageSetId, await metadataOf(client, ds, set.imageSetId));
     await sleep(5);
     beforeUpdates = new Date();
@@ -241,20 +241,21 @@ describe("emulator conformance: image set reads, search and tags", function () {
       assert.equal(h.DICOMTags?.DICOMNumberOfStudyRelatedInstances, 4);
     });
 
-    it("EQUAL on DICOMStudyInstanceUID finds exactly that study's image set", async () => {
+    it("EQUAL on DICOMStudyInstanceUID finds exactly that study's image sets, one per series", async () => {
       const found = await search({ filters: [{ operator: "EQUAL", values: [{ DICOMStudyInstanceUID: STUDIES.brainMra }] }] });
-      assert.deepEqual(ids(found), [mra]);
-      assert.equal(found[0].DICOMTags?.DICOMStudyInstanceUID, STUDIES.brainMra);
-      assert.equal(found[0].DICOMTags?.DICOMNumberOfStudyRelatedSeries, Object.keys(docs.get(mra)!.Study.Series).length);
+      assert.deepEqual(ids(found), s.imageSetsOfStudy(STUDIES.brainMra).sort());
+      assert.equal(found.length, 3);
+      assert.ok(found.every((x) => x.DICOMTags?.DICOMStudyInstanceUID === STUDIES.brainMra && x.DICOMTags?.DICOMNumberOfStudyRelatedSeries === 1));
       assert.deepEqual(await search({ filters: [{ operator: "EQUAL", values: [{ DICOMStudyInstanceUID: "1.2.3.4" }] }] }), []);
     });
 
     it("EQUAL on DICOMSeriesInstanceUID finds the image set holding that series", async () => {
-      const seriesUids = Object.keys(docs.get(mra)!.Study.Series);
-      assert.ok(seriesUids.length > 1);
-      for (const uid of seriesUids) {
-        assert.deepEqual(ids(await search({ filters: [{ operator: "EQUAL", values: [{ DICOMSeriesInstanceUID: uid }] }] })), [mra]);
+      for (const uid of [SERIES.mra700, SERIES.mra2, SERIES.mra1]) {
+        const found = await search({ filters: [{ operator: "EQUAL", values: [{ DICOMSeriesInstanceUID: uid }] }] });
+        assert.deepEqual(ids(found), [s.imageSetOfSeries(uid)]);
+        assert.equal(found[0].DICOMTags?.DICOMSeriesInstanceUID, uid);
       }
+      assert.deepEqual(ids(await search({ filters: [{ operator: "EQUAL", values: [{ DICOMSeriesInstanceUID: SERIES.mra700 }] }] })), [mra]);
     });
 
     it("EQUAL on DICOMPatientId finds every image set of that patient (value read from the metadata)", async () => {

@@ -17,7 +17,7 @@ import { SEED_ROLE_ARN } from "../../emulator/seed";
 import { OPERATION_NAMES, SERVICE_MODEL, type Shape, operation, shape } from "../../emulator/serviceModel";
 import { shapeProblems, validateInput } from "../../emulator/validate";
 import { eventually } from "../support/emulator";
-import { type Seeded, SAMPLE_BUCKET, STUDIES, metadataOf, startSeeded } from "../support/seeded";
+import { type Seeded, SAMPLE_BUCKET, SERIES, STUDIES, metadataOf, startSeeded } from "../support/seeded";
 import { type RawRequest, type RawResponse, signedRequest } from "../support/signedHttp";
 
 type Input = Record<string, unknown>;
@@ -28,7 +28,7 @@ const LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:authorizer";
 
 /** A valid value for every patterned string shape of the model (by shape name). */
 function samples(s: Seeded): Record<string, string> {
-  const head = s.imageSetOf(STUDIES.ctHead);
+  const head = s.imageSetOfSeries(SERIES.ctHead);
   return {
     DatastoreId: s.datastoreId,
     ImageSetId: head,
@@ -335,7 +335,7 @@ describe("emulator conformance to the service model (emulator/model/service-2.js
 
   it("every operation of the model has a valid call here, and its response has every required member and fits the output shapes", async () => {
     const ds = s.datastoreId;
-    const head = s.imageSetOf(STUDIES.ctHead);
+    const head = s.imageSetOfSeries(SERIES.ctHead);
     const importConfiguration = {
       dicomJsonMetadataImportConfiguration: {
         dicomMetadataMappings: [
@@ -472,7 +472,7 @@ describe("emulator conformance to the service model (emulator/model/service-2.js
 
   it("GetImageSet and the search summaries carry storageTier and lastAccessedAt; a read of the data moves lastAccessedAt", async () => {
     const ds = s.datastoreId;
-    const mra = s.imageSetOf(STUDIES.brainMra);
+    const mra = s.imageSetOfSeries(SERIES.mra700);
     const get = async () => JSON.parse((await send("GetImageSet", { datastoreId: ds, imageSetId: mra })).text);
     const first = await get();
     assert.equal(first.storageTier, "FREQUENT_ACCESS");

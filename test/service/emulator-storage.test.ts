@@ -15,7 +15,7 @@ import { Store } from "../../emulator/model/store";
 import { RunningEmulator } from "../../emulator/server";
 import { eventually, sdkClient, startTestEmulator } from "../support/emulator";
 import { expectError, jsonBytes } from "../support/serviceErrors";
-import { instancesIn, metadataOf, sampleS3Root, startSeeded, STUDIES } from "../support/seeded";
+import { instancesIn, metadataOf, sampleS3Root, SERIES, startSeeded } from "../support/seeded";
 
 describe("emulator storage: per-series document parts", function () {
   this.timeout(60_000);
@@ -58,9 +58,18 @@ describe("emulator storage: per-series document parts", function () {
     s3Root = sampleS3Root();
     const seeded = await startSeeded({ dataDir, s3Root });
     datastoreId = seeded.datastoreId;
-    ctTwoSeries = seeded.imageSetOf(STUDIES.ctTwoSeries);
-    crSpine = seeded.imageSetOf(STUDIES.crSpine);
-    brainMra = seeded.imageSetOf(STUDIES.brainMra);
+    client = seeded.client;
+    // An import makes one image set per series; sets of several series are copies merged with force.
+    const merged = async (series: string[]) => {
+      const sources = series.map((uid) => seeded.imageSetOfSeries(uid));
+      const all = async (id: string) => instancesIn(await metadataOf(client, datastoreId, id));
+      const { ImageSetID } = await copy(sources[0], await all(sources[0]));
+      for (const [n, source] of sources.slice(1).entries()) await copy(source, await all(source), { into: { imageSetId: ImageSetID, latestVersionId: String(n + 1) }, force: true });
+      return ImageSetID;
+    };
+    ctTwoSeries = await merged([SERIES.ct4, SERIES.ct5]); // version 2
+    brainMra = await merged([SERIES.mra1, SERIES.mra2, SERIES.mra700]); // version 3
+    crSpine = seeded.imageSetOfSeries(SERIES.cr1);
     ctSource = await metadataOf(seeded.client, datastoreId, ctTwoSeries);
     await seeded.stop();
   });
@@ -70,16 +79,16 @@ describe("emulator storage: per-series document parts", function () {
   });
 
   it("a subset copy reads only the series it names: it succeeds with the whole document and another series' part corrupted", async () => {
-    const { series } = index(ctTwoSeries);
+    const { series } = index(ctTwoSeries, "2");
     assert.equal(series.length, 2);
     const [kept, corrupted] = series;
-    fs.writeFileSync(path.join(partsDir(ctTwoSeries), "1.json.gz"), "not gzip");
-    fs.writeFileSync(path.join(dataDir, "docs", ctTwoSeries, "1.json.gz"), "not gzip");
+    fs.writeFileSync(path.join(partsDir(ctTwoSeries, "2"), "1.json.gz"), "not gzip");
+    fs.writeFileSync(path.join(dataDir, "docs", ctTwoSeries, "2.json.gz"), "not gzip");
     emu = await startTestEmulator({ dataDir, s3Root });
     client = sdkClient(emu);
     const source = ctSource;
     const uids = instancesIn(source)[kept];
-    const made = await copy(ctTwoSeries, { [kept]: uids.slice(0, 2) });
+    const made = await copy(ctTwoSeries, { [kept]: uids.slice(0, 2) }, { version: "2" });
     assert.deepEqual(instancesIn(made), { [kept]: uids.slice(0, 2) });
     assert.deepEqual(made.Study.Series[kept].Instances[uids[0]], source.Study.Series[kept].Instances[uids[0]]);
     assert.deepEqual(made.Patient, source.Patient);
@@ -110,10 +119,10 @@ describe("emulator storage: per-series document parts", function () {
   });
 
   it("keys that are Object.prototype members are unknown UIDs (a ValidationException, not a 500)", async () => {
-    const [series] = index(brainMra).series;
+    const [series] = index(brainMra, "3").series;
     for (const [s, uid] of [["constructor", "1.2.3"], ["__proto__", "1.2.3"], [series, "constructor"], [series, "toString"]]) {
       await expectError(
-        client.send(new CopyImageSetCommand({ datastoreId, sourceImageSetId: brainMra, copyImageSetInformation: { sourceImageSet: { latestVersionId: "1", DICOMCopies: { copiableAttributes: copiable({ [s]: [uid] }) } } } })),
+        client.send(new CopyImageSetCommand({ datastoreId, sourceImageSetId: brainMra, copyImageSetInformation: { sourceImageSet: { latestVersionId: "3", DICOMCopies: { copiableAttributes: copiable({ [s]: [uid] }) } } } })),
         "ValidationException",
         400,
         s === series ? /instance .* is not in series/ : /is not in the source image set/,
@@ -123,11 +132,11 @@ describe("emulator storage: per-series document parts", function () {
 
   it("every version a subset copy, a merge and an update write reads back the same from its parts as from the whole document", async () => {
     const source = instancesIn(await metadataOf(client, datastoreId, brainMra));
-    const [a, b, c] = index(brainMra).series;
+    const [a, b, c] = index(brainMra, "3").series;
     // v1: a subset of series a; v2: series b and c merged in (new series need force); v3: one instance of b removed
-    const made = await copy(brainMra, { [a]: source[a].slice(0, 1) });
+    const made = await copy(brainMra, { [a]: source[a].slice(0, 1) }, { version: "3" });
     const id = made.ImageSetID;
-    await copy(brainMra, { [b]: source[b], [c]: source[c] }, { into: { imageSetId: id, latestVersionId: "1" }, force: true });
+    await copy(brainMra, { [b]: source[b], [c]: source[c] }, { version: "3", into: { imageSetId: id, latestVersionId: "1" }, force: true });
     await client.send(
       new UpdateImageSetMetadataCommand({
         datastoreId,

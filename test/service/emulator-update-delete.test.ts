@@ -20,7 +20,7 @@ import {
 } from "@aws-sdk/client-medical-imaging";
 import assert from "node:assert/strict";
 import { eventually, sdkClient } from "../support/emulator";
-import { instancesIn, metadataOf, Seeded, startSeeded, STUDIES } from "../support/seeded";
+import { instancesIn, metadataOf, Seeded, SERIES, startSeeded } from "../support/seeded";
 import { expectError, UNKNOWN_ID, type SdkError } from "../support/serviceErrors";
 
 /** An attribute document as the bytes SDK users pass (AWS's JS sample uses TextEncoder). */
@@ -42,14 +42,25 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
       return out.imageSetState !== "LOCKED" ? out : undefined;
     });
   const doc = (imageSetId: string, versionId?: string) => metadataOf(client, ds, imageSetId, versionId);
-  /** A non-primary copy of a seeded study (force may change UIDs only on non-primary sets). */
-  async function copyOf(study: string): Promise<string> {
-    const source = s.imageSetOf(study);
+  /** A non-primary copy of a seeded series' image set (force may change UIDs only on non-primary sets). */
+  async function copyOf(series: string, destination?: { imageSetId: string; latestVersionId: string }): Promise<string> {
+    const source = s.imageSetOfSeries(series);
     const latestVersionId = (await settled(source)).versionId!;
-    const out = await client.send(new CopyImageSetCommand({ datastoreId: ds, sourceImageSetId: source, copyImageSetInformation: { sourceImageSet: { latestVersionId } } }));
+    const out = await client.send(
+      new CopyImageSetCommand({ datastoreId: ds, sourceImageSetId: source, force: destination !== undefined, copyImageSetInformation: { sourceImageSet: { latestVersionId }, destinationImageSet: destination } }),
+    );
     const id = out.destinationImageSetProperties!.imageSetId!;
     await settled(id);
     await settled(source);
+    return id;
+  }
+
+  /** A non-primary set holding the Brain-MRA study's three series (merged with force), at version 3. */
+  async function mraStudyCopy(): Promise<string> {
+    const id = await copyOf(SERIES.mra700);
+    await copyOf(SERIES.mra2, { imageSetId: id, latestVersionId: "1" });
+    await copyOf(SERIES.mra1, { imageSetId: id, latestVersionId: "2" });
+    assert.equal(Object.keys((await doc(id)).Study.Series).length, 3);
     return id;
   }
 
@@ -63,7 +74,7 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
 
   describe("UpdateImageSetMetadata", () => {
     it("updates a Study attribute: LOCKED/UPDATING at once, UPDATED as version 2 later; the SDK sends the bytes base64", async () => {
-      const id = await copyOf(STUDIES.ctHead);
+      const id = await copyOf(SERIES.ctHead);
       const bodies: string[] = [];
       const spy = sdkClient(s.emu);
       spy.middlewareStack.add(
@@ -101,14 +112,14 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
     });
 
     it("removableAttributes removes an attribute, an instance and a whole series", async () => {
-      const id = await copyOf(STUDIES.brainMra);
+      const id = await mraStudyCopy();
       const original = await doc(id);
       const series = instancesIn(original);
       const [one, three] = [Object.keys(series).find((k) => series[k].length === 1)!, Object.keys(series).find((k) => series[k].length === 3)!];
       assert.ok(one && three);
       assert.ok("StudyDate" in original.Study.DICOM);
 
-      await update(id, "1", {
+      await update(id, "3", {
         DICOMUpdates: { removableAttributes: bytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyDate: original.Study.DICOM.StudyDate }, Series: { [three]: { Instances: { [series[three][0]]: {} } } } } }) },
       });
       assert.equal((await settled(id)).imageSetWorkflowStatus, "UPDATED");
@@ -116,7 +127,7 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
       assert.ok(!("StudyDate" in v2.Study.DICOM));
       assert.deepEqual(instancesIn(v2), { ...series, [three]: series[three].slice(1) });
 
-      await update(id, "2", { DICOMUpdates: { removableAttributes: bytes({ SchemaVersion: 1.1, Study: { Series: { [one]: {} } } }) } });
+      await update(id, "4", { DICOMUpdates: { removableAttributes: bytes({ SchemaVersion: 1.1, Study: { Series: { [one]: {} } } }) } });
       assert.equal((await settled(id)).imageSetWorkflowStatus, "UPDATED");
       const expected: Record<string, string[]> = { ...series, [three]: series[three].slice(1) };
       delete expected[one];
@@ -124,11 +135,11 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
       // the search summary follows the latest version
       const summary = (await client.send(new SearchImageSetsCommand({ datastoreId: ds }))).imageSetsMetadataSummaries!.find((x) => x.imageSetId === id)!;
       assert.equal(summary.DICOMTags?.DICOMNumberOfStudyRelatedSeries, Object.keys(expected).length);
-      assert.equal(summary.version, 3);
+      assert.equal(summary.version, 5);
     });
 
     it("revertToVersionId makes a new version with the old content: 3 -> 4 with the content of 1", async () => {
-      const id = await copyOf(STUDIES.ctTwoSeries);
+      const id = await copyOf(SERIES.ct5);
       const v1 = await doc(id);
       await update(id, "1", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "TWO" } } }) } });
       await settled(id);
@@ -145,7 +156,7 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
     });
 
     it("rejects both union members, neither, malformed documents and bad parameters synchronously (400) without a new version", async () => {
-      const id = s.imageSetOf(STUDIES.crSpine);
+      const id = s.imageSetOfSeries(SERIES.cr1);
       const good = bytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "X" } } });
       await expectError(update(id, "1", { DICOMUpdates: { updatableAttributes: good }, revertToVersionId: "1" } as unknown as MetadataUpdates), "ValidationException", 400, /exactly one of DICOMUpdates or revertToVersionId/);
       await expectError(update(id, "1", { DICOMUpdates: {} }), "ValidationException", 400, /updatableAttributes or removableAttributes/);
@@ -164,7 +175,7 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
     });
 
     it("a payload over 10 KB is a 402 ServiceQuotaExceededException that changes nothing", async () => {
-      const id = s.imageSetOf(STUDIES.crSpine);
+      const id = s.imageSetOfSeries(SERIES.cr1);
       const big = bytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "A".repeat(11_000) } } });
       assert.ok(big.length > 10 * 1024 && big.length <= 30000);
       await expectError(update(id, "1", { DICOMUpdates: { updatableAttributes: big } }), "ServiceQuotaExceededException", 402, /quota is 10240 bytes/);
@@ -174,7 +185,7 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
     });
 
     it("rule violations return 200 and end as an UPDATE_FAILED version with a message; the number is consumed", async () => {
-      const id = await copyOf(STUDIES.crSpine);
+      const id = await copyOf(SERIES.cr1);
       const before = await doc(id);
       const [seriesUid, uids] = Object.entries(instancesIn(before))[0];
       // a UID change needs force
@@ -198,7 +209,7 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
     });
 
     it("on a primary image set, force cannot change UIDs (UPDATE_FAILED)", async () => {
-      const id = s.imageSetOf(STUDIES.ctTwoSeries);
+      const id = s.imageSetOfSeries(SERIES.ct5);
       await update(id, "1", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyInstanceUID: "1.2.826.0.1.3680043.2.1125.9" } } }) } }, true);
       const done = await settled(id);
       assert.equal(done.imageSetWorkflowStatus, "UPDATE_FAILED");
@@ -207,7 +218,7 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
     });
 
     it("with force, UID changes on a non-primary set re-key the document and follow into search and primary checks", async () => {
-      const id = await copyOf(STUDIES.ctHead);
+      const id = await copyOf(SERIES.ctHead);
       const before = await doc(id);
       const [seriesUid, uids] = Object.entries(instancesIn(before))[0];
       const newSop = "1.2.826.0.1.3680043.2.1125.101";
@@ -233,7 +244,7 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
       assert.equal((await settled(id)).imageSetWorkflowStatus, "UPDATED");
       const byStudy = await client.send(new SearchImageSetsCommand({ datastoreId: ds, searchCriteria: { filters: [{ operator: "EQUAL", values: [{ DICOMStudyInstanceUID: newStudy }] }] } }));
       assert.deepEqual(byStudy.imageSetsMetadataSummaries!.map((x) => x.imageSetId), [id]);
-      // it is now the only image set of its study, so promoting it is allowed although the CT head study has a primary
+      // its series now has no primary image set, so promoting it is allowed although the CT head series has one
       const promoted = await client.send(
         new CopyImageSetCommand({ datastoreId: ds, sourceImageSetId: id, promoteToPrimary: true, copyImageSetInformation: { sourceImageSet: { latestVersionId: "4" } } }),
       );
@@ -244,16 +255,16 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
     });
 
     it("a UID change that collides with an existing instance or series fails (UPDATE_FAILED)", async () => {
-      const id = await copyOf(STUDIES.brainMra);
+      const id = await mraStudyCopy();
       const before = await doc(id);
       const series = instancesIn(before);
       const [a, b] = Object.keys(series);
-      await update(id, "1", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { Series: { [a]: { DICOM: { SeriesInstanceUID: b } } } } }) } }, true);
+      await update(id, "3", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { Series: { [a]: { DICOM: { SeriesInstanceUID: b } } } } }) } }, true);
       const one = await settled(id);
       assert.equal(one.imageSetWorkflowStatus, "UPDATE_FAILED");
       assert.match(one.message!, /already/);
       const big = Object.keys(series).find((k) => series[k].length > 1)!;
-      await update(id, "2", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { Series: { [big]: { Instances: { [series[big][0]]: { DICOM: { SOPInstanceUID: series[big][1] } } } } } } }) } }, true);
+      await update(id, "4", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { Series: { [big]: { Instances: { [series[big][0]]: { DICOM: { SOPInstanceUID: series[big][1] } } } } } } }) } }, true);
       const two = await settled(id);
       assert.equal(two.imageSetWorkflowStatus, "UPDATE_FAILED");
       assert.match(two.message!, /already/);
@@ -263,7 +274,7 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
 
   describe("DeleteImageSet", () => {
     it("LOCKED/DELETING at once, DELETED/DELETED with deletedAt later; a second delete is 409; the set is gone from reads and search", async () => {
-      const id = await copyOf(STUDIES.ctHead);
+      const id = await copyOf(SERIES.ctHead);
       const arn = `arn:aws:medical-imaging:us-east-1:000000000000:datastore/${ds}/imageset/${id}`;
       const out = await client.send(new DeleteImageSetCommand({ datastoreId: ds, imageSetId: id }));
       assert.deepEqual([out.datastoreId, out.imageSetId, out.imageSetState, out.imageSetWorkflowStatus], [ds, id, "LOCKED", "DELETING"]);

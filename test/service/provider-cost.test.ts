@@ -11,7 +11,7 @@ import { serializedProvider } from "../../provider/serializedProvider";
 import { byOperation } from "../support/countingProxy";
 import { dynamicUrn, serializeProvider, startDynamicHost } from "../support/dynamicHost";
 import { ProviderFixture, startProviderFixture } from "../support/providerFixture";
-import { STUDIES } from "../support/seeded";
+import { SERIES } from "../support/seeded";
 
 describe("provider: API calls per create", function () {
   this.timeout(90_000);
@@ -22,7 +22,7 @@ describe("provider: API calls per create", function () {
   before(async () => {
     journalDir = fs.mkdtempSync(path.join(os.tmpdir(), "hi-cost-journal-"));
     fx = await startProviderFixture({ countCalls: true, env: { PULUMI_HEALTHIMAGING_JOURNAL: journalDir } });
-    ctHead = fx.seeded.imageSetOf(STUDIES.ctHead);
+    ctHead = fx.seeded.imageSetOfSeries(SERIES.ctHead);
   });
   after(async () => {
     await fx?.stop();

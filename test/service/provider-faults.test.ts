@@ -4,7 +4,7 @@
 
 import { SearchImageSetsCommand } from "@aws-sdk/client-medical-imaging";
 import assert from "node:assert/strict";
-import { STUDIES } from "../support/seeded";
+import { SERIES } from "../support/seeded";
 import { PartialFailureError, ProviderFixture, startProviderFixture } from "../support/providerFixture";
 
 async function imageSetCount(fx: ProviderFixture): Promise<number> {
@@ -21,7 +21,7 @@ describe("provider: create timeout, then resume", function () {
   after(async () => fx?.stop());
 
   it("records the image set as a partial resource and resumes waiting on the next update", async () => {
-    const source = fx.seeded.imageSetOf(STUDIES.ctHead);
+    const source = fx.seeded.imageSetOfSeries(SERIES.ctHead);
     const inputs = { datastoreId: fx.datastoreId, sourceImageSetId: source, timeouts: { create: "1s" } };
     const before = await imageSetCount(fx);
     let partial: PartialFailureError | undefined;
@@ -57,8 +57,8 @@ describe("provider: throttling storm and server errors", function () {
   after(async () => fx?.stop());
 
   it("creates 15 derived image sets at once under a 5 TPS copy limit with no failure reaching the user", async () => {
-    const source = fx.seeded.imageSetOf(STUDIES.crSpine);
-    const sources = [STUDIES.crSpine, STUDIES.ctHead, STUDIES.brainMra, STUDIES.ctTwoSeries].map((s) => fx.seeded.imageSetOf(s));
+    const source = fx.seeded.imageSetOfSeries(SERIES.cr1);
+    const sources = [SERIES.cr1, SERIES.ctHead, SERIES.mra700, SERIES.ct5].map((s) => fx.seeded.imageSetOfSeries(s));
     const before = await imageSetCount(fx);
     const results = await Promise.all(
       Array.from({ length: 15 }, (_, i) => fx.create(`storm${i}`, { datastoreId: fx.datastoreId, sourceImageSetId: sources[i % sources.length] ?? source })),
@@ -70,7 +70,7 @@ describe("provider: throttling storm and server errors", function () {
   });
 
   it("resolves a 500 from CopyImageSet by looking before retrying: one copy, no error", async () => {
-    const source = fx.seeded.imageSetOf(STUDIES.ctHead);
+    const source = fx.seeded.imageSetOfSeries(SERIES.ctHead);
     const before = await imageSetCount(fx);
     fx.seeded.emu.service.faults.failNext("CopyImageSet", 2, "InternalServerException");
     const { outs } = await fx.create("after500", { datastoreId: fx.datastoreId, sourceImageSetId: source });
@@ -79,7 +79,7 @@ describe("provider: throttling storm and server errors", function () {
   });
 
   it("surfaces a validation error from the service with its own message", async () => {
-    const source = fx.seeded.imageSetOf(STUDIES.ctHead);
+    const source = fx.seeded.imageSetOfSeries(SERIES.ctHead);
     fx.seeded.emu.service.faults.failNext("CopyImageSet", 1, "ValidationException", "Injected: copiableAttributes rejected");
     await assert.rejects(fx.create("rejected", { datastoreId: fx.datastoreId, sourceImageSetId: source }), /CopyImageSet failed: ValidationException: Injected: copiableAttributes rejected/);
   });

@@ -3,7 +3,7 @@
 
 import { GetImageSetCommand, ListImageSetVersionsCommand, UpdateImageSetMetadataCommand, DeleteImageSetCommand } from "@aws-sdk/client-medical-imaging";
 import assert from "node:assert/strict";
-import { metadataOf, instancesIn, STUDIES } from "../support/seeded";
+import { metadataOf, instancesIn, multiSeriesCopy, SERIES } from "../support/seeded";
 import { ProviderFixture, startProviderFixture } from "../support/providerFixture";
 import { eventually } from "../support/emulator";
 
@@ -16,8 +16,9 @@ describe("provider: DerivedImageSet lifecycle through the dynamic-provider host"
 
   before(async () => {
     fx = await startProviderFixture();
-    ctHead = fx.seeded.imageSetOf(STUDIES.ctHead);
-    brainMra = fx.seeded.imageSetOf(STUDIES.brainMra);
+    ctHead = fx.seeded.imageSetOfSeries(SERIES.ctHead);
+    // a source with several series: the MRA study's three series merged into one non-primary set
+    brainMra = await multiSeriesCopy(fx.seeded, [SERIES.mra1, SERIES.mra2, SERIES.mra700]);
     mraSeries = instancesIn(await metadataOf(fx.seeded.client, fx.datastoreId, brainMra));
   });
   after(async () => fx?.stop());

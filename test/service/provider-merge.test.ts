@@ -4,23 +4,25 @@
 
 import { ListImageSetVersionsCommand, SearchImageSetsCommand } from "@aws-sdk/client-medical-imaging";
 import assert from "node:assert/strict";
-import { instancesIn, metadataOf, STUDIES } from "../support/seeded";
+import { instancesIn, metadataOf, SERIES } from "../support/seeded";
 import { ProviderFixture, startProviderFixture } from "../support/providerFixture";
 
 describe("provider: merges into a destination", function () {
   this.timeout(60_000);
   let fx: ProviderFixture;
+  /** the image sets (one per series) of the MRA study's 7-instance and 3-instance series */
   let mra: string;
+  let mraSmall: string;
   let series: Record<string, string[]>;
-  let big: string;
-  let small: string;
+  const big = SERIES.mra700;
+  const small = SERIES.mra2;
 
   before(async () => {
     fx = await startProviderFixture();
-    mra = fx.seeded.imageSetOf(STUDIES.brainMra);
-    series = instancesIn(await metadataOf(fx.seeded.client, fx.datastoreId, mra));
-    big = Object.keys(series).find((s) => series[s].length === 7)!;
-    small = Object.keys(series).find((s) => series[s].length === 3)!;
+    mra = fx.seeded.imageSetOfSeries(big);
+    mraSmall = fx.seeded.imageSetOfSeries(small);
+    series = { ...instancesIn(await metadataOf(fx.seeded.client, fx.datastoreId, mra)), ...instancesIn(await metadataOf(fx.seeded.client, fx.datastoreId, mraSmall)) };
+    assert.deepEqual([series[big].length, series[small].length], [7, 3]);
   });
   after(async () => fx?.stop());
 
@@ -51,7 +53,7 @@ describe("provider: merges into a destination", function () {
 
   it("fails a merge of another series without force with the service's message, and records nothing", async () => {
     const dest = await base("base-b");
-    const inputs = { datastoreId: fx.datastoreId, sourceImageSetId: mra, subset: { series: { [small]: "all" } }, destination: { imageSetId: dest.id, versionId: "1" } };
+    const inputs = { datastoreId: fx.datastoreId, sourceImageSetId: mraSmall, subset: { series: { [small]: "all" } }, destination: { imageSetId: dest.id, versionId: "1" } };
     await assert.rejects(fx.create("merge-b", inputs), (e: Error) => {
       assert.equal(e.name, "DynamicHostError", "a failed merge is not a partial resource");
       assert.match(e.message, /CopyImageSet failed: INVALID_REQUEST: {2}Series of SourceImageSet and DestinationImageSet don't match/);

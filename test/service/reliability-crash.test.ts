@@ -19,7 +19,7 @@ import { isDeepStrictEqual } from "node:util";
 import { serializedProvider } from "../../provider/serializedProvider";
 import { ensureBuilt } from "../support/build";
 import { DynamicHost, PartialFailureError, Props, dynamicUrn, serializeProvider, startDynamicHost } from "../support/dynamicHost";
-import { instancesIn, metadataOf, sampleS3Root, startSeeded, STUDIES } from "../support/seeded";
+import { instancesIn, metadataOf, multiSeriesCopy, sampleS3Root, startSeeded, SERIES } from "../support/seeded";
 import { freePort, sdkClient, sleep } from "../support/emulator";
 import type { ImageSetRecord } from "../../emulator/model/records";
 
@@ -106,10 +106,12 @@ describe("reliability: kill -9 of the service during copies, updates and deletes
     s3Root = sampleS3Root();
     const seeded = await startSeeded({ dataDir, s3Root });
     datastoreId = seeded.datastoreId;
-    seededIds = seeded.seed.imageSets.map((s) => s.imageSetId).sort();
+    // the merges below need a source of several series: the C-spine study's three series merged
+    // into one non-primary set (an import makes one image set per series)
+    const spine = await multiSeriesCopy(seeded, [SERIES.cr1, SERIES.cr2, SERIES.cr3]);
+    seededIds = [...seeded.seed.imageSets.map((s) => s.imageSetId), spine].sort();
     sources = [];
-    for (const study of [STUDIES.ctHead, STUDIES.brainMra, STUDIES.ctTwoSeries, STUDIES.crSpine]) {
-      const id = seeded.imageSetOf(study);
+    for (const id of [...[SERIES.ctHead, SERIES.mra700, SERIES.ct5].map((uid) => seeded.imageSetOfSeries(uid)), spine]) {
       sources.push({ id, series: instancesIn(await metadataOf(seeded.client, datastoreId, id)) });
     }
     await seeded.stop();

@@ -24,7 +24,7 @@ import { ensureBuilt } from "../support/build";
 import { DynamicHost, dynamicUrn, serializeProvider, startDynamicHost } from "../support/dynamicHost";
 import { eventually } from "../support/emulator";
 import { pydicomTestFiles } from "../support/sampleData";
-import { Seeded, startSeeded, STUDIES } from "../support/seeded";
+import { Seeded, SERIES as SEEDED_SERIES, startSeeded } from "../support/seeded";
 
 export const INPUT_FIGURES: Record<string, { tried: number; lost: number }> = {};
 
@@ -131,7 +131,7 @@ describe("reliability: malformed API requests and broken DICOM files", function 
   before(async () => {
     seeded = await startSeeded();
     ds = seeded.datastoreId;
-    head = seeded.imageSetOf(STUDIES.ctHead);
+    head = seeded.imageSetOfSeries(SEEDED_SERIES.ctHead);
   });
   after(async () => seeded?.stop());
 

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { serializedProvider } from "../../provider/serializedProvider";
 import { ensureBuilt } from "../support/build";
 import { DynamicHost, Props, dynamicUrn, serializeProvider, startDynamicHost } from "../support/dynamicHost";
-import { instancesIn, metadataOf, Seeded, startSeeded, STUDIES } from "../support/seeded";
+import { instancesIn, metadataOf, Seeded, startSeeded, SERIES } from "../support/seeded";
 import { startTcpProxy, TcpProxy } from "../support/tcpProxy";
 
 export const NETWORK_FIGURES: Record<string, { tried: number; lost: number }> = {};
@@ -60,11 +60,11 @@ describe("reliability: network faults through a TCP proxy", function () {
   it("a CopyImageSet whose response is lost after the service accepted it: exactly one image set, adopted", async () => {
     const before = await live();
     const rounds = 3;
-    const sources = [STUDIES.ctHead, STUDIES.crSpine, STUDIES.ctTwoSeries];
+    const sources = [SERIES.ctHead, SERIES.cr1, SERIES.ct5];
     for (let i = 0; i < rounds; i++) {
       const applied = proxy.stats.applied.dropResponse;
       proxy.arm({ kind: "dropResponse", match: /\/copyImageSet(\?|$)/ });
-      const { id, outs } = await create(`lostresp${i}`, { sourceImageSetId: seeded.imageSetOf(sources[i]) });
+      const { id, outs } = await create(`lostresp${i}`, { sourceImageSetId: seeded.imageSetOfSeries(sources[i]) });
       assert.equal(proxy.stats.applied.dropResponse, applied + 1, "the response was dropped");
       assert.equal(outs.imageSetState, "ACTIVE");
       const now = await live();
@@ -78,11 +78,11 @@ describe("reliability: network faults through a TCP proxy", function () {
   it("a CopyImageSet request reset before it reaches the service: the copy is made once", async () => {
     const before = await live();
     const rounds = 3;
-    const sources = [STUDIES.ctHead, STUDIES.crSpine, STUDIES.brainMra];
+    const sources = [SERIES.ctHead, SERIES.cr1, SERIES.mra700];
     for (let i = 0; i < rounds; i++) {
       const seen = proxy.stats.requests.filter((r) => r.endsWith("copyImageSet")).length;
       proxy.arm({ kind: "dropRequest", match: /\/copyImageSet(\?|$)/ });
-      const { id } = await create(`lostreq${i}`, { sourceImageSetId: seeded.imageSetOf(sources[i]) });
+      const { id } = await create(`lostreq${i}`, { sourceImageSetId: seeded.imageSetOfSeries(sources[i]) });
       assert.equal(proxy.stats.requests.filter((r) => r.endsWith("copyImageSet")).length, seen + 2, "sent, dropped, sent again");
       const added = (await live()).filter((x) => !before.includes(x));
       assert.equal(added.length, i + 1);
@@ -93,13 +93,15 @@ describe("reliability: network faults through a TCP proxy", function () {
   });
 
   it("a merge whose CopyImageSet response is lost moves the destination exactly one version, instances once", async () => {
-    const mra = seeded.imageSetOf(STUDIES.brainMra);
-    const series = instancesIn(await metadataOf(seeded.client, seeded.datastoreId, mra));
-    const [big, small] = Object.keys(series).sort((a, b) => series[b].length - series[a].length);
+    // one image set per series: the merge brings another series of the study into the copy
+    const [big, small] = [SERIES.mra700, SERIES.mra2];
+    const mra = seeded.imageSetOfSeries(big);
+    const mraSmall = seeded.imageSetOfSeries(small);
+    const series = { ...instancesIn(await metadataOf(seeded.client, seeded.datastoreId, mra)), ...instancesIn(await metadataOf(seeded.client, seeded.datastoreId, mraSmall)) };
     const base = await create("mergebase", { sourceImageSetId: mra, subset: { series: { [big]: "all" } } });
     proxy.arm({ kind: "dropResponse", match: /\/copyImageSet(\?|$)/ });
     const merged = await create("mergelost", {
-      sourceImageSetId: mra,
+      sourceImageSetId: mraSmall,
       subset: { series: { [small]: "all" } },
       destination: { imageSetId: base.id, versionId: String(base.outs.versionId) },
       force: true,
@@ -113,7 +115,7 @@ describe("reliability: network faults through a TCP proxy", function () {
   });
 
   it("lost responses of UpdateImageSetMetadata and DeleteImageSet, stalled and reset reads: no double update, delete succeeds", async () => {
-    const mra = seeded.imageSetOf(STUDIES.brainMra);
+    const mra = seeded.imageSetOfSeries(SERIES.mra700);
     const series = instancesIn(await metadataOf(seeded.client, seeded.datastoreId, mra));
     const [big] = Object.keys(series).sort((a, b) => series[b].length - series[a].length);
     const inputs = { sourceImageSetId: mra, subset: { series: { [big]: series[big].slice(0, 4) } } };
@@ -141,7 +143,7 @@ describe("reliability: network faults through a TCP proxy", function () {
 
   it("a burst of random resets and delays during 6 concurrent creates: one image set each, none leaked", async () => {
     const before = await live();
-    const sources = [STUDIES.ctHead, STUDIES.crSpine, STUDIES.ctTwoSeries, STUDIES.brainMra].map((s) => seeded.imageSetOf(s));
+    const sources = [SERIES.ctHead, SERIES.cr1, SERIES.ct5, SERIES.mra700].map((s) => seeded.imageSetOfSeries(s));
     proxy.arm({ kind: "dropResponse", match: /\/copyImageSet(\?|$)/, count: 2 });
     proxy.arm({ kind: "dropRequest", match: /\/copyImageSet(\?|$)/, count: 2 });
     proxy.arm({ kind: "delay", match: /\/getImageSet(\?|$)/, count: 5, ms: 300 });

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import dcmjs from "dcmjs";
-import { groupIntoImageSets, ImportedImageSet, joinConflict } from "../../emulator/dicom/group";
+import { groupIntoImageSets, ImportedImageSet, joinConflict, studyConflict } from "../../emulator/dicom/group";
 import { FolderImportResult, importFolder, listFilesRecursively } from "../../emulator/dicom/importFolder";
 import { DicomImportError, DicomRule, parseDicomFile, ParsedInstance } from "../../emulator/dicom/parse";
 import { countDocument } from "../../emulator/model/document";
@@ -192,33 +192,39 @@ describe("DICOM import of dicomdirtests/", () => {
     assert.match(byFile.get("README.txt")!, /Not a DICOM Part-10 file/);
   });
 
-  it("builds one primary image set per study, 7 in all, with 14 series and 81 instances", () => {
+  it("builds one primary image set per series, 14 in all across 7 studies, with 81 instances", () => {
     const { primary, nonPrimary } = primaryAndOthers(result.imageSets);
-    assert.equal(primary.length, 7);
+    assert.equal(primary.length, 14);
     assert.equal(nonPrimary.length, 0);
+    assert.ok(result.imageSets.every((s) => Object.keys(s.document.Study.Series).length === 1), "an image set holds one series");
     const totals = result.imageSets.map((s) => countDocument(s.document)).reduce((a, b) => ({ series: a.series + b.series, instances: a.instances + b.instances, frames: a.frames + b.frames }));
     assert.deepEqual(totals, { series: 14, instances: 81, frames: 31 });
+    assert.equal(new Set(result.imageSets.map((s) => s.document.Study.DICOM.StudyInstanceUID)).size, 7);
     assert.equal(new Set(result.imageSets.map((s) => s.document.Patient.DICOM.PatientID)).size, 3);
   });
 
   it("puts every series with its study, whatever folder its files came from", () => {
-    const byStudy = new Map(result.imageSets.map((s) => [s.document.Study.DICOM.StudyInstanceUID, s]));
+    const byStudy = new Map<unknown, ImportedImageSet[]>();
+    for (const set of result.imageSets) byStudy.set(set.document.Study.DICOM.StudyInstanceUID, [...(byStudy.get(set.document.Study.DICOM.StudyInstanceUID) ?? []), set]);
     assert.deepEqual([...byStudy.keys()].sort(), EXPECTED_STUDIES.map((e) => e.study).sort());
     for (const expected of EXPECTED_STUDIES) {
-      const set = byStudy.get(expected.study)!;
-      assert.equal(set.document.Patient.DICOM.PatientID, expected.patientId);
-      assert.equal(set.document.Study.DICOM.StudyDate, expected.studyDate);
-      assert.equal(set.document.Study.DICOM.StudyDescription ?? null, expected.description);
+      const sets = byStudy.get(expected.study)!;
+      for (const set of sets) {
+        assert.equal(set.document.Patient.DICOM.PatientID, expected.patientId);
+        assert.equal(set.document.Study.DICOM.StudyDate, expected.studyDate);
+        assert.equal(set.document.Study.DICOM.StudyDescription ?? null, expected.description);
+        const [[uid, series]] = Object.entries(set.document.Study.Series);
+        assert.equal(set.instanceCount, Object.keys(series.Instances).length, `instances of series ${uid}`);
+      }
       const series = Object.fromEntries(
-        Object.entries(set.document.Study.Series).map(([uid, s]) => [uid, [s.DICOM.Modality, Object.keys(s.Instances).length]]),
+        sets.flatMap((set) => Object.entries(set.document.Study.Series)).map(([uid, s]) => [uid, [s.DICOM.Modality, Object.keys(s.Instances).length]]),
       );
       assert.deepEqual(series, expected.series, `series of study ${expected.study}`);
-      assert.equal(set.instanceCount, Object.values(expected.series).reduce((n, [, count]) => n + count, 0));
     }
   });
 
   it("files each instance under its SOP Instance UID with instance-level attributes only", () => {
-    const mra = result.imageSets.find((s) => s.document.Study.DICOM.StudyInstanceUID === `${P}1196533885.18148.0.1`)!;
+    const mra = result.imageSets.find((s) => `${P}1196533885.18148.0.118` in s.document.Study.Series)!;
     const series = mra.document.Study.Series[`${P}1196533885.18148.0.118`];
     assert.equal(series.DICOM.SeriesNumber, "700 "); // IS keeps its DICOM string form
     assert.equal(series.DICOM.Modality, "MR");
@@ -458,7 +464,7 @@ describe("DICOM validation", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("DICOM grouping into image sets", () => {
-  it("puts re-encodings of one SOP instance (MR_small*) into separate non-primary image sets", () => {
+  it("keeps the last of several consistent re-encodings of one SOP instance (MR_small*): the newer copy overwrites", () => {
     const { dir, cleanup } = makeTempFolder();
     try {
       const copies = fs.readdirSync(pydicomTestFiles()).filter((f) => /^MR_small.*\.dcm$/.test(f));
@@ -466,36 +472,34 @@ describe("DICOM grouping into image sets", () => {
       copyTestFiles(dir, copies);
       const result = importFolder(dir, counterIds());
       assert.equal(result.failures.length, 0);
+      assert.equal(result.imported, 8);
       const { primary, nonPrimary } = primaryAndOthers(result.imageSets);
       assert.equal(primary.length, 1);
-      assert.equal(nonPrimary.length, 7);
+      assert.equal(nonPrimary.length, 0, "same UIDs and no conflicting attribute: no non-primary set");
       const sop = "1.3.6.1.4.1.5962.1.1.4.1.1.20040826185059.5457";
-      for (const set of result.imageSets) {
-        assert.deepEqual(sopUids(set), [sop]);
-        assert.equal(set.instanceCount, 1);
-      }
-      // sorted input: MR_small.dcm (explicit VR LE) comes first and founds the primary set
-      assert.equal(primary[0].document.Study.Series["1.3.6.1.4.1.5962.1.3.4.1.20040826185059.5457"].Instances[sop].StoredTransferSyntaxUID, "1.2.840.10008.1.2.1");
-      const syntaxes = result.imageSets.map((s) => Object.values(s.document.Study.Series)[0].Instances[sop].StoredTransferSyntaxUID);
-      assert.equal(new Set(syntaxes).size, 6, "explicit LE (twice), big endian (twice), implicit, RLE, JPEG 2000, JPEG-LS");
-      const frameIds = result.imageSets.flatMap((s) => [...s.frames.keys()]);
-      assert.equal(new Set(frameIds).size, 8);
+      assert.deepEqual(sopUids(primary[0]), [sop]);
+      assert.equal(primary[0].instanceCount, 1);
+      // sorted input: MR_small_padded.dcm comes last and is the copy kept
+      const kept = primary[0].document.Study.Series["1.3.6.1.4.1.5962.1.3.4.1.20040826185059.5457"].Instances[sop];
+      assert.equal(kept.StoredTransferSyntaxUID, parse("MR_small_padded.dcm").transferSyntaxUID);
+      assert.deepEqual([...primary[0].frames.keys()], kept.ImageFrames.map((f) => f.ID), "the overwritten copies' frames are dropped");
     } finally {
       cleanup();
     }
   });
 
-  it("sends a copy with a changed Series-level attribute to a non-primary set, and a consistent one to the primary", () => {
+  it("sends a copy with a changed Series-level grouping element to a non-primary set, and one that differs elsewhere to the primary", () => {
     const { dir, cleanup } = makeTempFolder();
     try {
       const series = "98892003/MR700";
       const originals = fs.readdirSync(path.join(dicomdirTests(), series)).sort();
       copyTestFiles(dir, originals.map((f) => ({ from: `dicomdirtests/${series}/${f}`, as: `a/${f}` })));
       const source = `dicomdirtests/${series}/${originals[0]}`;
-      const conflicting = (uid: string) => rewrite(source, (d) => (setValue("00080018", "UI", uid)(d), setValue("0008103E", "LO", "Changed description")(d)));
+      const conflicting = (uid: string) => rewrite(source, (d) => (setValue("00080018", "UI", uid)(d), setValue("00200011", "IS", "701")(d)));
       fs.writeFileSync(path.join(dir, "b-conflict-1"), conflicting("1.2.3.4.5.1"));
       fs.writeFileSync(path.join(dir, "b-conflict-2"), conflicting("1.2.3.4.5.2"));
-      fs.writeFileSync(path.join(dir, "c-consistent"), rewrite(source, setValue("00080018", "UI", "1.2.3.4.5.3")));
+      // SeriesDescription is not a grouping element: this copy joins the primary set, which keeps its description
+      fs.writeFileSync(path.join(dir, "c-consistent"), rewrite(source, (d) => (setValue("00080018", "UI", "1.2.3.4.5.3")(d), setValue("0008103E", "LO", "Changed description")(d))));
 
       const result = importFolder(dir, counterIds());
       assert.equal(result.failures.length, 0);
@@ -505,32 +509,51 @@ describe("DICOM grouping into image sets", () => {
       assert.deepEqual(sopUids(primary[0]).sort(), [...originals.map((_, i) => `${P}1196533885.18148.0.${119 + i}`), "1.2.3.4.5.3"].sort());
       assert.deepEqual(sopUids(nonPrimary[0]), ["1.2.3.4.5.1", "1.2.3.4.5.2"]);
       assert.equal(nonPrimary[0].document.Study.DICOM.StudyInstanceUID, `${P}1196533885.18148.0.1`);
-      assert.equal(Object.values(nonPrimary[0].document.Study.Series)[0].DICOM.SeriesDescription, "Changed description");
+      assert.equal(String(Object.values(nonPrimary[0].document.Study.Series)[0].DICOM.SeriesNumber).trim(), "701");
+      assert.notEqual(Object.values(primary[0].document.Study.Series)[0].DICOM.SeriesDescription, "Changed description");
 
       const conflict = parseDicomFile(fs.readFileSync(path.join(dir, "b-conflict-1")));
-      assert.equal(joinConflict(primary[0], conflict), "Series-level attributes differ: SeriesDescription");
+      assert.equal(joinConflict(primary[0], conflict), "Series-level grouping elements differ: SeriesNumber");
+      assert.equal(joinConflict(primary[0], parseDicomFile(fs.readFileSync(path.join(dir, "c-consistent")))), undefined);
     } finally {
       cleanup();
     }
   });
 
-  it("splits off a copy whose PatientName changed, naming the keyword but not the value", () => {
-    const source = "dicomdirtests/98892003/MR700/4467";
-    const original = parse(source);
-    const renamed = parseDicomFile(rewrite(source, (d) => (setValue("00100010", "PN", { Alphabetic: "Other^Name" })(d), setValue("00080018", "UI", "1.2.3.4.6")(d))));
-    const sets = groupIntoImageSets([original, renamed], counterIds());
-    assert.deepEqual(sets.map((s) => [s.isPrimary, s.instanceCount]), [[true, 1], [false, 1]]);
-    const reason = joinConflict(sets[0], renamed)!;
-    assert.equal(reason, "Patient-level attributes differ: PatientName");
+  it("makes one primary set per series of a study; a series whose Study-level grouping elements disagree with the study's goes non-primary", () => {
+    const first = parse("dicomdirtests/98892003/MR700/4467"); // Brain-MRA, series 700
+    const second = parse("dicomdirtests/98892003/MR2/6273"); // same study, series 2
+    assert.equal(first.studyInstanceUID, second.studyInstanceUID);
+    assert.notEqual(first.seriesInstanceUID, second.seriesInstanceUID);
+    const consistent = groupIntoImageSets([first, second], counterIds());
+    assert.deepEqual(consistent.map((x) => [x.isPrimary, Object.keys(x.document.Study.Series)]), [[true, [first.seriesInstanceUID]], [true, [second.seriesInstanceUID]]]);
+    const disagreeing = parseDicomFile(rewrite("dicomdirtests/98892003/MR2/6273", setValue("00080050", "SH", "ACC2")));
+    const sets = groupIntoImageSets([first, disagreeing], counterIds());
+    assert.deepEqual(sets.map((x) => x.isPrimary), [true, false]);
+    assert.equal(studyConflict(sets[0], disagreeing), "Study-level grouping elements differ: AccessionNumber");
   });
 
-  it("separates real samples that disagree: JPEG2000.dcm has another InstitutionName than JPEG-lossy.dcm", () => {
+  it("splits off a copy whose PatientID changed, naming the keyword but not the value; a PatientName change alone joins", () => {
+    const source = "dicomdirtests/98892003/MR700/4467";
+    const original = parse(source);
+    const otherId = parseDicomFile(rewrite(source, (d) => (setValue("00100020", "LO", "GENERATED1")(d), setValue("00080018", "UI", "1.2.3.4.6")(d))));
+    const renamed = parseDicomFile(rewrite(source, (d) => (setValue("00100010", "PN", { Alphabetic: "Other^Name" })(d), setValue("00080018", "UI", "1.2.3.4.7")(d))));
+    const sets = groupIntoImageSets([original, otherId, renamed], counterIds());
+    assert.deepEqual(sets.map((s) => [s.isPrimary, s.instanceCount]), [[true, 2], [false, 1]]);
+    assert.equal(joinConflict(sets[0], otherId), "Patient-level grouping elements differ: PatientID");
+    assert.equal(joinConflict(sets[0], renamed), undefined);
+    assert.equal(sets[0].document.Patient.DICOM.PatientName, original.patient.PatientName, "the set keeps the values it has");
+  });
+
+  it("keeps real samples that differ outside the grouping elements together: JPEG2000.dcm has another InstitutionName than JPEG-lossy.dcm", () => {
     const lossy = parse("JPEG-lossy.dcm");
     const j2k = parse("JPEG2000.dcm");
     assert.equal(lossy.seriesInstanceUID, j2k.seriesInstanceUID);
+    assert.notEqual(lossy.series.InstitutionName, j2k.series.InstitutionName);
     const sets = groupIntoImageSets([lossy, j2k], counterIds());
-    assert.deepEqual(sets.map((s) => s.isPrimary), [true, false]);
-    assert.equal(joinConflict(sets[0], j2k), "Series-level attributes differ: InstitutionName");
+    assert.deepEqual(sets.map((s) => s.isPrimary), [true]);
+    assert.equal(joinConflict(sets[0], j2k), undefined);
+    assert.equal(sets[0].instanceCount, new Set([lossy.sopInstanceUID, j2k.sopInstanceUID]).size);
   });
 });
 
