@@ -11,16 +11,18 @@ import { installPulumi } from "../scripts/local";
 import { ensureBuilt } from "../test/support/build";
 import { COPY_TPS, FleetResult, runFleet, SCALE } from "./fleet";
 import { runService, ServiceResult } from "./service";
+import { runStateSize, type StateSizeRow } from "./stateSize";
 import { runWaitOverhead, WaitRow } from "./waitOverhead";
 
 const ROOT = path.resolve(__dirname, "..");
 
-type Part = "wait" | "fleet" | "service";
+type Part = "wait" | "fleet" | "service" | "state";
 interface Results {
   machine: ReturnType<typeof machine>;
   wait?: WaitRow[];
   fleet?: FleetResult;
   service?: ServiceResult;
+  state?: StateSizeRow[];
   totalS?: number;
   quick: boolean;
   /** when (and at which commit) each part was last measured: a partial run keeps the others */
@@ -29,14 +31,14 @@ interface Results {
 const USAGE = `usage: npm run bench -- [options]
 
   (no options)       every part (~12 minutes on 2 cores); prints the report, writes no tracked file
-  --only <parts>     some parts: wait,fleet,service (comma-separated)
+  --only <parts>     some parts: wait,fleet,service,state (comma-separated)
   --quick            2 s and 10 s copies only, fleets of 20 and 50 (a smoke run)
   --write            rewrite BENCHMARKS.md and bench/last-run.json (a partial run keeps the other
                      parts' figures from bench/last-run.json)
   --render-only      rewrite BENCHMARKS.md from bench/last-run.json and bench/NOTES.md, measure nothing
   -h, --help         this text
 `;
-const PARTS: Part[] = ["wait", "fleet", "service"];
+const PARTS: Part[] = ["wait", "fleet", "service", "state"];
 function parseOptions() {
   try {
     const { values } = parseArgs({
@@ -103,6 +105,10 @@ async function main() {
   const results: Results = { machine: machine(), quick, measured: {} };
   for (const part of only) results.measured![part as Part] = { date: results.machine.date, commit: results.machine.commit };
   log(`machine ${JSON.stringify(results.machine)}`);
+  if (only.has("state")) {
+    log("figure 6: state size per resource");
+    results.state = await runStateSize(log);
+  }
   if (only.has("service")) {
     log("figure 5: the service");
     results.service = await runService(log);
@@ -131,7 +137,8 @@ async function main() {
     results.wait ??= previous.wait;
     results.fleet ??= previous.fleet;
     results.service ??= previous.service;
-    for (const part of ["wait", "fleet", "service"] as Part[]) {
+    results.state ??= previous.state;
+    for (const part of PARTS) {
       results.measured![part] ??= previous.measured?.[part] ?? { date: previous.machine.date, commit: previous.machine.commit };
     }
   }
@@ -162,12 +169,26 @@ function render(r: Results): string {
   if (new Set(measured.map(([, w]) => w.date)).size > 1) {
     out.push(`Parts measured separately (\`--only\`): ${measured.map(([part, w]) => `${part} at ${w.date} (commit ${w.commit})`).join(", ")}.`, "");
   }
-  out.push("Reproduce: `npm ci && bash scripts/install-pulumi.sh && npm run bench -- --write` (parts: `npm run bench -- --write --only wait,fleet,service`; `npm run bench -- --help`).", "");
+  out.push("Reproduce: `npm ci && bash scripts/install-pulumi.sh && npm run bench -- --write` (parts: `npm run bench -- --write --only wait,fleet,service,state`; `npm run bench -- --help`).", "");
   if (r.wait) out.push(...renderWait(r.wait));
   if (r.fleet) out.push(...renderFleet(r.fleet));
   if (r.service) out.push(...renderService(r.service));
+  if (r.state) out.push(...renderState(r.state));
   out.push(...NOTES);
   return out.join("\n") + "\n";
+}
+
+function renderState(rows: StateSizeRow[]): string[] {
+  const out = ["## 6. State size per resource", ""];
+  out.push("One DerivedImageSet's entry in state (inputs and outputs as JSON, the ~2.4 KB `__provider` included), built by the provider's");
+  out.push("own check and output code (bench/stateSize.ts). A whole-series subset (`\"all\"`) stays the same size whatever the instance");
+  out.push("count; a subset that lists instances keeps the user's own list (an input) and nothing more. 0.1.0 also kept every copied");
+  out.push("instance in outputs (`copiedInstances`). Goal: ≤ 16 KB per resource whatever the instance count.", "");
+  out.push("| instances | subset | bytes now | bytes in 0.1.0 | ≤ 16 KB |");
+  out.push("|---:|---|---:|---:|---|");
+  for (const r of rows) out.push(`| ${r.instances.toLocaleString("en-US")} | ${r.subset} | ${r.bytes.toLocaleString("en-US")} | ${r.bytes010.toLocaleString("en-US")} | ${yes(r.bytes <= 16 * 1024)} |`);
+  out.push("");
+  return out;
 }
 
 function renderWait(rows: WaitRow[]): string[] {

@@ -75,6 +75,7 @@ async function startCopy(conn: ResolvedConnection, plan: CopyPlan, opts: RunOpti
           );
         }
         const dest = plan.destinationImageSetId ? await unlocked(reads, plan.datastoreId, plan.destinationImageSetId, "destination", opts) : undefined;
+        if (dest?.isPrimary && plan.force) throw new CopyError(forceOnPrimary(plan.destinationImageSetId!));
         destinationVersionBefore = dest ? dest.versionId! : null;
         const copies = plan.selection ? { DICOMCopies: { copiableAttributes: buildCopiableAttributes(plan.selection) } } : {};
         const input = {
@@ -228,6 +229,15 @@ function synthetic(plan: CopyPlan, set: ImageSet): CopyImageSetCommandOutput {
     sourceImageSetProperties: { imageSetId: plan.sourceImageSetId, latestVersionId: "" },
     destinationImageSetProperties: { imageSetId: set.imageSetId!, latestVersionId: set.versionId!, updatedAt: set.updatedAt },
   };
+}
+
+/**
+ * `force` overrides DICOM constraints only on non-primary image sets
+ * (https://docs.aws.amazon.com/healthimaging/latest/devguide/update-image-set-metadata.html), so a
+ * merge into a primary image set that needs it cannot succeed: refused before anything is sent.
+ */
+export function forceOnPrimary(imageSetId: string): string {
+  return `destination: image set ${imageSetId} is a primary image set, and \`force\` does not apply to primary image sets on AWS (it overrides Patient/Study/Series differences only on non-primary ones). Merge into a non-primary copy of it instead (a DerivedImageSet of it without \`destination\`), or remove \`force\` if the attributes match.`;
 }
 
 /** Wait until the destination version is no longer being copied; COPY_FAILED is an error. */

@@ -6,6 +6,8 @@ import { buildRemovableAttributeBatches, instancesOf } from "./copiable";
 import { imagingClient } from "./client";
 import { findImageSet, findMetadata } from "./find";
 import { Outputs } from "./outputs";
+import { stillPresent } from "./instanceSets";
+import { copiedBy } from "./recovery/copied";
 import { connectionOf, deadlineFor, progressLog } from "./settings";
 import { InstancesBySeries } from "./types";
 import { accountVersions } from "./versions";
@@ -13,16 +15,6 @@ import type { ResolvedConnection } from "./client";
 import { serialised } from "./pace";
 import { type RunOptions, unlocked } from "./service/reads";
 import { deleteImageSet, updateMetadataInQueue } from "./writes";
-
-export function stillPresent(copied: InstancesBySeries, present: InstancesBySeries): InstancesBySeries {
-  const out: InstancesBySeries = {};
-  for (const [series, uids] of Object.entries(copied)) {
-    const there = new Set(present[series] ?? []);
-    const kept = uids.filter((u) => there.has(u));
-    if (kept.length) out[series] = kept;
-  }
-  return out;
-}
 
 export async function deleteDerivedImageSet(props: Outputs): Promise<void> {
   const conn = connectionOf(props);
@@ -58,7 +50,7 @@ async function undoMerge(conn: ResolvedConnection, props: Outputs, opts: RunOpti
       return;
     }
   }
-  const present = stillPresent(props.copiedInstances ?? {}, instancesOf(await findMetadata(client, props.datastoreId, props.imageSetId)));
+  const present = stillPresent(await copiedBy(client, props), instancesOf(await findMetadata(client, props.datastoreId, props.imageSetId)));
   const batches = Object.keys(present).length ? buildRemovableAttributeBatches(present) : [];
   for (const [i, removableAttributes] of batches.entries()) {
     opts.log(`undoing the merge: removing the copied instances from image set ${props.imageSetId} (batch ${i + 1}/${batches.length})`);

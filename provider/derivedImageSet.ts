@@ -72,8 +72,6 @@ export class DerivedImageSet extends pulumi.dynamic.Resource {
   declare readonly sourceVersionId: pulumi.Output<string>;
   /** For a merge: the destination version the merge was applied on top of. */
   declare readonly destinationVersionBefore: pulumi.Output<string | null>;
-  /** Series UID -> SOP Instance UIDs this resource copied. */
-  declare readonly copiedInstances: pulumi.Output<InstancesBySeries>;
   /** Versions of the image set that no Pulumi resource made (found by refresh). */
   declare readonly driftVersions: pulumi.Output<string[]>;
   /** Copied instances no longer present (found by refresh). */

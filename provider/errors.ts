@@ -4,14 +4,17 @@
 
 export class PartialFailure extends Error {
   readonly reasons: string[];
+  /** must include __provider, or later delete/refresh cannot load the provider */
+  readonly properties: Record<string, unknown>;
   constructor(
     readonly id: string,
-    /** must include __provider, or later delete/refresh cannot load the provider */
-    readonly properties: Record<string, unknown>,
+    properties: Record<string, unknown>,
     message: string,
   ) {
     super(message);
     this.reasons = [message];
+    // plain JSON: the host's Struct conversion rejects undefined, and then never answers the engine
+    this.properties = JSON.parse(JSON.stringify(properties)) as Record<string, unknown>;
   }
 }
 

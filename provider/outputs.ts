@@ -60,7 +60,6 @@ export function buildOutputs(inputs: DerivedImageSetInputs & { ownerTag?: string
     sourceVersionId: r.sourceVersionId,
     sourceVersionPinned: inputs.sourceVersionId !== undefined,
     destinationVersionBefore: r.destinationVersionBefore,
-    copiedInstances: r.copiedInstances,
     versionsMade: [...new Set(r.versionsMade ?? [r.versionId])].filter(Boolean).slice(-VERSIONS_MADE_KEPT),
     driftVersions: [],
     driftSummary: "",

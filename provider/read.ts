@@ -5,14 +5,14 @@
 
 import { instancesOf } from "./copiable";
 import { imagingClient } from "./client";
-import { stillPresent } from "./delete";
+import { countInstances, stillPresent } from "./instanceSets";
+import { copiedBy } from "./recovery/copied";
 import { findImageSet, findMetadata } from "./find";
 import { inputsOf, isoDate, Outputs, plain } from "./outputs";
 import { connectionOf } from "./settings";
 import { describeDrift } from "./recovery/driftSummary";
 import { accountVersions } from "./versions";
 
-const count = (m: Record<string, string[]>) => Object.values(m).reduce((n, l) => n + l.length, 0);
 
 export async function readDerivedImageSet(id: string, props: Outputs): Promise<{ id?: string; props?: Outputs; inputs?: Record<string, unknown> }> {
   const client = imagingClient(connectionOf(props));
@@ -21,7 +21,8 @@ export async function readDerivedImageSet(id: string, props: Outputs): Promise<{
   if (!set || set.imageSetWorkflowStatus === "DELETING") return {};
   const locked = set.imageSetState === "LOCKED";
   const present = locked ? undefined : instancesOf(await findMetadata(client, props.datastoreId, props.imageSetId));
-  const missing = present ? count(props.copiedInstances ?? {}) - count(stillPresent(props.copiedInstances ?? {}, present)) : props.missingInstances ?? 0;
+  const copied = present ? await copiedBy(client, props) : {};
+  const missing = present ? countInstances(copied) - countInstances(stillPresent(copied, present)) : props.missingInstances ?? 0;
   // Only an image set this resource owns can drift by versions; a shared destination moves on
   // whenever others write to it, which is theirs to do.
   const drift = props.destination ? [] : (await accountVersions(client, props.datastoreId, props.imageSetId, set.imageSetArn!, props.versionId)).foreign;
@@ -34,6 +35,7 @@ export async function readDerivedImageSet(id: string, props: Outputs): Promise<{
         : "";
   const refreshed: Outputs = plain({
     ...props,
+    copiedInstances: undefined, // 0.1.0 listed them; derived now (recovery/copied.ts)
     latestVersionId: set.versionId ?? props.latestVersionId,
     imageSetState: (set.imageSetState ?? props.imageSetState) as Outputs["imageSetState"],
     workflowStatus: set.imageSetWorkflowStatus ?? props.workflowStatus,

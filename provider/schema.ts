@@ -56,7 +56,6 @@ export const OUTPUTS = [
   "seriesCount",
   "sourceVersionId",
   "destinationVersionBefore",
-  "copiedInstances",
   "versionsMade",
   "driftVersions",
   "driftSummary",

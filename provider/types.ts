@@ -74,8 +74,8 @@ export interface DerivedImageSetOutputs extends DerivedImageSetInputs {
   sourceVersionId: string;
   /** The destination version the merge was applied on top of; null when the copy made a new image set. */
   destinationVersionBefore: string | null;
-  /** Exactly the instances this resource copied: what delete removes to undo a merge. */
-  copiedInstances: InstancesBySeries;
+  /** Only in state written by 0.1.0 (the instances copied); derived since (recovery/copied.ts), so state stays small. */
+  copiedInstances?: InstancesBySeries;
   /** The versions of the image set this resource made (create, in-place updates, reverts), oldest first. */
   versionsMade?: string[];
   /** Versions made outside Pulumi and what they changed (attribute names and counts only; refresh fills it). */

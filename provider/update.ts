@@ -7,43 +7,25 @@ import { buildRemovableAttributeBatches, countFrames, DEFAULT_MAX_FRAMES_PER_COP
 import { imagingClient } from "./client";
 import { CopyError, runCopy, waitForCopy } from "./copyRun";
 import { copyStatusOf, pendingOutputs } from "./create";
-import { stillPresent } from "./delete";
+import { countInstances, isEmpty, minus, stillPresent, union } from "./instanceSets";
+import { copiedBy } from "./recovery/copied";
 import { PartialFailure } from "./errors";
 import { findImageSet, findMetadata } from "./find";
-import { buildOutputs, Outputs } from "./outputs";
+import { buildOutputs, Outputs, VERSIONS_MADE_KEPT } from "./outputs";
 import { connectionOf, deadlineFor, progressLog, timeoutHint } from "./settings";
 import { WaitTimeout } from "./wait";
 import { DerivedImageSetInputs, InstancesBySeries } from "./types";
 import { accountVersions } from "./versions";
 import { MadeTagError, recordMadeVersions } from "./recovery/madeVersions";
-import { VERSIONS_MADE_KEPT } from "./outputs";
 import { updateMetadata } from "./writes";
 
 type UpdateInputs = DerivedImageSetInputs & { ownerTag?: string; __provider?: string };
-
-function minus(a: InstancesBySeries, b: InstancesBySeries): InstancesBySeries {
-  const out: InstancesBySeries = {};
-  for (const [series, uids] of Object.entries(a)) {
-    const other = new Set(b[series] ?? []);
-    const left = uids.filter((u) => !other.has(u));
-    if (left.length) out[series] = left;
-  }
-  return out;
-}
-
-function union(a: InstancesBySeries, b: InstancesBySeries): InstancesBySeries {
-  const out: InstancesBySeries = structuredClone(a);
-  for (const [series, uids] of Object.entries(b)) out[series] = [...new Set([...(out[series] ?? []), ...uids])];
-  return out;
-}
-
-const isEmpty = (m: InstancesBySeries) => Object.keys(m).length === 0;
 
 export async function updateDerivedImageSet(id: string, olds: Outputs, news: UpdateInputs): Promise<{ outs: Outputs }> {
   const conn = connectionOf(news);
   const opts = { deadline: deadlineFor(news, "update"), log: progressLog(news.ownerTag ?? olds.imageSetId) };
   const client = imagingClient(conn);
-  let state = { versionId: olds.versionId, sourceVersionId: olds.sourceVersionId, copied: olds.copiedInstances ?? {} };
+  let state = { versionId: olds.versionId, sourceVersionId: olds.sourceVersionId, copied: {} as InstancesBySeries };
   /** every version this resource has made on the image set, oldest first (state's versionsMade) */
   const made = [...(olds.versionsMade ?? [olds.versionId])];
   /** a write this update made: the resource's version moves to it */
@@ -57,10 +39,13 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
     const timedOut = e instanceof WaitTimeout || (e instanceof CopyError && e.timedOut);
     const message = `${e instanceof Error ? e.message : String(e)}${timedOut ? `. ${timeoutHint(news, "update")}` : ""}`;
     if (e instanceof MadeTagError) wrote(e.versionId); // written, only not recorded in the tag
-    throw new PartialFailure(id, { ...olds, ...news, versionId: state.versionId, versionsMade: made.slice(-VERSIONS_MADE_KEPT), copiedInstances: state.copied, ...(news.__provider ? { __provider: news.__provider } : {}) }, message);
+    // copiedInstances: undefined drops 0.1.0's list (PartialFailure keeps plain JSON)
+    const props = { ...olds, ...news, versionId: state.versionId, versionsMade: made.slice(-VERSIONS_MADE_KEPT), copiedInstances: undefined, instanceCount: countInstances(state.copied) };
+    throw new PartialFailure(id, { ...props, ...(news.__provider ? { __provider: news.__provider } : {}) }, message);
   };
 
   try {
+    state.copied = await copiedBy(client, olds);
     // 1. A create that was interrupted while the copy ran: wait for it instead of copying again.
     if (olds.imageSetState === "LOCKED" && olds.workflowStatus === "COPYING") {
       const count = Object.values(state.copied).reduce((n, l) => n + l.length, 0);

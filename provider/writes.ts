@@ -55,7 +55,11 @@ export async function updateMetadataInQueue(conn: ResolvedConnection, target: Up
         operation: "UpdateImageSetMetadata",
         datastoreId: target.datastoreId,
         async prepare() {
-          before = (await unlocked(reads, target.datastoreId, target.imageSetId, "target", opts)).versionId!;
+          const current = await unlocked(reads, target.datastoreId, target.imageSetId, "target", opts);
+          before = current.versionId!;
+          // force overrides constraints only on non-primary image sets: never sent to a primary one
+          // (https://docs.aws.amazon.com/healthimaging/latest/devguide/update-image-set-metadata.html)
+          const force = target.force && !current.isPrimary ? true : undefined;
           return {
             watched: [{ imageSetId: target.imageSetId, versionId: before, role: "target" }],
             send: async () => {
@@ -65,7 +69,7 @@ export async function updateMetadataInQueue(conn: ResolvedConnection, target: Up
                   datastoreId: target.datastoreId,
                   imageSetId: target.imageSetId,
                   latestVersionId: before,
-                  force: target.force || undefined,
+                  force,
                   updateImageSetMetadataUpdates: updates,
                 }),
               );

@@ -59,6 +59,5 @@ const subset = new hi.DerivedImageSet("angio-instances", {
 export const destinationImageSet = subset.imageSetId;
 export const versionBefore = subset.destinationVersionBefore;
 export const versionAfter = subset.versionId;
-export const copiedInstances = subset.copiedInstances;
 export const copiedInstanceCount = subset.instanceCount;
 export const forced = subset.forced;

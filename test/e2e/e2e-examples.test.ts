@@ -90,7 +90,7 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
       assert.equal(outputs.versionBefore, "1");
       assert.equal(outputs.versionAfter, "2");
       const chosen = [angio(119), angio(121), angio(123)];
-      assert.deepEqual(outputs.copiedInstances, { [ANGIO]: chosen });
+      assert.equal(outputs.copiedInstanceCount, chosen.length);
       assert.deepEqual(await contents(destination), { ...instancesIn(before), [ANGIO]: chosen }, "exactly the chosen instances were added");
       const after = await metadataOf(seeded.client, seeded.datastoreId, destination);
       assert.deepEqual(after.Patient, before.Patient);

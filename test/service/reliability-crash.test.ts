@@ -301,8 +301,14 @@ describe("reliability: kill -9 of the service during copies, updates and deletes
     for (const r of state.values()) {
       if (r.inputs.destination) continue;
       const merges = [...state.values()].filter((m) => (m.inputs.destination as { imageSetId?: string } | undefined)?.imageSetId === r.id);
-      const expected: Record<string, string[]> = structuredClone(r.outs.copiedInstances as Record<string, string[]>);
-      for (const m of merges) for (const [k, v] of Object.entries(m.outs.copiedInstances as Record<string, string[]>)) expected[k] = [...(expected[k] ?? []), ...v];
+      // what state says each resource copied: its recorded subset, resolved against its source (state no longer lists instances)
+      const declared = async (inputs: Props): Promise<Record<string, string[]>> => {
+        const source = instancesIn(await metadataOf(c, datastoreId, String(inputs.sourceImageSetId)));
+        const subset = inputs.subset as { series: Record<string, "all" | string[]> } | undefined;
+        return subset ? Object.fromEntries(Object.entries(subset.series).map(([k, sel]) => [k, sel === "all" ? source[k] : sel])) : source;
+      };
+      const expected: Record<string, string[]> = await declared(r.outs);
+      for (const m of merges) for (const [k, v] of Object.entries(await declared(m.outs))) expected[k] = [...(expected[k] ?? []), ...v];
       for (const k of Object.keys(expected)) expected[k] = [...expected[k]].sort();
       const actual = instancesIn(await metadataOf(c, datastoreId, r.id));
       if (!isDeepStrictEqual(actual, expected)) CRASH_FIGURES.duplicated++;
