@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { PROFILES, OperationName, RateLimit } from "../emulator/limits";
 import { seed } from "../emulator/seed";
 import { RunningEmulator } from "../emulator/server";
-import { serializedProvider } from "../provider/serializedProvider";
+import { serializedProvider } from "../provider/resource/serializedProvider";
 import { dynamicUrn, serializeProvider, startDynamicHost } from "../test/support/dynamicHost";
 import { createProject } from "../test/support/pulumiCli";
 import { SAMPLE_BUCKET, startSeeded } from "../test/support/seeded";

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildCopiableAttributes } from "../provider/copiable";
+import { buildCopiableAttributes } from "../provider/subset/copiable";
 import { pydicomTestFiles } from "../test/support/sampleData";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dcmjs = require("dcmjs");

@@ -3,9 +3,9 @@
 // and for a subset listing every instance (the user's own input, which state must keep). "0.1.0"
 // adds the per-instance list that version kept in outputs (copiedInstances), for comparison.
 
-import { serializedProvider } from "../provider/serializedProvider";
-import { buildOutputs } from "../provider/outputs";
-import { validateInputs } from "../provider/validate";
+import { serializedProvider } from "../provider/resource/serializedProvider";
+import { buildOutputs } from "../provider/resource/outputs";
+import { validateInputs } from "../provider/lifecycle/check";
 import { serializeProvider } from "../test/support/dynamicHost";
 
 export interface StateSizeRow {

@@ -5,7 +5,7 @@ import { CopyImageSetCommand, GetImageSetCommand, MedicalImagingClient } from "@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { serializedProvider } from "../provider/serializedProvider";
+import { serializedProvider } from "../provider/resource/serializedProvider";
 import { dynamicUrn, serializeProvider, startDynamicHost } from "../test/support/dynamicHost";
 import { Seeded, startSeeded, SERIES } from "../test/support/seeded";
 import { CountingProxy, startProxy } from "../test/support/countingProxy";

@@ -1,5 +1,5 @@
 // Reads one DICOM Part-10 file into the shape HealthImaging stores: attributes split into
-// Patient/Study/Series/Instance levels (healthimaging-api.md §6 value conventions) plus the
+// Patient/Study/Series/Instance levels (https://docs.aws.amazon.com/healthimaging/latest/devguide/get-image-set-metadata.html, value conventions) plus the
 // pixel data cut into frames. Rejects what a real importer would reject, with messages that
 // name rules, tags and UIDs but never patient values.
 

@@ -1,5 +1,5 @@
 // Patient/Study/Series consistency between a copy's source and an existing destination
-// (healthimaging-api.md §5.4). The exact attribute set AWS compares is not documented; we
+// (https://docs.aws.amazon.com/healthimaging/latest/devguide/copy-image-set.html). The exact attribute set AWS compares is not documented; we
 // compare every attribute present on either side of a level, after normalising values
 // (trailing spaces trimmed, missing == null == ""), and keep the messages free of values.
 

@@ -1,5 +1,5 @@
 // CopyImageSet: synchronous checks, then LOCKED source/destination until the copy finishes
-// after a duration that grows with the instances copied (healthimaging-api.md §4-5).
+// after a duration that grows with the instances copied (https://docs.aws.amazon.com/healthimaging/latest/devguide/copy-image-set.html).
 
 import { conflict, quotaExceeded, validation } from "../errors";
 import { mergeConflict, duplicateInstance } from "./consistency";

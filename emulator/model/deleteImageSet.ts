@@ -1,6 +1,6 @@
 // DeleteImageSet: LOCKED/DELETING at once, DELETED/DELETED (with deletedAt) when done.
 // Deleting a set that is already deleting or deleted is a ConflictException, which AWS's own
-// clean-up sample treats as "already deleted" (healthimaging-api.md §3.4).
+// clean-up sample treats as "already deleted" (https://docs.aws.amazon.com/healthimaging/latest/devguide/delete-image-set.html).
 
 import { conflict, quotaExceeded } from "../errors";
 import { activeOperations, assertWritable, lock } from "./copy";

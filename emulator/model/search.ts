@@ -1,4 +1,4 @@
-// SearchImageSets (healthimaging-api.md §8): up to two filters, EQUAL for ids/UIDs/isPrimary,
+// SearchImageSets (https://docs.aws.amazon.com/healthimaging/latest/APIReference/API_SearchImageSets.html): up to two filters, EQUAL for ids/UIDs/isPrimary,
 // BETWEEN (or EQUAL) for dates; deleted sets never appear; default sort updatedAt DESC.
 
 import { validation } from "../errors";

@@ -23,7 +23,7 @@ function checkSchemaVersion(v: unknown, member: string): void {
 
 /**
  * Parse copiableAttributes and check every series/instance exists in the source. Malformed
- * documents and unknown UIDs are synchronous ValidationExceptions (healthimaging-api.md §5.3,
+ * documents and unknown UIDs are synchronous ValidationExceptions (https://docs.aws.amazon.com/healthimaging/latest/devguide/copy-image-set.html,
  * inferred): failing fast beats a COPY_FAILED version nobody asked for.
  */
 export function parseCopiableAttributes(text: string, source: ImageSetDocument): Selection {

@@ -14,7 +14,7 @@ export interface ServiceOptions {
   profile: Profile;
   region: string;
   accountId: string;
-  /** refuse a second copy from a source that is already being copied (DESIGN.md: safe reading) */
+  /** refuse a second copy from a source that is already being copied (inferred: the docs are silent; refusing is the safe reading) */
   lockSourceDuringCopy: boolean;
 }
 

@@ -1,6 +1,6 @@
 // UpdateImageSetMetadata: DICOMUpdates (updatable/removable attribute documents) or a revert.
 // Structural problems are synchronous ValidationExceptions; rule violations that the real
-// service reports through the version's message (healthimaging-api.md §7.4) end as UPDATE_FAILED.
+// service reports through the version's message (https://docs.aws.amazon.com/healthimaging/latest/devguide/update-image-set-metadata.html) end as UPDATE_FAILED.
 
 import levels from "../dicom/levels.json";
 import { quotaExceeded, validation } from "../errors";

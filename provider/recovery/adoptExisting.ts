@@ -3,12 +3,12 @@
 // its source; then it is tagged as ours and recorded, and the stack owns it from here on.
 
 import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
-import { type ResolvedConnection, sdk } from "../client";
-import { instancesOf } from "../copiable";
-import { findImageSet, findMetadata } from "../find";
+import { type ResolvedConnection, sdk } from "../service/client";
+import { instancesOf } from "../subset/copiable";
+import { findImageSet, findMetadata } from "../service/find";
 import { type RunOptions, unlocked } from "../service/reads";
-import { OWNER_TAG } from "../tags";
-import type { InstancesBySeries } from "../types";
+import { OWNER_TAG } from "./tags";
+import type { InstancesBySeries } from "../resource/types";
 
 /** The adopted image set, once checked: its id and latest version. */
 export interface Adopted {

@@ -4,12 +4,12 @@
 // gone, the resource's own version minus the destination's version before the merge does.
 
 import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
-import { instancesOf, resolveSubset } from "../copiable";
-import { isNotFound } from "../errors";
-import { findMetadata } from "../find";
-import { minus } from "../instanceSets";
-import type { Outputs } from "../outputs";
-import type { InstancesBySeries } from "../types";
+import { instancesOf, resolveSubset } from "../subset/copiable";
+import { isNotFound } from "../service/errors";
+import { findMetadata } from "../service/find";
+import { minus } from "../subset/instanceSets";
+import type { Outputs } from "../resource/outputs";
+import type { InstancesBySeries } from "../resource/types";
 
 /** The instances this resource copied into its image set (state written by 0.1.0 lists them). */
 export async function copiedBy(client: MedicalImagingClient, props: Outputs): Promise<InstancesBySeries> {

@@ -2,8 +2,8 @@
 // Study and Series attributes that differ, and how many instances came and went. Shown by the
 // preview (diff) and stored as the driftSummary output, so it must never carry a DICOM value.
 
-import { instancesOf } from "../copiable";
-import type { ImageSetMetadata } from "../metadataDocument";
+import { instancesOf } from "../subset/copiable";
+import type { ImageSetMetadata } from "../subset/metadataDocument";
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 

@@ -8,8 +8,8 @@
 // resource's own version, so forgetting old versions costs nothing.
 
 import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
-import { sdk } from "../client";
-import { listTags } from "../find";
+import { sdk } from "../service/client";
+import { listTags } from "../service/find";
 
 export const MADE_TAG = "pulumi-healthimaging:made";
 const MAX_TAG_VALUE = 256;

@@ -3,7 +3,7 @@
 // and the same section of UpdateImageSetMetadata and DeleteImageSet): 429 ThrottlingException,
 // 409 ConflictException, 402 ServiceQuotaExceededException, other 4xx, 5xx.
 
-import { errorName, isConflict, isThrottling, type ServiceErrorLike } from "../errors";
+import { errorName, isConflict, isThrottling, type ServiceErrorLike } from "./errors";
 
 export type WriteFailure =
   /** the rate limit refused it: nothing was done; pace and send again */

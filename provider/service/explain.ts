@@ -1,8 +1,8 @@
 // Failures that are about where the provider talks to, not about the image set: say which endpoint,
 // region and credentials it used and which setting changes them, instead of an SDK stack message.
 
-import { type Connection, resolveConnection } from "../client";
-import { PartialFailure, type ServiceErrorLike } from "../errors";
+import { type Connection, resolveConnection } from "./client";
+import { PartialFailure, type ServiceErrorLike } from "./errors";
 
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET", "EHOSTUNREACH", "ETIMEDOUT"]);
 const SIGNATURE_ERRORS = new Set(["InvalidSignatureException", "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidClientTokenId", "IncompleteSignature"]);

@@ -4,7 +4,7 @@
 // file in the provider's home folder, holding endpoints, operation names and rates only.
 
 import * as path from "node:path";
-import { homeDir, readHomeJson, writeFileAtomic } from "../home";
+import { homeDir, readHomeJson, writeFileAtomic } from "../settings/home";
 
 const FILE = "write-rates.json";
 /** A learned ceiling is trusted this long (an operator may raise or lower the limit). */

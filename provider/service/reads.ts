@@ -2,9 +2,9 @@
 // the service accepted a write, and "wait until this image set is not LOCKED".
 
 import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
-import { certainlyRejected } from "../errors";
-import { type ImageSet, findImageSet } from "../find";
-import { waitFor } from "../wait";
+import { certainlyRejected } from "./errors";
+import { type ImageSet, findImageSet } from "./find";
+import { waitFor } from "./wait";
 
 /** The bounds of one provider operation: when it must give up, and where progress goes. */
 export interface RunOptions {

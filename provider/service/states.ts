@@ -5,7 +5,7 @@
 // one in no list) is waited out while the image set is LOCKED; once it is not, the write is settled
 // (inferred: the guide shows versions keep their last workflow status after the lock is released).
 
-import type { ImageSet } from "../find";
+import type { ImageSet } from "./find";
 
 /** Pending, target and failed workflow statuses of one kind of write. */
 export interface WriteStates {

@@ -10,11 +10,11 @@
 //   network error / 5xx       → ambiguous: ask `recover` whether the write was made; never resend blindly
 //   any other 4xx             → the service's own message
 
-import type { ResolvedConnection } from "../client";
-import { imagingClient } from "../client";
-import { describe } from "../errors";
-import { findImageSet } from "../find";
-import { pacerFor } from "../pace";
+import type { ResolvedConnection } from "./client";
+import { imagingClient } from "./client";
+import { describe } from "./errors";
+import { findImageSet } from "./find";
+import { pacerFor } from "./pace";
 import { classifyWriteError } from "./classify";
 import { type RunOptions, sleep } from "./reads";
 

@@ -3,7 +3,7 @@
 
 import { CopyImageSetCommand, GetImageSetCommand } from "@aws-sdk/client-medical-imaging";
 import assert from "node:assert/strict";
-import { findImageSets, getImageSet } from "../../provider/lookups";
+import { findImageSets, getImageSet } from "../../provider/resource/lookups";
 import { byOperation } from "../support/countingProxy";
 import { eventually } from "../support/emulator";
 import { type ProviderFixture, startProviderFixture } from "../support/providerFixture";

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { serializedProvider } from "../../provider/serializedProvider";
+import { serializedProvider } from "../../provider/resource/serializedProvider";
 import { byOperation } from "../support/countingProxy";
 import { dynamicUrn, serializeProvider, startDynamicHost } from "../support/dynamicHost";
 import { ProviderFixture, startProviderFixture } from "../support/providerFixture";

@@ -11,7 +11,7 @@ import { type ProviderFixture, startProviderFixture } from "../support/providerF
 import { instancesIn, metadataOf } from "../support/seeded";
 import { MAX_UNEXPLAINED_CONFLICTS } from "../../provider/service/writeEngine";
 import { startDynamicHost, dynamicUrn, serializeProvider } from "../support/dynamicHost";
-import { serializedProvider } from "../../provider/serializedProvider";
+import { serializedProvider } from "../../provider/resource/serializedProvider";
 
 describe("provider: the write engine's bounds", function () {
   this.timeout(120_000);

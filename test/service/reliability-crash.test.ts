@@ -16,7 +16,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { serializedProvider } from "../../provider/serializedProvider";
+import { serializedProvider } from "../../provider/resource/serializedProvider";
 import { ensureBuilt } from "../support/build";
 import { DynamicHost, PartialFailureError, Props, dynamicUrn, serializeProvider, startDynamicHost } from "../support/dynamicHost";
 import { instancesIn, metadataOf, multiSeriesCopy, sampleS3Root, startSeeded, SERIES } from "../support/seeded";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { serializedProvider } from "../../provider/serializedProvider";
+import { serializedProvider } from "../../provider/resource/serializedProvider";
 import { ensureBuilt } from "../support/build";
 import { DynamicHost, Props, dynamicUrn, serializeProvider, startDynamicHost } from "../support/dynamicHost";
 import { instancesIn, metadataOf, Seeded, startSeeded, SERIES } from "../support/seeded";

@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { serializedProvider } from "../../provider/serializedProvider";
+import { serializedProvider } from "../../provider/resource/serializedProvider";
 import { startEmulator } from "../../emulator/server";
 import { ensureBuilt } from "../support/build";
 import { DynamicHost, dynamicUrn, serializeProvider, startDynamicHost } from "../support/dynamicHost";

@@ -3,7 +3,7 @@
 // SDK. `up`/`change`/`destroy` follow the engine's call sequence (check -> create, or check ->
 // diff -> update/replace).
 
-import { serializedProvider } from "../../provider/serializedProvider";
+import { serializedProvider } from "../../provider/resource/serializedProvider";
 import { ensureBuilt } from "./build";
 import { DynamicHost, PartialFailureError, Props, dynamicUrn, serializeProvider, startDynamicHost } from "./dynamicHost";
 import { Seeded, startSeeded } from "./seeded";

@@ -10,7 +10,7 @@ describe("pulumi-healthimaging package exports", () => {
   for (const request of ["pulumi-healthimaging/dist/provider", "pulumi-healthimaging/dist/provider/provider"]) {
     it(`${request} resolves to the provider implementation`, () => {
       const resolved = require.resolve(request, { paths: [ROOT] });
-      assert.equal(resolved, path.join(ROOT, "provider", "dist", "provider.js"));
+      assert.equal(resolved, path.join(ROOT, "provider", "dist", "lifecycle", "provider.js"));
     });
   }
   it("the package root resolves to the public entry point", () => {

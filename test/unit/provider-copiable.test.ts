@@ -9,8 +9,8 @@ import {
   countFrames,
   instancesOf,
   resolveSubset,
-} from "../../provider/copiable";
-import { InstancesBySeries, UNKNOWN } from "../../provider/types";
+} from "../../provider/subset/copiable";
+import { InstancesBySeries, UNKNOWN } from "../../provider/resource/types";
 
 const IMAGE_SET_ID = "3a19e171a2a4f56dd78abf493bd07bda";
 const SERIES_CT = "1.3.6.1.4.1.5962.1.3.0.0.1.3";

@@ -1,9 +1,9 @@
 // diff rules from state alone: which changes replace, which update, and what preview's unknowns do.
 
 import assert from "node:assert/strict";
-import { canonicalSubset, diffDerivedImageSet } from "../../provider/diffRules";
-import { Outputs } from "../../provider/outputs";
-import { UNKNOWN } from "../../provider/types";
+import { canonicalSubset, diffDerivedImageSet } from "../../provider/lifecycle/diff";
+import { Outputs } from "../../provider/resource/outputs";
+import { UNKNOWN } from "../../provider/resource/types";
 
 const DS = "a".repeat(32);
 const SRC = "b".repeat(32);

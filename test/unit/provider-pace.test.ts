@@ -1,10 +1,10 @@
-// The write pacer's rate rules (provider/pace.ts), driven directly: how a known rate, a custom
+// The write pacer's rate rules (provider/service/pace.ts), driven directly: how a known rate, a custom
 // endpoint and ThrottlingExceptions move it. The timing of acquire() itself is exercised by the
 // throttling-storm tests against the local service.
 
 import assert from "node:assert/strict";
-import { Pacer, pacerFor } from "../../provider/pace";
-import { processState } from "../../provider/processState";
+import { Pacer, pacerFor } from "../../provider/service/pace";
+import { processState } from "../../provider/settings/processState";
 import { loadCeiling } from "../../provider/service/rateStore";
 
 const near = (actual: number, expected: number, message?: string) => assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} ≠ ${expected}${message ? `: ${message}` : ""}`);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { UNKNOWN, containsUnknown, isUnknown } from "../../provider/types";
-import { CheckFailure, parseDuration, validateInputs } from "../../provider/validate";
+import { UNKNOWN, containsUnknown, isUnknown } from "../../provider/resource/types";
+import { CheckFailure, parseDuration, validateInputs } from "../../provider/lifecycle/check";
 
 const DATASTORE = "5bb1dcedf7c14ece969d7fe73c5b87a1";
 const SOURCE = "3a19e171a2a4f56dd78abf493bd07bda";

@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { SAMPLES_KEPT } from "../../provider/durationStore";
-import { DurationModel, nextDelay, waitFor, WaitTimeout } from "../../provider/wait";
+import { SAMPLES_KEPT } from "../../provider/service/durationStore";
+import { DurationModel, nextDelay, waitFor, WaitTimeout } from "../../provider/service/wait";
 
 function fakeClock() {
   let t = 0;

@@ -2,20 +2,20 @@
 // Once the service accepted the copy, every failure is a PartialFailure so the image set stays
 // in state and the next `pulumi up` resumes instead of copying again.
 
-import { countFrames, resolveSubset, DEFAULT_MAX_FRAMES_PER_COPY } from "./copiable";
-import { imagingClient } from "./client";
-import { findLeftover, inputsFingerprint } from "./adopt";
-import { CopyAccepted, CopyDone, CopyError, runCopy, waitForCopy } from "./copyRun";
-import { journal } from "./journal";
-import { adoptExisting } from "./recovery/adoptExisting";
-import type { RunOptions } from "./service/reads";
-import { deleteImageSet } from "./writes";
-import { PartialFailure } from "./errors";
-import { findImageSet, findMetadata } from "./find";
-import { buildOutputs, Outputs } from "./outputs";
-import { connectionOf, deadlineFor, progressLog, timeoutHint } from "./settings";
-import { WaitTimeout } from "./wait";
-import { DerivedImageSetInputs, InstancesBySeries } from "./types";
+import { countFrames, resolveSubset, DEFAULT_MAX_FRAMES_PER_COPY } from "../subset/copiable";
+import { imagingClient } from "../service/client";
+import { findLeftover, inputsFingerprint } from "../recovery/leftovers";
+import { CopyAccepted, CopyDone, CopyError, runCopy, waitForCopy } from "../service/copy";
+import { journal } from "../recovery/journal";
+import { adoptExisting } from "../recovery/adoptExisting";
+import type { RunOptions } from "../service/reads";
+import { deleteImageSet } from "../service/writes";
+import { PartialFailure } from "../service/errors";
+import { findImageSet, findMetadata } from "../service/find";
+import { buildOutputs, Outputs } from "../resource/outputs";
+import { connectionOf, deadlineFor, progressLog, timeoutHint } from "../settings/settings";
+import { WaitTimeout } from "../service/wait";
+import { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
 
 export type CreateInputs = DerivedImageSetInputs & { ownerTag?: string; __provider?: string };
 

@@ -6,10 +6,10 @@ import { ResolvedConnection, imagingClient, sdk } from "./client";
 import { isNotFound } from "./errors";
 import { findImageSet } from "./find";
 import { serialised } from "./pace";
-import { patiently, type RunOptions, tolerantPoll, unlocked } from "./service/reads";
-import { DELETE_STATES, settled, UPDATE_STATES } from "./service/states";
-import { runWrite } from "./service/writeEngine";
-import { MadeTagError, madeTagFailure, recordMadeVersions } from "./recovery/madeVersions";
+import { patiently, type RunOptions, tolerantPoll, unlocked } from "./reads";
+import { DELETE_STATES, settled, UPDATE_STATES } from "./states";
+import { runWrite } from "./writeEngine";
+import { MadeTagError, madeTagFailure, recordMadeVersions } from "../recovery/madeVersions";
 import { durationsOf, waitFor } from "./wait";
 
 export type MetadataChange = { removableAttributes: string } | { updatableAttributes: string } | { revertToVersionId: string };

@@ -3,15 +3,15 @@
 // copied instances that went missing, and for an image set we own, versions none of our
 // resources made.
 
-import { instancesOf } from "./copiable";
-import { imagingClient } from "./client";
-import { countInstances, stillPresent } from "./instanceSets";
-import { copiedBy } from "./recovery/copied";
-import { findImageSet, findMetadata } from "./find";
-import { inputsOf, isoDate, Outputs, plain } from "./outputs";
-import { connectionOf } from "./settings";
-import { describeDrift } from "./recovery/driftSummary";
-import { accountVersions } from "./versions";
+import { instancesOf } from "../subset/copiable";
+import { imagingClient } from "../service/client";
+import { countInstances, stillPresent } from "../subset/instanceSets";
+import { copiedBy } from "../recovery/copied";
+import { findImageSet, findMetadata } from "../service/find";
+import { inputsOf, isoDate, Outputs, plain } from "../resource/outputs";
+import { connectionOf } from "../settings/settings";
+import { describeDrift } from "../recovery/driftSummary";
+import { accountVersions } from "../recovery/versions";
 
 
 export async function readDerivedImageSet(id: string, props: Outputs): Promise<{ id?: string; props?: Outputs; inputs?: Record<string, unknown> }> {

@@ -4,7 +4,7 @@
 // resource of a `pulumi up`.
 
 import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
-import { processState } from "./processState";
+import { processState } from "../settings/processState";
 
 export interface Connection {
   region?: string;

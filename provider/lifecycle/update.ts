@@ -3,21 +3,21 @@
 // (removableAttributes); newly declared ones are copied in from the source (a merge into the
 // resource's own image set, or into the destination).
 
-import { buildRemovableAttributeBatches, countFrames, DEFAULT_MAX_FRAMES_PER_COPY, instancesOf, resolveSubset } from "./copiable";
-import { imagingClient } from "./client";
-import { CopyError, runCopy, waitForCopy } from "./copyRun";
+import { buildRemovableAttributeBatches, countFrames, DEFAULT_MAX_FRAMES_PER_COPY, instancesOf, resolveSubset } from "../subset/copiable";
+import { imagingClient } from "../service/client";
+import { CopyError, runCopy, waitForCopy } from "../service/copy";
 import { copyStatusOf, pendingOutputs } from "./create";
-import { countInstances, isEmpty, minus, stillPresent, union } from "./instanceSets";
-import { copiedBy } from "./recovery/copied";
-import { PartialFailure } from "./errors";
-import { findImageSet, findMetadata } from "./find";
-import { buildOutputs, Outputs, VERSIONS_MADE_KEPT } from "./outputs";
-import { connectionOf, deadlineFor, progressLog, timeoutHint } from "./settings";
-import { WaitTimeout } from "./wait";
-import { DerivedImageSetInputs, InstancesBySeries } from "./types";
-import { accountVersions } from "./versions";
-import { MadeTagError, recordMadeVersions } from "./recovery/madeVersions";
-import { updateMetadata } from "./writes";
+import { countInstances, isEmpty, minus, stillPresent, union } from "../subset/instanceSets";
+import { copiedBy } from "../recovery/copied";
+import { PartialFailure } from "../service/errors";
+import { findImageSet, findMetadata } from "../service/find";
+import { buildOutputs, Outputs, VERSIONS_MADE_KEPT } from "../resource/outputs";
+import { connectionOf, deadlineFor, progressLog, timeoutHint } from "../settings/settings";
+import { WaitTimeout } from "../service/wait";
+import { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
+import { accountVersions } from "../recovery/versions";
+import { MadeTagError, recordMadeVersions } from "../recovery/madeVersions";
+import { updateMetadata } from "../service/writes";
 
 type UpdateInputs = DerivedImageSetInputs & { ownerTag?: string; __provider?: string };
 

@@ -15,8 +15,8 @@
 // count once: a burst of refusals is one signal, not several. A custom endpoint's ceiling is kept
 // across runs (service/rateStore.ts), so the next run starts settled under it.
 
-import { processState } from "./processState";
-import { loadCeiling, saveCeiling } from "./service/rateStore";
+import { processState } from "../settings/processState";
+import { loadCeiling, saveCeiling } from "./rateStore";
 
 const DOCUMENTED_WRITE_TPS = 0.25;
 const MIN_TPS = 0.05;

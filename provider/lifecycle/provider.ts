@@ -4,14 +4,14 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { createDerivedImageSet, CreateInputs } from "./create";
 import { deleteDerivedImageSet } from "./delete";
-import { diffDerivedImageSet, driftPlan } from "./diffRules";
-import { progressLog } from "./settings";
-import { Outputs } from "./outputs";
+import { diffDerivedImageSet, driftPlan } from "./diff";
+import { progressLog } from "../settings/settings";
+import { Outputs } from "../resource/outputs";
 import { readDerivedImageSet } from "./read";
 import { updateDerivedImageSet } from "./update";
-import { validateInputs } from "./validate";
-import type { Connection } from "./client";
-import { explainFailure } from "./service/explain";
+import { validateInputs } from "./check";
+import type { Connection } from "../service/client";
+import { explainFailure } from "../service/explain";
 
 /**
  * The dynamic provider behind {@link DerivedImageSet}: check, diff, create, read, update and delete

@@ -4,7 +4,7 @@
 // file means "nothing learned yet", and a failed write only loses the hint.
 
 import * as path from "node:path";
-import { homeDir, readHomeJson, writeFileAtomic } from "./home";
+import { homeDir, readHomeJson, writeFileAtomic } from "../settings/home";
 
 export interface DurationSample {
   /** instances copied (1 for updates and deletes) */

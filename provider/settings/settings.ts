@@ -1,8 +1,8 @@
 // Per-call settings derived from inputs: connection, deadlines, and the progress log.
 
-import { resolveConnection, ResolvedConnection } from "./client";
-import { DerivedImageSetInputs } from "./types";
-import { parseDuration } from "./validate";
+import { resolveConnection, ResolvedConnection } from "../service/client";
+import { DerivedImageSetInputs } from "../resource/types";
+import { parseDuration } from "../lifecycle/check";
 
 export const DEFAULT_TIMEOUTS = { create: "30m", update: "30m", delete: "10m" } as const;
 

@@ -16,9 +16,9 @@
 // new value there never replaces anything. This keeps `destination: {imageSetId: a.imageSetId,
 // versionId: a.versionId}` stable when other merges move a's image set forward.
 
-import { Outputs } from "./outputs";
-import { INPUTS, type InputName, inputsWithRule } from "./schema";
-import { DerivedImageSetInputs, isUnknown, Subset } from "./types";
+import { Outputs } from "../resource/outputs";
+import { INPUTS, type InputName, inputsWithRule } from "../resource/schema";
+import { DerivedImageSetInputs, isUnknown, Subset } from "../resource/types";
 
 export interface DiffResult {
   changes: boolean;

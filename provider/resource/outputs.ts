@@ -1,7 +1,7 @@
 // Outputs are plain JSON: ISO strings for dates, null instead of undefined (the engine's
 // Struct conversion rejects undefined and turns Dates into {}; https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/).
 
-import type { ImageSet } from "./find";
+import type { ImageSet } from "../service/find";
 import { INPUT_NAMES, OWNER_TAG_INPUT } from "./schema";
 import { DerivedImageSetInputs, DerivedImageSetOutputs, InstancesBySeries } from "./types";
 

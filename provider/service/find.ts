@@ -3,7 +3,7 @@
 
 import type { GetImageSetCommandOutput, ImageSetProperties, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import { gunzipSync } from "node:zlib";
-import type { ImageSetMetadata } from "./metadataDocument";
+import type { ImageSetMetadata } from "../subset/metadataDocument";
 import { sdk } from "./client";
 import { isNotFound } from "./errors";
 

@@ -3,23 +3,23 @@
 // Copies sharing a source or destination are serialised inside the process.
 
 import type { CopyImageSetCommandOutput, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
-import { buildCopiableAttributes } from "./copiable";
+import { buildCopiableAttributes } from "../subset/copiable";
 import { ResolvedConnection, imagingClient, sdk } from "./client";
-import { type CopyAccepted, CopyError, patiently, type RunOptions, sleep, tolerantPoll, unlocked } from "./service/reads";
+import { type CopyAccepted, CopyError, patiently, type RunOptions, sleep, tolerantPoll, unlocked } from "./reads";
 import { ImageSet, findImageSet } from "./find";
 import { serialised } from "./pace";
-import { COPY_STATES, settled } from "./service/states";
-import { runWrite } from "./service/writeEngine";
-import { InstancesBySeries } from "./types";
-import { journal } from "./journal";
-import { processState } from "./processState";
-import { INPUTS_TAG, OWNER_TAG } from "./tags";
-import { madeTagFailure, recordMadeVersions } from "./recovery/madeVersions";
+import { COPY_STATES, settled } from "./states";
+import { runWrite } from "./writeEngine";
+import { InstancesBySeries } from "../resource/types";
+import { journal } from "../recovery/journal";
+import { processState } from "../settings/processState";
+import { INPUTS_TAG, OWNER_TAG } from "../recovery/tags";
+import { madeTagFailure, recordMadeVersions } from "../recovery/madeVersions";
 import { durationsOf, WaitTimeout, waitFor } from "./wait";
 
-export { OWNER_TAG } from "./tags";
-export { CopyError, patiently, tolerantPoll, unlocked } from "./service/reads";
-export type { CopyAccepted, RunOptions } from "./service/reads";
+export { OWNER_TAG } from "../recovery/tags";
+export { CopyError, patiently, tolerantPoll, unlocked } from "./reads";
+export type { CopyAccepted, RunOptions } from "./reads";
 
 export interface CopyPlan {
   datastoreId: string;

@@ -5,8 +5,8 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { CopyAccepted } from "./copyRun";
-import { homeDir, writeFileAtomic } from "./home";
+import type { CopyAccepted } from "../service/copy";
+import { homeDir, writeFileAtomic } from "../settings/home";
 
 function journalDir(): string {
   return process.env.PULUMI_HEALTHIMAGING_JOURNAL ?? path.join(homeDir(), "journal");

@@ -3,8 +3,8 @@
 // made by any resource of the stack from versions made outside it. Failed versions change nothing.
 
 import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
-import { listTags, listVersions } from "./find";
-import { madeVersionsOf } from "./recovery/madeVersions";
+import { listTags, listVersions } from "../service/find";
+import { madeVersionsOf } from "./madeVersions";
 
 export interface VersionAccount {
   latestVersionId: string;

@@ -18,16 +18,16 @@
 
 import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import { createHash } from "node:crypto";
-import { instancesOf } from "./copiable";
-import { sdk } from "./client";
-import { type CopyAccepted, CopyError } from "./copyRun";
+import { instancesOf } from "../subset/copiable";
+import { sdk } from "../service/client";
+import { type CopyAccepted, CopyError } from "../service/copy";
 import { journal } from "./journal";
-import { serialised } from "./pace";
-import { processState } from "./processState";
+import { serialised } from "../service/pace";
+import { processState } from "../settings/processState";
 import { INPUTS_TAG, OWNER_TAG } from "./tags";
-import { madeVersionsOf } from "./recovery/madeVersions";
-import { findImageSet, findMetadata, listTags, listVersions } from "./find";
-import { DerivedImageSetInputs, InstancesBySeries } from "./types";
+import { madeVersionsOf } from "./madeVersions";
+import { findImageSet, findMetadata, listTags, listVersions } from "../service/find";
+import { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
 
 const MAX_CANDIDATES = 25;
 const DAY_MS = 24 * 60 * 60 * 1000;

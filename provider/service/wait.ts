@@ -6,7 +6,7 @@
 
 import type { ResolvedConnection } from "./client";
 import { DurationSample, loadDurations, saveDurations } from "./durationStore";
-import { processState } from "./processState";
+import { processState } from "../settings/processState";
 
 export interface PollResult<T> {
   done: boolean;

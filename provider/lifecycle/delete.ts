@@ -2,19 +2,19 @@
 // Undo = revert to the version before the merge when every version since is ours, otherwise
 // remove exactly the instances this resource copied that are still there.
 
-import { buildRemovableAttributeBatches, instancesOf } from "./copiable";
-import { imagingClient } from "./client";
-import { findImageSet, findMetadata } from "./find";
-import { Outputs } from "./outputs";
-import { stillPresent } from "./instanceSets";
-import { copiedBy } from "./recovery/copied";
-import { connectionOf, deadlineFor, progressLog } from "./settings";
-import { InstancesBySeries } from "./types";
-import { accountVersions } from "./versions";
-import type { ResolvedConnection } from "./client";
-import { serialised } from "./pace";
-import { type RunOptions, unlocked } from "./service/reads";
-import { deleteImageSet, updateMetadataInQueue } from "./writes";
+import { buildRemovableAttributeBatches, instancesOf } from "../subset/copiable";
+import { imagingClient } from "../service/client";
+import { findImageSet, findMetadata } from "../service/find";
+import { Outputs } from "../resource/outputs";
+import { stillPresent } from "../subset/instanceSets";
+import { copiedBy } from "../recovery/copied";
+import { connectionOf, deadlineFor, progressLog } from "../settings/settings";
+import { InstancesBySeries } from "../resource/types";
+import { accountVersions } from "../recovery/versions";
+import type { ResolvedConnection } from "../service/client";
+import { serialised } from "../service/pace";
+import { type RunOptions, unlocked } from "../service/reads";
+import { deleteImageSet, updateMetadataInQueue } from "../service/writes";
 
 export async function deleteDerivedImageSet(props: Outputs): Promise<void> {
   const conn = connectionOf(props);

@@ -4,9 +4,9 @@
 // Patient-level tags (name, ID, birth date) are dropped here, so they cannot reach state or logs.
 
 import * as pulumi from "@pulumi/pulumi";
-import { type Connection, imagingClient, resolveConnection, sdk } from "./client";
-import { findImageSet } from "./find";
-import { explainFailure } from "./service/explain";
+import { type Connection, imagingClient, resolveConnection, sdk } from "../service/client";
+import { findImageSet } from "../service/find";
+import { explainFailure } from "../service/explain";
 
 /** Where a lookup asks: the data store, and optionally the region and endpoint (else the AWS defaults). */
 export interface LookupTarget extends Connection {

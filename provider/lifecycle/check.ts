@@ -13,8 +13,8 @@
 //   for that value, including cross-field rules that depend on it; `up` checks again with real values.
 // * null counts as "not set" for optional properties and is dropped from the returned inputs.
 
-import { INPUT_NAMES, OWNER_TAG_INPUT } from "./schema";
-import { DerivedImageSetInputs, isUnknown } from "./types";
+import { INPUT_NAMES, OWNER_TAG_INPUT } from "../resource/schema";
+import { DerivedImageSetInputs, isUnknown } from "../resource/types";
 
 export interface CheckFailure {
   property: string;
