@@ -7,7 +7,7 @@
 // so the 10,000-instance set (10 series) is a copy of one series' set with the other nine merged in.
 
 import { CopyImageSetCommand, GetImageSetCommand, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -21,7 +21,16 @@ const ROOT = path.resolve(__dirname, "..");
 const CLI = path.join(ROOT, "emulator", "dist", "cli.js");
 const TEMPLATE = "dicomdirtests/TINY_ALPHA/PT000000/ST000000/SE000000/IM00001B";
 
-export interface CopyCase { label: string; sourceInstances: number; copied: number; requestMs: number; totalMs: number; rssBeforeKb: number; peakKb: number; peakDeltaKb: number }
+export interface CopyCase {
+  label: string;
+  sourceInstances: number;
+  copied: number;
+  requestMs: number;
+  totalMs: number;
+  rssBeforeKb: number;
+  peakKb: number;
+  peakDeltaKb: number;
+}
 export interface ServiceResult {
   getImageSetPerSecond: number;
   getImageSetConcurrency: number;
@@ -32,7 +41,7 @@ export interface ServiceResult {
   copies: CopyCase[];
 }
 
-const uid = () => `2.25.${BigInt("0x" + randomBytes(15).toString("hex")).toString()}`;
+const uid = () => `2.25.${BigInt(`0x${randomBytes(15).toString("hex")}`).toString()}`;
 
 function generate(dir: string, studies: { series: number; perSeries: number }[]): { series: string[][]; sops: string[][][] } {
   const bytes = fs.readFileSync(path.join(pydicomTestFiles(), TEMPLATE));
@@ -76,7 +85,11 @@ function vmRssKb(pid: number): number {
 }
 
 async function serve(dataDir: string): Promise<{ child: ChildProcess; endpoint: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, "serve", "--data", dataDir, "--profile", "fast", "--no-rate-limits", "--copy-ms-base", "0", "--copy-ms-per-instance", "0", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    [CLI, "serve", "--data", dataDir, "--profile", "fast", "--no-rate-limits", "--copy-ms-base", "0", "--copy-ms-per-instance", "0", "--port", "0"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   const endpoint = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d) => {
@@ -110,7 +123,12 @@ async function mergedCopy(c: MedicalImagingClient, datastoreId: string, sources:
   let destination: { imageSetId: string; latestVersionId: string } | undefined;
   for (const source of sources) {
     const out = await c.send(
-      new CopyImageSetCommand({ datastoreId, sourceImageSetId: source, force: destination !== undefined, copyImageSetInformation: { sourceImageSet: { latestVersionId: "1" }, destinationImageSet: destination } }),
+      new CopyImageSetCommand({
+        datastoreId,
+        sourceImageSetId: source,
+        force: destination !== undefined,
+        copyImageSetInformation: { sourceImageSet: { latestVersionId: "1" }, destinationImageSet: destination },
+      }),
     );
     const id = out.destinationImageSetProperties!.imageSetId!;
     destination = { imageSetId: id, latestVersionId: await settled(c, datastoreId, id) };
@@ -121,7 +139,13 @@ async function mergedCopy(c: MedicalImagingClient, datastoreId: string, sources:
 }
 
 const client = (endpoint: string) =>
-  new MedicalImagingClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, disableHostPrefix: true, maxAttempts: 1 });
+  new MedicalImagingClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    disableHostPrefix: true,
+    maxAttempts: 1,
+  });
 
 export async function runService(log: (m: string) => void): Promise<ServiceResult> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bench-service-"));
@@ -130,22 +154,35 @@ export async function runService(log: (m: string) => void): Promise<ServiceResul
   fs.mkdirSync(files);
   try {
     let t = Date.now();
-    const gen = generate(files, [{ series: 10, perSeries: 1000 }, { series: 1, perSeries: 1000 }]);
+    const gen = generate(files, [
+      { series: 10, perSeries: 1000 },
+      { series: 1, perSeries: 1000 },
+    ]);
     const generateMs = Date.now() - t;
     const fileCount = fs.readdirSync(files).length;
     log(`  service: generated ${fileCount} DICOM files in ${(generateMs / 1000).toFixed(1)} s`);
     t = Date.now();
-    const seeded = JSON.parse(execFileSync(process.execPath, [CLI, "seed", files, "--data", data, "--profile", "fast", "--import-ms-base", "0"], { encoding: "utf8", maxBuffer: 64 << 20 }));
+    const seeded = JSON.parse(
+      execFileSync(process.execPath, [CLI, "seed", files, "--data", data, "--profile", "fast", "--import-ms-base", "0"], {
+        encoding: "utf8",
+        maxBuffer: 64 << 20,
+      }),
+    );
     const importMs = Date.now() - t;
     const datastoreId = seeded.datastoreId as string;
-    const bySeries = new Map<string | undefined, string>(seeded.imageSets.map((x: { seriesInstanceUid?: string; imageSetId: string }) => [x.seriesInstanceUid, x.imageSetId]));
+    const bySeries = new Map<string | undefined, string>(
+      seeded.imageSets.map((x: { seriesInstanceUid?: string; imageSetId: string }) => [x.seriesInstanceUid, x.imageSetId]),
+    );
     const imported = [...gen.series[0], gen.series[1][0]].map((uid) => bySeries.get(uid));
-    if (imported.some((id) => id === undefined)) throw new Error(`unexpected import result: ${JSON.stringify(seeded.imageSets.map((x: { instanceCount?: number }) => x.instanceCount))}`);
+    if (imported.some((id) => id === undefined))
+      throw new Error(`unexpected import result: ${JSON.stringify(seeded.imageSets.map((x: { instanceCount?: number }) => x.instanceCount))}`);
     const small = { imageSetId: imported[10]! };
     let s = await serve(data);
     const big = { imageSetId: await mergedCopy(client(s.endpoint), datastoreId, imported.slice(0, 10) as string[]) };
     await s.stop();
-    log(`  service: imported in ${(importMs / 1000).toFixed(1)} s (10,000-instance set ${big.imageSetId} merged from 10 series, 1,000-instance set ${small.imageSetId})`);
+    log(
+      `  service: imported in ${(importMs / 1000).toFixed(1)} s (10,000-instance set ${big.imageSetId} merged from 10 series, 1,000-instance set ${small.imageSetId})`,
+    );
 
     // GetImageSet throughput on a fresh process
     s = await serve(data);
@@ -165,7 +202,9 @@ export async function runService(log: (m: string) => void): Promise<ServiceResul
     );
     latencies.sort((a, b) => a - b);
     const getImageSetPerSecond = latencies.length / 3;
-    log(`  service: GetImageSet ${getImageSetPerSecond.toFixed(0)} requests/s (${concurrency} concurrent, SigV4, client on the same machine), p50 ${latencies[latencies.length >> 1]} ms`);
+    log(
+      `  service: GetImageSet ${getImageSetPerSecond.toFixed(0)} requests/s (${concurrency} concurrent, SigV4, client on the same machine), p50 ${latencies[latencies.length >> 1]} ms`,
+    );
     c.destroy();
     await s.stop();
 
@@ -186,7 +225,9 @@ export async function runService(log: (m: string) => void): Promise<ServiceResul
         new CopyImageSetCommand({
           datastoreId,
           sourceImageSetId: k.source,
-          copyImageSetInformation: { sourceImageSet: { latestVersionId: src.versionId!, DICOMCopies: { copiableAttributes: buildCopiableAttributes(k.select) } } },
+          copyImageSetInformation: {
+            sourceImageSet: { latestVersionId: src.versionId!, DICOMCopies: { copiableAttributes: buildCopiableAttributes(k.select) } },
+          },
         }),
       );
       const requestMs = Date.now() - t0;
@@ -199,13 +240,32 @@ export async function runService(log: (m: string) => void): Promise<ServiceResul
       const totalMs = Date.now() - t0;
       const peakKb = vmHwmKb(s.child.pid!);
       const copied = Object.values(k.select).reduce((a, l) => a + l.length, 0);
-      const row = { label: k.label, sourceInstances: k.source === big.imageSetId ? 10_000 : 1000, copied, requestMs, totalMs, rssBeforeKb, peakKb, peakDeltaKb: peakKb - Math.max(hwmBefore, rssBeforeKb) };
+      const row = {
+        label: k.label,
+        sourceInstances: k.source === big.imageSetId ? 10_000 : 1000,
+        copied,
+        requestMs,
+        totalMs,
+        rssBeforeKb,
+        peakKb,
+        peakDeltaKb: peakKb - Math.max(hwmBefore, rssBeforeKb),
+      };
       copies.push(row);
-      log(`  service: copy ${k.label}: request ${requestMs} ms, done after ${totalMs} ms, peak RSS ${(peakKb / 1024).toFixed(0)} MB (+${(row.peakDeltaKb / 1024).toFixed(1)} MB over the idle process)`);
+      log(
+        `  service: copy ${k.label}: request ${requestMs} ms, done after ${totalMs} ms, peak RSS ${(peakKb / 1024).toFixed(0)} MB (+${(row.peakDeltaKb / 1024).toFixed(1)} MB over the idle process)`,
+      );
       cl.destroy();
       await s.stop();
     }
-    return { getImageSetPerSecond, getImageSetConcurrency: concurrency, getImageSetP50Ms: latencies[latencies.length >> 1], generateMs, importMs, files: fileCount, copies };
+    return {
+      getImageSetPerSecond,
+      getImageSetConcurrency: concurrency,
+      getImageSetP50Ms: latencies[latencies.length >> 1],
+      generateMs,
+      importMs,
+      files: fileCount,
+      copies,
+    };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -33,7 +33,17 @@ export async function runStateSize(log: (m: string) => void): Promise<StateSizeR
       });
       if (failures.length) throw new Error(JSON.stringify(failures));
       const outputs = buildOutputs(inputs, {
-        imageSet: { $metadata: {}, datastoreId: "a".repeat(32), imageSetId: "c".repeat(32), versionId: "1", imageSetArn: `arn:aws:medical-imaging:us-east-1:000000000000:datastore/${"a".repeat(32)}/imageset/${"c".repeat(32)}`, imageSetState: "ACTIVE", imageSetWorkflowStatus: "COPIED", createdAt: new Date(), updatedAt: new Date() },
+        imageSet: {
+          $metadata: {},
+          datastoreId: "a".repeat(32),
+          imageSetId: "c".repeat(32),
+          versionId: "1",
+          imageSetArn: `arn:aws:medical-imaging:us-east-1:000000000000:datastore/${"a".repeat(32)}/imageset/${"c".repeat(32)}`,
+          imageSetState: "ACTIVE",
+          imageSetWorkflowStatus: "COPIED",
+          createdAt: new Date(),
+          updatedAt: new Date(),
+        },
         imageSetId: "c".repeat(32),
         versionId: "1",
         sourceVersionId: "1",

@@ -7,8 +7,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { serializedProvider } from "../provider/resource/serializedProvider";
 import { dynamicUrn, serializeProvider, startDynamicHost } from "../test/support/dynamicHost";
-import { Seeded, startSeeded, SERIES } from "../test/support/seeded";
-import { CountingProxy, startProxy } from "../test/support/countingProxy";
+import { type Seeded, startSeeded, SERIES } from "../test/support/seeded";
+import { type CountingProxy, startProxy } from "../test/support/countingProxy";
 
 export interface WaitRow {
   durationS: number;
@@ -26,7 +26,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function clientFor(url: string, seeded: Seeded): MedicalImagingClient {
   const c = seeded.emu.credentials;
-  return new MedicalImagingClient({ endpoint: url, region: c.region, credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }, disableHostPrefix: true, maxAttempts: 1 });
+  return new MedicalImagingClient({
+    endpoint: url,
+    region: c.region,
+    credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey },
+    disableHostPrefix: true,
+    maxAttempts: 1,
+  });
 }
 
 function serviceCopyMs(seeded: Seeded, imageSetId: string): number {
@@ -36,12 +42,21 @@ function serviceCopyMs(seeded: Seeded, imageSetId: string): number {
 }
 
 /** schedule(i) = delay before poll i (0-based) */
-async function baseline(seeded: Seeded, proxy: CountingProxy, source: string, schedule: (i: number) => number): Promise<{ t0: number; t1: number; imageSetId: string }> {
+async function baseline(
+  seeded: Seeded,
+  proxy: CountingProxy,
+  source: string,
+  schedule: (i: number) => number,
+): Promise<{ t0: number; t1: number; imageSetId: string }> {
   const client = clientFor(proxy.url, seeded);
   const src = await client.send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: source }));
   const t0 = Date.now();
   const out = await client.send(
-    new CopyImageSetCommand({ datastoreId: seeded.datastoreId, sourceImageSetId: source, copyImageSetInformation: { sourceImageSet: { latestVersionId: src.versionId! } } }),
+    new CopyImageSetCommand({
+      datastoreId: seeded.datastoreId,
+      sourceImageSetId: source,
+      copyImageSetInformation: { sourceImageSet: { latestVersionId: src.versionId! } },
+    }),
   );
   const id = out.destinationImageSetProperties!.imageSetId!;
   for (let i = 0; ; i++) {
@@ -70,12 +85,20 @@ export async function runWaitOverhead(durationsS: number[], log: (m: string) => 
     const totalMs = t1 - t0;
     const overheadMs = totalMs - serviceMs;
     const row = {
-      durationS, strategy, serviceMs, totalMs, ratio: totalMs / serviceMs, overheadMs,
-      getImageSet: calls.length, getImageSetOnCopy: calls.filter((c) => c.imageSetId === imageSetId).length,
+      durationS,
+      strategy,
+      serviceMs,
+      totalMs,
+      ratio: totalMs / serviceMs,
+      overheadMs,
+      getImageSet: calls.length,
+      getImageSetOnCopy: calls.filter((c) => c.imageSetId === imageSetId).length,
       meetsOverhead: overheadMs <= Math.max(0.05 * serviceMs, 500),
     };
     rows.push(row);
-    log(`  wait ${durationS}s ${strategy}: ${(totalMs / 1000).toFixed(2)} s / service ${(serviceMs / 1000).toFixed(2)} s = ${row.ratio.toFixed(3)}, GetImageSet ${row.getImageSet} (${row.getImageSetOnCopy} on the copy)`);
+    log(
+      `  wait ${durationS}s ${strategy}: ${(totalMs / 1000).toFixed(2)} s / service ${(serviceMs / 1000).toFixed(2)} s = ${row.ratio.toFixed(3)}, GetImageSet ${row.getImageSet} (${row.getImageSetOnCopy} on the copy)`,
+    );
   };
   try {
     for (const d of durationsS) {
@@ -115,7 +138,10 @@ export async function runWaitOverhead(durationsS: number[], log: (m: string) => 
       } finally {
         fs.rmSync(home, { recursive: true, force: true });
       }
-      for (const [strategy, schedule] of [["fixed 5 s polling", fixed5s], ["terraform-style (5 s, 3 s min, ×2, 10 s cap)", terraformStyle]] as const) {
+      for (const [strategy, schedule] of [
+        ["fixed 5 s polling", fixed5s],
+        ["terraform-style (5 s, 3 s min, ×2, 10 s cap)", terraformStyle],
+      ] as const) {
         const { t0, t1, imageSetId } = await baseline(seeded, proxy, source, schedule);
         record(d, strategy, t0, t1, imageSetId);
       }

@@ -25,7 +25,8 @@ export interface IncomingSigned {
 
 const SERVICE = "medical-imaging";
 const MAX_SKEW_MS = 15 * 60 * 1000;
-const AUTH_PATTERN = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;_.-]+),\s*Signature=([0-9a-f]{64})$/;
+const AUTH_PATTERN =
+  /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;_.-]+),\s*Signature=([0-9a-f]{64})$/;
 
 const denied = (type: "InvalidSignatureException" | "UnrecognizedClientException" | "AccessDeniedException", message: string) =>
   new ServiceError(type, message);
@@ -52,8 +53,10 @@ export async function verifySignature(req: IncomingSigned, creds: Credentials, n
   if (region !== creds.region) throw denied("InvalidSignatureException", `Credential should be scoped to a valid region, not '${region}'.`);
   const signingDate = parseAmzDate(header(req.headers, "x-amz-date"));
   if (!signingDate) throw denied("InvalidSignatureException", "Missing or malformed X-Amz-Date header.");
-  if (!signingDate.toISOString().replace(/-/g, "").startsWith(shortDate)) throw denied("InvalidSignatureException", "Credential date does not match X-Amz-Date.");
-  if (Math.abs(now - signingDate.getTime()) > MAX_SKEW_MS) throw denied("InvalidSignatureException", "Signature expired: the request date is more than 15 minutes away from the server time.");
+  if (!signingDate.toISOString().replace(/-/g, "").startsWith(shortDate))
+    throw denied("InvalidSignatureException", "Credential date does not match X-Amz-Date.");
+  if (Math.abs(now - signingDate.getTime()) > MAX_SKEW_MS)
+    throw denied("InvalidSignatureException", "Signature expired: the request date is more than 15 minutes away from the server time.");
 
   // The signer takes a present x-amz-content-sha256 as the payload hash without reading the body,
   // so check it here: otherwise a body swapped after signing would pass.
@@ -78,6 +81,9 @@ export async function verifySignature(req: IncomingSigned, creds: Credentials, n
   const a = Buffer.from(expectedSig);
   const b = Buffer.from(signature);
   if (a.length !== b.length || !timingSafeEqual(a, b)) {
-    throw denied("InvalidSignatureException", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.");
+    throw denied(
+      "InvalidSignatureException",
+      "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
+    );
   }
 }

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PROFILES } from "./limits";
 import { seed } from "./seed";
-import { DEFAULT_CREDENTIALS, EmulatorOptions, startEmulator } from "./server";
+import { DEFAULT_CREDENTIALS, type EmulatorOptions, startEmulator } from "./server";
 
 const int = (v: string) => {
   const n = Number(v);
@@ -17,11 +17,18 @@ const int = (v: string) => {
   return n;
 };
 
+// commander hands options over untyped; each is checked as it is read
+// biome-ignore lint/suspicious/noExplicitAny: commander option values
 function serviceOptions(o: Record<string, any>): EmulatorOptions {
   if (!(o.profile in PROFILES)) throw new InvalidArgumentError(`--profile must be one of ${Object.keys(PROFILES).join(", ")}`);
   const timings = Object.fromEntries(
-    Object.entries({ copyMsBase: o.copyMsBase, copyMsPerInstance: o.copyMsPerInstance, updateMs: o.updateMs, deleteMs: o.deleteMs, importMsBase: o.importMsBase })
-      .filter(([, v]) => v !== undefined),
+    Object.entries({
+      copyMsBase: o.copyMsBase,
+      copyMsPerInstance: o.copyMsPerInstance,
+      updateMs: o.updateMs,
+      deleteMs: o.deleteMs,
+      importMsBase: o.importMsBase,
+    }).filter(([, v]) => v !== undefined),
   );
   return {
     port: o.port,

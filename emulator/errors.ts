@@ -36,5 +36,5 @@ export const quotaExceeded = (message: string) => new ServiceError("ServiceQuota
 export const throttled = (message = "Rate exceeded") => new ServiceError("ThrottlingException", message);
 
 export function isErrorName(name: string): name is ErrorName {
-  return Object.prototype.hasOwnProperty.call(ERROR_STATUS, name);
+  return Object.hasOwn(ERROR_STATUS, name);
 }

@@ -1,8 +1,8 @@
 // Fault knobs for tests: extra latency, failing the next N calls of an operation with a given
 // error, and failing copies asynchronously (COPY_FAILED with a message).
 
-import { ErrorName, ServiceError } from "./errors";
-import { OperationName } from "./limits";
+import { type ErrorName, ServiceError } from "./errors";
+import type { OperationName } from "./limits";
 
 export interface FaultSettings {
   latencyMs?: number;

@@ -4,11 +4,24 @@
 // removes rate limits and makes async work take tens of ms.
 
 export type OperationName =
-  | "CreateDatastore" | "GetDatastore" | "ListDatastores" | "DeleteDatastore"
-  | "StartDICOMImportJob" | "GetDICOMImportJob" | "ListDICOMImportJobs"
-  | "SearchImageSets" | "GetImageSet" | "GetImageSetMetadata" | "GetImageFrame" | "ListImageSetVersions"
-  | "UpdateImageSetMetadata" | "CopyImageSet" | "DeleteImageSet"
-  | "TagResource" | "UntagResource" | "ListTagsForResource";
+  | "CreateDatastore"
+  | "GetDatastore"
+  | "ListDatastores"
+  | "DeleteDatastore"
+  | "StartDICOMImportJob"
+  | "GetDICOMImportJob"
+  | "ListDICOMImportJobs"
+  | "SearchImageSets"
+  | "GetImageSet"
+  | "GetImageSetMetadata"
+  | "GetImageFrame"
+  | "ListImageSetVersions"
+  | "UpdateImageSetMetadata"
+  | "CopyImageSet"
+  | "DeleteImageSet"
+  | "TagResource"
+  | "UntagResource"
+  | "ListTagsForResource";
 
 export interface RateLimit {
   /** sustained requests per second */

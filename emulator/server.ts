@@ -6,11 +6,11 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { randomUUID } from "node:crypto";
-import { AddressInfo } from "node:net";
-import { Credentials, verifySignature } from "./auth";
+import type { AddressInfo } from "node:net";
+import { type Credentials, verifySignature } from "./auth";
 import { ServiceError, isErrorName } from "./errors";
-import { FaultSettings } from "./faults";
-import { OperationName, PROFILES, Profile, RateLimit, RateLimiter, Timings } from "./limits";
+import type { FaultSettings } from "./faults";
+import { type OperationName, PROFILES, type Profile, type RateLimit, RateLimiter, type Timings } from "./limits";
 import { completeCopy } from "./model/copy";
 import { completeDatastore } from "./model/datastores";
 import { completeDelete } from "./model/deleteImageSet";
@@ -132,7 +132,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       if (!match) throw new ServiceError("ValidationException", `No operation matches ${req.method} ${url.pathname}.`);
       if (opts.log) process.stderr.write(`[healthimaging-local] ${match.route.operation}\n`);
       if (opts.auth !== false) {
-        await verifySignature({ method: req.method ?? "GET", rawPath: url.pathname, query: queryRecord(url.searchParams), headers: req.headers, body }, credentials);
+        await verifySignature(
+          { method: req.method ?? "GET", rawPath: url.pathname, query: queryRecord(url.searchParams), headers: req.headers, body },
+          credentials,
+        );
       }
       // checked against the service model before the rate limit: a refused request does no work,
       // so it takes none of the operation's budget
@@ -153,6 +156,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     }
   });
 
+  // biome-ignore lint/suspicious/noExplicitAny: the test control API takes loose JSON
   function control(pathname: string, body: Record<string, any>): unknown {
     switch (pathname) {
       case "/_emulator/health":

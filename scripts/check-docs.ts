@@ -65,7 +65,9 @@ function checkTsdoc(pkg: string, entry: string): void {
     const documented = ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim().length > 0;
     if (documented) continue;
     const decl = symbol.declarations?.[0];
-    const where = decl ? `${path.relative(ROOT, decl.getSourceFile().fileName)}:${decl.getSourceFile().getLineAndCharacterOfPosition(decl.getStart()).line + 1}` : `${pkg}/${entry}`;
+    const where = decl
+      ? `${path.relative(ROOT, decl.getSourceFile().fileName)}:${decl.getSourceFile().getLineAndCharacterOfPosition(decl.getStart()).line + 1}`
+      : `${pkg}/${entry}`;
     problems.push(`${where}: ${exported.name}, exported by the ${pkg} package, has no TSDoc comment`);
   }
 }
@@ -74,7 +76,8 @@ function checkLicenses(): void {
   const license = fs.readFileSync(path.join(ROOT, "LICENSE"), "utf8");
   for (const pkg of ["provider", "emulator"]) {
     const copy = path.join(ROOT, pkg, "LICENSE");
-    if (!fs.existsSync(copy) || fs.readFileSync(copy, "utf8") !== license) problems.push(`${pkg}/LICENSE: must be a copy of the repository's LICENSE (cp LICENSE ${pkg}/)`);
+    if (!fs.existsSync(copy) || fs.readFileSync(copy, "utf8") !== license)
+      problems.push(`${pkg}/LICENSE: must be a copy of the repository's LICENSE (cp LICENSE ${pkg}/)`);
   }
 }
 

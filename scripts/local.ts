@@ -2,10 +2,10 @@
 // environment, the local HealthImaging service running in the background, and its seeded data.
 
 import { GetDatastoreCommand, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
-import { execFileSync, spawn, SpawnSyncOptions, spawnSync } from "node:child_process";
+import { execFileSync, spawn, type SpawnSyncOptions, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { seed, SeedResult } from "../emulator/seed";
+import { seed, type SeedResult } from "../emulator/seed";
 
 export const ROOT = path.resolve(__dirname, "..");
 // Where the service keeps its data and the Pulumi stack its state; the e2e test moves both.

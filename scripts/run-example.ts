@@ -65,7 +65,11 @@ export interface PulumiRun {
  */
 export function runPulumi(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; capture?: boolean }): Promise<PulumiRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn("pulumi", args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", opts.capture ? "pipe" : "inherit", opts.capture ? "pipe" : "inherit"] });
+    const child = spawn("pulumi", args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ["ignore", opts.capture ? "pipe" : "inherit", opts.capture ? "pipe" : "inherit"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout?.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
@@ -112,7 +116,9 @@ async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === "real-aws") {
-    process.stderr.write("examples/real-aws needs AWS credentials and the aws provider plugin; it cannot run against the local service.\nSee examples/real-aws/README.md (CI type-checks it: npm run typecheck:examples).\n");
+    process.stderr.write(
+      "examples/real-aws needs AWS credentials and the aws provider plugin; it cannot run against the local service.\nSee examples/real-aws/README.md (CI type-checks it: npm run typecheck:examples).\n",
+    );
     return 2;
   }
   const dir = path.join(EXAMPLES_DIR, name);

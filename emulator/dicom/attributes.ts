@@ -1,8 +1,8 @@
 import levelsJson from "./levels.json";
-import { DicomAttributes } from "../model/document";
+import type { DicomAttributes } from "../model/document";
 import { PIXEL_DATA } from "./constants";
-import { DcmjsDataset, DcmjsElement, DicomMetaDictionary } from "./dcmjsReader";
-import { Level } from "./types";
+import { type DcmjsDataset, type DcmjsElement, DicomMetaDictionary } from "./dcmjsReader";
+import type { Level } from "./types";
 
 // ---------------------------------------------------------------------------------------------
 // Attribute conversion: dcmjs's tag-keyed DICOM JSON model → HealthImaging's keyword-keyed values.

@@ -24,7 +24,11 @@ export function readFileMeta(bytes: Buffer): FileMeta {
   const values = new Map<string, string>();
   let offset = 132;
   while (offset + 8 <= bytes.length && bytes.readUInt16LE(offset) === 0x0002) {
-    const tag = `0002${bytes.readUInt16LE(offset + 2).toString(16).padStart(4, "0").toUpperCase()}`;
+    const tag = `0002${bytes
+      .readUInt16LE(offset + 2)
+      .toString(16)
+      .padStart(4, "0")
+      .toUpperCase()}`;
     const vr = bytes.toString("latin1", offset + 4, offset + 6);
     let length: number;
     if (LONG_LENGTH_VRS.has(vr)) {

@@ -1,8 +1,8 @@
-import { DicomAttributes } from "../model/document";
+import type { DicomAttributes } from "../model/document";
 import { EXPLICIT_BE, EXPLICIT_LE, EXTENDED_OFFSET_TABLE, IMPLICIT_LE, NATIVE_SYNTAXES, PIXEL_DATA } from "./constants";
-import { DcmjsDataset, DcmjsElement } from "./dcmjsReader";
+import type { DcmjsDataset, DcmjsElement } from "./dcmjsReader";
 import { DicomImportError } from "./errors";
-import { PixelLayout } from "./types";
+import type { PixelLayout } from "./types";
 
 // ---------------------------------------------------------------------------------------------
 // Pixel data → frames
@@ -51,7 +51,11 @@ function optionalPositiveInteger(attributes: DicomAttributes, keyword: string, t
 export function extractFrames(bytes: Buffer, dict: DcmjsDataset, pixel: PixelLayout, transferSyntaxUID: string): Buffer[] {
   const fragments = (dict[PIXEL_DATA].Value ?? []) as ArrayBuffer[];
   return pixel.encapsulated
-    ? encapsulatedFrames(fragments.map((f) => Buffer.from(f)), pixel.numberOfFrames, dict[EXTENDED_OFFSET_TABLE])
+    ? encapsulatedFrames(
+        fragments.map((f) => Buffer.from(f)),
+        pixel.numberOfFrames,
+        dict[EXTENDED_OFFSET_TABLE],
+      )
     : nativeFrames(bytes, Buffer.from(fragments[0] ?? new ArrayBuffer(0)), pixel, transferSyntaxUID);
 }
 
@@ -164,7 +168,15 @@ export function pixelValueRange(frame: Buffer, pixel: PixelLayout): { min: numbe
   for (let i = 0; i < count; i++) {
     const at = i * bytesPerSample;
     const raw =
-      bytesPerSample === 1 ? frame[at] : bytesPerSample === 2 ? (pixel.bigEndian ? frame.readUInt16BE(at) : frame.readUInt16LE(at)) : pixel.bigEndian ? frame.readUInt32BE(at) : frame.readUInt32LE(at);
+      bytesPerSample === 1
+        ? frame[at]
+        : bytesPerSample === 2
+          ? pixel.bigEndian
+            ? frame.readUInt16BE(at)
+            : frame.readUInt16LE(at)
+          : pixel.bigEndian
+            ? frame.readUInt32BE(at)
+            : frame.readUInt32LE(at);
     // keep only the stored bits (the high bits may hold overlays), then sign-extend if signed
     const stored = bitsStored === 32 ? raw : raw % (mask + 1);
     const value = pixel.pixelRepresentation === 1 && stored >= signBit ? stored - 2 * signBit : stored;

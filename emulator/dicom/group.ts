@@ -7,9 +7,9 @@
 // An instance seen twice without conflict overwrites the earlier copy (the later file wins).
 
 import * as zlib from "node:zlib";
-import { DicomAttributes, ImageFrameDocument, ImageSetDocument, InstanceDocument } from "../model/document";
+import type { DicomAttributes, ImageFrameDocument, ImageSetDocument, InstanceDocument } from "../model/document";
 import { groupingConflict } from "../model/grouping";
-import { ParsedInstance, pixelValueRange } from "./parse";
+import { type ParsedInstance, pixelValueRange } from "./parse";
 
 export type ImportedDocument = Omit<ImageSetDocument, "DatastoreID" | "ImageSetID">;
 

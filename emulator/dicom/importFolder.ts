@@ -4,8 +4,8 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { groupIntoImageSets, ImportedImageSet } from "./group";
-import { DicomImportError, parseDicomFile, ParsedInstance } from "./parse";
+import { groupIntoImageSets, type ImportedImageSet } from "./group";
+import { DicomImportError, parseDicomFile, type ParsedInstance } from "./parse";
 
 export interface ImportFailure {
   /** path relative to the imported folder, with "/" separators */

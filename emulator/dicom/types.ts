@@ -1,6 +1,6 @@
 // The shape parseDicomFile returns (re-exported by parse.ts).
 
-import { DicomAttributes } from "../model/document";
+import type { DicomAttributes } from "../model/document";
 
 // ---------------------------------------------------------------------------------------------
 // Result types

@@ -1,7 +1,7 @@
-import { DicomAttributes } from "../model/document";
+import type { DicomAttributes } from "../model/document";
 import { DicomImportError } from "./errors";
 import type { FileMeta } from "./fileMeta";
-import { ParsedInstance } from "./types";
+import type { ParsedInstance } from "./types";
 
 // ---------------------------------------------------------------------------------------------
 // Validation

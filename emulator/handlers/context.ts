@@ -2,8 +2,8 @@
 // operation's input and validated it against the service model; handlers read `input`, call the
 // model, and shape the response exactly as the SDK expects it on the wire.
 
-import { OperationInput } from "../request";
-import { Service } from "../model/service";
+import type { OperationInput } from "../request";
+import type { Service } from "../model/service";
 
 export interface RequestContext {
   svc: Service;

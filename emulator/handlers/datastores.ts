@@ -1,6 +1,6 @@
 import { createDatastore, deleteDatastore } from "../model/datastores";
 import { paginate } from "../validate";
-import { RequestContext, obj, optInt, optStr, str } from "./context";
+import { type RequestContext, obj, optInt, optStr, str } from "./context";
 import { datastoreProperties, datastoreSummary } from "./render";
 
 export function handleCreateDatastore(ctx: RequestContext) {

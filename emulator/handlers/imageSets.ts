@@ -2,11 +2,11 @@ import { createHash } from "node:crypto";
 import { conflict, notFound, validation } from "../errors";
 import { copyImageSet } from "../model/copy";
 import { deleteImageSet } from "../model/deleteImageSet";
-import { matcher, parseFilters, searchCandidates, SearchSort, sorter } from "../model/search";
+import { matcher, parseFilters, searchCandidates, type SearchSort, sorter } from "../model/search";
 import { updateImageSetMetadata } from "../model/update";
 import { paginate } from "../validate";
-import { RequestContext, compact, flag, obj, optInt, optStr, seconds, str as member } from "./context";
-import { ImageSetRecord } from "../model/records";
+import { type RequestContext, compact, flag, obj, optInt, optStr, seconds, str as member } from "./context";
+import type { ImageSetRecord } from "../model/records";
 import { accessProperties, getImageSetResponse, imageSetProperties, versionItem } from "./render";
 
 function ids(ctx: RequestContext, imageSetMember = "imageSetId") {

@@ -1,7 +1,7 @@
 import { startImport } from "../model/imports";
 import { notFound } from "../errors";
 import { paginate } from "../validate";
-import { RequestContext, obj, optInt, optStr, seconds, str } from "./context";
+import { type RequestContext, obj, optInt, optStr, seconds, str } from "./context";
 import { jobProperties, jobSummary } from "./render";
 
 export function handleStartImport(ctx: RequestContext) {

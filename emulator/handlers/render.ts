@@ -2,7 +2,7 @@
 // of ImageSetWorkflowStatus in ListImageSetVersions items only, and that the search summary's
 // version is an integer.
 
-import { DatastoreRecord, ImageSetRecord, JobRecord, VersionRecord } from "../model/records";
+import type { DatastoreRecord, ImageSetRecord, JobRecord, VersionRecord } from "../model/records";
 import { jobOutputUri } from "../model/imports";
 import { compact, seconds } from "./context";
 

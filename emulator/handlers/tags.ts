@@ -1,5 +1,5 @@
 import { listTags, tagResource, untagResource } from "../model/tags";
-import { RequestContext, obj, str } from "./context";
+import { type RequestContext, obj, str } from "./context";
 
 export function handleListTags(ctx: RequestContext) {
   return { json: { tags: listTags(ctx.svc, str(ctx, "resourceArn")) } };

@@ -3,7 +3,7 @@
 // compare every attribute present on either side of a level, after normalising values
 // (trailing spaces trimmed, missing == null == ""), and keep the messages free of values.
 
-import { DicomAttributes, ImageSetDocument } from "./document";
+import type { DicomAttributes, ImageSetDocument } from "./document";
 
 export function normaliseValue(v: unknown): string {
   if (v === undefined || v === null || v === "") return "";
@@ -40,7 +40,8 @@ export function mergeConflict(
   for (const seriesUid of Object.keys(selection)) {
     const destSeries = dest.Study.Series[seriesUid];
     if (!destSeries && options.allowNewSeries) continue;
-    if (!destSeries) return `INVALID_REQUEST:  Series of SourceImageSet and DestinationImageSet don't match (series ${seriesUid} is not in DestinationImageSet).`;
+    if (!destSeries)
+      return `INVALID_REQUEST:  Series of SourceImageSet and DestinationImageSet don't match (series ${seriesUid} is not in DestinationImageSet).`;
     const series = differingKeywords(source.Study.Series[seriesUid].DICOM, destSeries.DICOM);
     if (series.length) return `INVALID_REQUEST:  Series of SourceImageSet and DestinationImageSet don't match (${series.join(", ")}).`;
   }

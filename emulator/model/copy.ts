@@ -3,10 +3,10 @@
 
 import { conflict, quotaExceeded, validation } from "../errors";
 import { mergeConflict, duplicateInstance } from "./consistency";
-import { ImageSetDocument } from "./document";
-import { ImageSetRecord, PendingWork, VersionRecord } from "./records";
+import type { ImageSetDocument } from "./document";
+import type { ImageSetRecord, PendingWork, VersionRecord } from "./records";
 import { countFrames, mergeDocument, parseCopiableAttributes, requestedSeries, selectAll, subsetDocument } from "./selection";
-import { Service } from "./service";
+import type { Service } from "./service";
 
 export interface CopyRequest {
   datastoreId: string;
@@ -75,7 +75,10 @@ export function copyImageSet(svc: Service, req: CopyRequest): CopyResult {
   let failure: string | undefined;
   if (dest) {
     const destDoc = svc.store.readDocument(dest.imageSetId, svc.version(dest).docVersionId);
-    failure = duplicateInstance(destDoc, selection) ?? secondSeriesInPrimary(dest, destDoc, selection) ?? (req.force ? undefined : mergeConflict(sourceDoc, destDoc, selection));
+    failure =
+      duplicateInstance(destDoc, selection) ??
+      secondSeriesInPrimary(dest, destDoc, selection) ??
+      (req.force ? undefined : mergeConflict(sourceDoc, destDoc, selection));
     const versionId = String(Number(dest.latestVersionId) + 1);
     if (!failure) svc.store.writeDocument(mergeDocument(destDoc, sourceDoc, selection), versionId);
     dest.versions.push(newVersion(versionId, now, dest.isPrimary, failure ? svc.version(dest).docVersionId : versionId, req.force));
@@ -126,10 +129,14 @@ export function copyImageSet(svc: Service, req: CopyRequest): CopyResult {
  */
 function assertPromotable(svc: Service, source: ImageSetRecord, selection: Record<string, string[]>): void {
   const series = Object.keys(selection);
-  if (series.length !== 1) throw validation(`promoteToPrimary needs exactly one series (a primary image set holds one series); the copy names ${series.length}.`);
+  if (series.length !== 1)
+    throw validation(`promoteToPrimary needs exactly one series (a primary image set holds one series); the copy names ${series.length}.`);
   const other = Object.values(svc.state.imageSets).find(
     (s) =>
-      s.datastoreId === source.datastoreId && s.isPrimary && s.state !== "DELETED" && s.studyInstanceUid === source.studyInstanceUid &&
+      s.datastoreId === source.datastoreId &&
+      s.isPrimary &&
+      s.state !== "DELETED" &&
+      s.studyInstanceUid === source.studyInstanceUid &&
       series[0] in svc.store.readDocument(s.imageSetId, svc.version(s).docVersionId).Study.Series,
   );
   if (other) {

@@ -2,8 +2,8 @@
 // idempotent per clientToken; a data store with live image sets cannot be deleted.
 
 import { conflict, quotaExceeded } from "../errors";
-import { DatastoreRecord, PendingWork } from "./records";
-import { Service } from "./service";
+import type { DatastoreRecord, PendingWork } from "./records";
+import type { Service } from "./service";
 
 export interface CreateDatastoreRequest {
   datastoreName?: string;
@@ -18,7 +18,8 @@ export function createDatastore(svc: Service, req: CreateDatastoreRequest): Data
   const existing = Object.values(svc.state.datastores).find((d) => d.clientToken === req.clientToken);
   if (existing) return existing;
   const live = Object.values(svc.state.datastores).filter((d) => d.datastoreStatus !== "DELETED").length;
-  if (live >= svc.profile.quotas.maxDatastores) throw quotaExceeded(`The account already has ${live} data stores; the quota is ${svc.profile.quotas.maxDatastores}.`);
+  if (live >= svc.profile.quotas.maxDatastores)
+    throw quotaExceeded(`The account already has ${live} data stores; the quota is ${svc.profile.quotas.maxDatastores}.`);
   const now = svc.now();
   const datastoreId = svc.newId();
   const ds: DatastoreRecord = {

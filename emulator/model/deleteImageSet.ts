@@ -4,8 +4,8 @@
 
 import { conflict, quotaExceeded } from "../errors";
 import { activeOperations, assertWritable, lock } from "./copy";
-import { ImageSetRecord, PendingWork } from "./records";
-import { Service } from "./service";
+import type { ImageSetRecord, PendingWork } from "./records";
+import type { Service } from "./service";
 
 export function deleteImageSet(svc: Service, datastoreId: string, imageSetId: string): ImageSetRecord {
   const set = svc.imageSet(datastoreId, imageSetId);

@@ -6,7 +6,7 @@
 // these elements only and does not say which values win).
 
 import { normaliseValue } from "./consistency";
-import { DicomAttributes, ImageSetDocument } from "./document";
+import type { DicomAttributes, ImageSetDocument } from "./document";
 
 export const GROUPING_ELEMENTS = {
   Patient: ["PatientID"],

@@ -6,12 +6,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { validation } from "../errors";
-import { ImageSetDocument } from "./document";
+import type { ImageSetDocument } from "./document";
 import { documentGroupingConflict } from "./grouping";
 import { assertActive } from "./datastores";
-import { ImageSetRecord, JobRecord, PendingWork } from "./records";
+import type { ImageSetRecord, JobRecord, PendingWork } from "./records";
 import { mergeDocument, selectAll } from "./selection";
-import { Service } from "./service";
+import type { Service } from "./service";
 
 export interface StartImportRequest {
   datastoreId: string;
@@ -33,7 +33,13 @@ export function startImport(svc: Service, req: StartImportRequest): JobRecord {
   svc.state.jobs[job.jobId] = job;
   const files = countFiles(s3Path(svc, req.inputS3Uri));
   const timings = svc.profile.timings;
-  svc.enqueue({ kind: "import", id: svc.newId(), dueAt: now + timings.importMsBase + files * timings.importMsPerFile, datastoreId: req.datastoreId, jobId: job.jobId });
+  svc.enqueue({
+    kind: "import",
+    id: svc.newId(),
+    dueAt: now + timings.importMsBase + files * timings.importMsPerFile,
+    datastoreId: req.datastoreId,
+    jobId: job.jobId,
+  });
   svc.store.commit();
   return job;
 }
@@ -78,8 +84,15 @@ export function completeImport(svc: Service, work: PendingWork): void {
   const summaries: ImportSummary[] = [];
   for (const group of result.imageSets) {
     for (const [frameId, bytes] of group.frames) svc.store.writeFrame(frameId, bytes);
-    const set = addToPrimary(svc, job.datastoreId, group.document, now) ?? newImportedSet(svc, job.datastoreId, group.document, group.isPrimary && mayBePrimary(svc, job.datastoreId, group.document), now);
-    summaries.push({ imageSetId: set.imageSetId, imageSetVersion: Number(set.latestVersionId), isPrimary: set.isPrimary, numberOfMatchedSOPInstances: group.instanceCount });
+    const set =
+      addToPrimary(svc, job.datastoreId, group.document, now) ??
+      newImportedSet(svc, job.datastoreId, group.document, group.isPrimary && mayBePrimary(svc, job.datastoreId, group.document), now);
+    summaries.push({
+      imageSetId: set.imageSetId,
+      imageSetVersion: Number(set.latestVersionId),
+      isPrimary: set.isPrimary,
+      numberOfMatchedSOPInstances: group.instanceCount,
+    });
   }
   Object.assign(job, { jobStatus: "COMPLETED", endedAt: now });
   writeJobOutput(svc, job, result.scanned, result.imported, result.failures, summaries);
@@ -193,7 +206,9 @@ function writeJobOutput(
     imageSetsSummary: summaries,
   };
   fs.writeFileSync(path.join(dir, "job-output-manifest.json"), JSON.stringify({ jobSummary }, null, 2));
-  const failureLines = failures.map((f) => JSON.stringify({ inputFile: `${job.inputS3Uri.replace(/\/?$/, "/")}${f.file}`, exception: { exceptionType: "ValidationException", message: f.reason } }));
+  const failureLines = failures.map((f) =>
+    JSON.stringify({ inputFile: `${job.inputS3Uri.replace(/\/?$/, "/")}${f.file}`, exception: { exceptionType: "ValidationException", message: f.reason } }),
+  );
   fs.writeFileSync(path.join(dir, "FAILURE", "failure.ndjson"), failureLines.map((l) => `${l}\n`).join(""));
   fs.writeFileSync(path.join(dir, "SUCCESS", "success.ndjson"), summaries.map((s) => `${JSON.stringify(s)}\n`).join(""));
 }

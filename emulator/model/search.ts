@@ -2,9 +2,9 @@
 // BETWEEN (or EQUAL) for dates; deleted sets never appear; default sort updatedAt DESC.
 
 import { validation } from "../errors";
-import { ImageSetDocument } from "./document";
-import { ImageSetRecord } from "./records";
-import { Service } from "./service";
+import type { ImageSetDocument } from "./document";
+import type { ImageSetRecord } from "./records";
+import type { Service } from "./service";
 
 export interface SearchFilter {
   operator: "EQUAL" | "BETWEEN";
@@ -47,8 +47,10 @@ function comparable(key: string, raw: unknown, member: string): number | string 
   if (key === "createdAt" || key === "updatedAt") return (raw as number) * 1000;
   if (key === "DICOMStudyDateAndTime") {
     const v = raw as Record<string, unknown> | null;
-    if (!v || typeof v.DICOMStudyDate !== "string" || !/^\d{8}$/.test(v.DICOMStudyDate)) throw validation(`${member}.DICOMStudyDateAndTime.DICOMStudyDate must be YYYYMMDD.`);
-    if (v.DICOMStudyTime !== undefined && (typeof v.DICOMStudyTime !== "string" || !/^\d{0,6}(\.\d{0,6})?$/.test(v.DICOMStudyTime))) throw validation(`${member}.DICOMStudyDateAndTime.DICOMStudyTime must be HHmmss.FFFFFF.`);
+    if (!v || typeof v.DICOMStudyDate !== "string" || !/^\d{8}$/.test(v.DICOMStudyDate))
+      throw validation(`${member}.DICOMStudyDateAndTime.DICOMStudyDate must be YYYYMMDD.`);
+    if (v.DICOMStudyTime !== undefined && (typeof v.DICOMStudyTime !== "string" || !/^\d{0,6}(\.\d{0,6})?$/.test(v.DICOMStudyTime)))
+      throw validation(`${member}.DICOMStudyDateAndTime.DICOMStudyTime must be HHmmss.FFFFFF.`);
     return studyDateTime(v.DICOMStudyDate, v.DICOMStudyTime);
   }
   return raw as string | boolean;
@@ -57,16 +59,26 @@ function comparable(key: string, raw: unknown, member: string): number | string 
 function actual(key: string, c: Candidate): (number | string | boolean)[] {
   const study = c.doc.Study.DICOM;
   switch (key) {
-    case "createdAt": return [c.set.createdAt];
-    case "updatedAt": return [c.set.updatedAt];
-    case "DICOMStudyDateAndTime": return [studyDateTime(study.StudyDate, study.StudyTime)];
-    case "isPrimary": return [c.set.isPrimary];
-    case "DICOMPatientId": return [str(c.doc.Patient.DICOM.PatientID)];
-    case "DICOMAccessionNumber": return [str(study.AccessionNumber)];
-    case "DICOMStudyId": return [str(study.StudyID)];
-    case "DICOMStudyInstanceUID": return [str(study.StudyInstanceUID)];
-    case "DICOMSeriesInstanceUID": return Object.keys(c.doc.Study.Series);
-    default: return [];
+    case "createdAt":
+      return [c.set.createdAt];
+    case "updatedAt":
+      return [c.set.updatedAt];
+    case "DICOMStudyDateAndTime":
+      return [studyDateTime(study.StudyDate, study.StudyTime)];
+    case "isPrimary":
+      return [c.set.isPrimary];
+    case "DICOMPatientId":
+      return [str(c.doc.Patient.DICOM.PatientID)];
+    case "DICOMAccessionNumber":
+      return [str(study.AccessionNumber)];
+    case "DICOMStudyId":
+      return [str(study.StudyID)];
+    case "DICOMStudyInstanceUID":
+      return [str(study.StudyInstanceUID)];
+    case "DICOMSeriesInstanceUID":
+      return Object.keys(c.doc.Study.Series);
+    default:
+      return [];
   }
 }
 
@@ -87,7 +99,8 @@ export function matcher(filters: SearchFilter[]): (c: Candidate) => boolean {
     const keys = f.values.map((v, j) => valueKey(v ?? {}, `${member}[${j}]`));
     const key = keys[0];
     if (keys.some((k) => k !== key)) throw validation(`${member}: both bounds must use the same attribute.`);
-    if (f.operator === "BETWEEN" && !(DATE_KEYS as readonly string[]).includes(key)) throw validation(`${member}: BETWEEN is only supported for createdAt, updatedAt and DICOMStudyDateAndTime.`);
+    if (f.operator === "BETWEEN" && !(DATE_KEYS as readonly string[]).includes(key))
+      throw validation(`${member}: BETWEEN is only supported for createdAt, updatedAt and DICOMStudyDateAndTime.`);
     const bounds = f.values.map((v, j) => comparable(key, v[key], `${member}[${j}]`));
     if (f.operator === "EQUAL") return (c: Candidate) => actual(key, c).some((a) => a === bounds[0]);
     return (c: Candidate) => actual(key, c).some((a) => a >= bounds[0] && a <= bounds[1]);

@@ -2,7 +2,7 @@
 // document surgery (subset, merge, remove) that copy and update share.
 
 import { validation } from "../errors";
-import { ImageSetDocument, SeriesDocument } from "./document";
+import type { ImageSetDocument, SeriesDocument } from "./document";
 
 export type Selection = Record<string, string[]>;
 
@@ -45,7 +45,8 @@ export function parseCopiableAttributes(text: string, source: ImageSetDocument):
     // own keys only: "constructor" or "__proto__" must not find Object.prototype's members
     const sourceSeries = Object.hasOwn(source.Study.Series, seriesUid) ? source.Study.Series[seriesUid] : undefined;
     if (!sourceSeries) throw validation(`${member}: series ${seriesUid} is not in the source image set (Series keys must be SeriesInstanceUIDs).`);
-    if (!isObject(series) || !isObject(series.Instances)) throw validation(`${member}.Study.Series["${seriesUid}"].Instances must be an object keyed by SOPInstanceUID.`);
+    if (!isObject(series) || !isObject(series.Instances))
+      throw validation(`${member}.Study.Series["${seriesUid}"].Instances must be an object keyed by SOPInstanceUID.`);
     const uids = Object.keys(series.Instances);
     if (uids.length === 0) throw validation(`${member}.Study.Series["${seriesUid}"].Instances must name at least one instance.`);
     for (const uid of uids) {

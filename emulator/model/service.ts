@@ -3,9 +3,9 @@
 
 import * as crypto from "node:crypto";
 import { notFound } from "../errors";
-import { Profile } from "../limits";
+import type { Profile } from "../limits";
 import { Faults } from "../faults";
-import { DatastoreRecord, ImageSetRecord, PendingWork, VersionRecord } from "./records";
+import type { DatastoreRecord, ImageSetRecord, PendingWork, VersionRecord } from "./records";
 import { Store } from "./store";
 
 export interface ServiceOptions {

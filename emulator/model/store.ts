@@ -11,8 +11,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { ImageSetDocument, SeriesDocument } from "./document";
-import { emptyState, ServiceState } from "./records";
+import type { ImageSetDocument, SeriesDocument } from "./document";
+import { emptyState, type ServiceState } from "./records";
 
 /** The parts' index: everything of a document but its series, and the series in part order. */
 interface PartsIndex {
@@ -63,7 +63,7 @@ export class Store {
     const dir = this.partsDir(doc.ImageSetID, versionId);
     fs.mkdirSync(dir, { recursive: true });
     const series = Object.keys(doc.Study.Series);
-    series.forEach((uid, n) => atomicWrite(path.join(dir, `${n}.json.gz`), zlib.gzipSync(JSON.stringify(doc.Study.Series[uid]))));
+    for (const [n, uid] of series.entries()) atomicWrite(path.join(dir, `${n}.json.gz`), zlib.gzipSync(JSON.stringify(doc.Study.Series[uid])));
     const { Study, ...head } = doc;
     const index: PartsIndex = { head, studyDicom: Study.DICOM, series };
     atomicWrite(path.join(dir, "index.json"), JSON.stringify(index));

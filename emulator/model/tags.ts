@@ -1,7 +1,7 @@
 // Tags on data stores and image sets, addressed by ARN.
 
 import { notFound, validation } from "../errors";
-import { Service } from "./service";
+import type { Service } from "./service";
 
 /** `arn` has passed the model's Arn pattern (emulator/validate.ts), so the match cannot fail. */
 function taggable(svc: Service, arn: string): { tags: Record<string, string> } {

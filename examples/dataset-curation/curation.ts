@@ -23,7 +23,7 @@
 //
 // Quote UIDs in YAML: an unquoted 1.2 is a number.
 
-import { GetImageSetMetadataCommand, MedicalImagingClient, SearchImageSetsCommand, SearchImageSetsCommandInput } from "@aws-sdk/client-medical-imaging";
+import { GetImageSetMetadataCommand, MedicalImagingClient, SearchImageSetsCommand, type SearchImageSetsCommandInput } from "@aws-sdk/client-medical-imaging";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import * as fs from "node:fs";
@@ -103,16 +103,22 @@ export function validateManifest(doc: unknown, file: string): Manifest {
         at(where("source"), `must be a mapping with one of ${SOURCE_KEYS.join(", ")}, not ${show(source)}`);
       } else {
         const keys = Object.keys(source);
-        for (const key of keys) if (!(SOURCE_KEYS as readonly string[]).includes(key)) at(where(`source.${key}`), `unknown field (expected one of ${SOURCE_KEYS.join(", ")})`);
+        for (const key of keys)
+          if (!(SOURCE_KEYS as readonly string[]).includes(key)) at(where(`source.${key}`), `unknown field (expected one of ${SOURCE_KEYS.join(", ")})`);
         const given = SOURCE_KEYS.filter((k) => source[k] !== undefined);
         if (given.length !== 1) at(where("source"), `give exactly one of ${SOURCE_KEYS.join(", ")} (found ${given.length ? given.join(", ") : "none"})`);
         else if (given[0] === "imageSetId") {
-          if (typeof source.imageSetId !== "string" || !IMAGE_SET_ID.test(source.imageSetId)) at(where("source.imageSetId"), `${show(source.imageSetId)} is not an image set id (32 lowercase letters and digits)`);
+          if (typeof source.imageSetId !== "string" || !IMAGE_SET_ID.test(source.imageSetId))
+            at(where("source.imageSetId"), `${show(source.imageSetId)} is not an image set id (32 lowercase letters and digits)`);
           else cohort.source = { imageSetId: source.imageSetId };
         } else {
           const problem = uidProblem(source[given[0]]);
           if (problem) at(where(`source.${given[0]}`), problem);
-          else cohort.source = given[0] === "studyInstanceUid" ? { studyInstanceUid: source.studyInstanceUid as string } : { seriesInstanceUid: source.seriesInstanceUid as string };
+          else
+            cohort.source =
+              given[0] === "studyInstanceUid"
+                ? { studyInstanceUid: source.studyInstanceUid as string }
+                : { seriesInstanceUid: source.seriesInstanceUid as string };
         }
       }
 
@@ -207,7 +213,12 @@ export function imagingClient(region: string | undefined): MedicalImagingClient 
   return new MedicalImagingClient({ region, ...(endpoint ? { endpoint, disableHostPrefix: true } : {}) });
 }
 
-async function findPrimary(client: MedicalImagingClient, datastoreId: string, key: "DICOMStudyInstanceUID" | "DICOMSeriesInstanceUID", uid: string): Promise<string[]> {
+async function findPrimary(
+  client: MedicalImagingClient,
+  datastoreId: string,
+  key: "DICOMStudyInstanceUID" | "DICOMSeriesInstanceUID",
+  uid: string,
+): Promise<string[]> {
   const ids: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -259,18 +270,21 @@ export async function resolveCohorts(manifest: Manifest, client: MedicalImagingC
       if ("imageSetId" in ref) {
         sourceImageSetId = ref.imageSetId;
       } else {
-        const [field, key, uid] = "studyInstanceUid" in ref
-          ? (["source.studyInstanceUid", "DICOMStudyInstanceUID", ref.studyInstanceUid] as const)
-          : (["source.seriesInstanceUid", "DICOMSeriesInstanceUID", ref.seriesInstanceUid] as const);
+        const [field, key, uid] =
+          "studyInstanceUid" in ref
+            ? (["source.studyInstanceUid", "DICOMStudyInstanceUID", ref.studyInstanceUid] as const)
+            : (["source.seriesInstanceUid", "DICOMSeriesInstanceUID", ref.seriesInstanceUid] as const);
         let found = await findPrimary(client, datastoreId, key, uid);
         // An import makes one primary image set per series, so a study has several: the cohort's
         // source is the one holding its series (or its modality's series).
         if (key === "DICOMStudyInstanceUID" && found.length > 1) {
-          const wanted = await Promise.all(found.map(async (id) => ((cohortSeriesIn(await docOf(id), cohort).length ? id : undefined))));
+          const wanted = await Promise.all(found.map(async (id) => (cohortSeriesIn(await docOf(id), cohort).length ? id : undefined)));
           found = wanted.filter((id): id is string => id !== undefined);
         }
         if (found.length !== 1) {
-          problems.push(`${where(field)}: ${found.length ? `${found.length} primary image sets match (${found.join(", ")}); a cohort copies from one image set (one per series): name it with source.seriesInstanceUid or source.imageSetId` : `no primary image set in data store ${datastoreId} holds ${uid}${key === "DICOMStudyInstanceUID" ? " and the cohort's series" : ""}`}`);
+          problems.push(
+            `${where(field)}: ${found.length ? `${found.length} primary image sets match (${found.join(", ")}); a cohort copies from one image set (one per series): name it with source.seriesInstanceUid or source.imageSetId` : `no primary image set in data store ${datastoreId} holds ${uid}${key === "DICOMStudyInstanceUID" ? " and the cohort's series" : ""}`}`,
+          );
           continue;
         }
         sourceImageSetId = found[0];
@@ -302,7 +316,8 @@ export async function resolveCohorts(manifest: Manifest, client: MedicalImagingC
             instances[seriesUid] = Object.keys(s.Instances);
           }
         }
-        if (!Object.keys(subset).length) problems.push(`${where("modality")}: source image set ${sourceImageSetId} has no series of modality ${wanted.join(" or ")}`);
+        if (!Object.keys(subset).length)
+          problems.push(`${where("modality")}: source image set ${sourceImageSetId} has no series of modality ${wanted.join(" or ")}`);
       }
       resolved.push({ cohort, sourceImageSetId, subset: { series: subset }, instances });
     } catch (e) {
@@ -316,7 +331,8 @@ export async function resolveCohorts(manifest: Manifest, client: MedicalImagingC
   for (const r of resolved.filter((r) => manifest.disjoint.includes(r.cohort.name))) {
     for (const uid of Object.values(r.instances).flat()) {
       const other = owner.get(uid);
-      if (other && other !== r.cohort.name) problems.push(`${manifest.file}: cohort "${r.cohort.name}": SOP instance ${uid} is also in cohort "${other}", but "disjoint" lists both`);
+      if (other && other !== r.cohort.name)
+        problems.push(`${manifest.file}: cohort "${r.cohort.name}": SOP instance ${uid} is also in cohort "${other}", but "disjoint" lists both`);
       owner.set(uid, r.cohort.name);
     }
   }

@@ -18,7 +18,8 @@ const localizerSeries = config.require("mrLocalizerImageSetId");
 
 // UIDs of the MR study in the pydicom sample data (public, de-identified).
 const ANGIO_SERIES = config.get("angioSeriesUid") ?? "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.118";
-const ANGIO_INSTANCES = config.getObject<string[]>("angioInstanceUids") ?? [119, 120, 121, 122].map((n) => `1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.${n}`);
+const ANGIO_INSTANCES =
+  config.getObject<string[]>("angioInstanceUids") ?? [119, 120, 121, 122].map((n) => `1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.${n}`);
 const LOCALIZER_SERIES = config.get("localizerSeriesUid") ?? "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.15";
 
 const ctCopy = new hi.DerivedImageSet("ct-full-copy", {

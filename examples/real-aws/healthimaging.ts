@@ -29,7 +29,14 @@ export class Datastore extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
 
   constructor(name: string, args: DatastoreArgs, opts?: pulumi.CustomResourceOptions) {
-    super(datastoreProvider, name, { ...args, datastoreId: undefined, datastoreArn: undefined, datastoreStatus: undefined, createdAt: undefined }, opts, "healthimaging", "Datastore");
+    super(
+      datastoreProvider,
+      name,
+      { ...args, datastoreId: undefined, datastoreArn: undefined, datastoreStatus: undefined, createdAt: undefined },
+      opts,
+      "healthimaging",
+      "Datastore",
+    );
   }
 }
 
@@ -55,6 +62,13 @@ export class DicomImport extends pulumi.dynamic.Resource {
   declare readonly series: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: DicomImportArgs, opts?: pulumi.CustomResourceOptions) {
-    super(dicomImportProvider, name, { ...args, jobId: undefined, jobStatus: undefined, submittedAt: undefined, endedAt: undefined, imageSetIds: undefined, series: undefined }, opts, "healthimaging", "DicomImport");
+    super(
+      dicomImportProvider,
+      name,
+      { ...args, jobId: undefined, jobStatus: undefined, submittedAt: undefined, endedAt: undefined, imageSetIds: undefined, series: undefined },
+      opts,
+      "healthimaging",
+      "DicomImport",
+    );
   }
 }

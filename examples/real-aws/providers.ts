@@ -76,7 +76,12 @@ export const datastoreProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: DatastoreInputs) {
     const c = imaging(inputs.region);
     const { datastoreId } = await c.send(
-      new (sdk().CreateDatastoreCommand)({ datastoreName: inputs.datastoreName, kmsKeyArn: inputs.kmsKeyArn, tags: inputs.tags, clientToken: require("node:crypto").randomUUID() }),
+      new (sdk().CreateDatastoreCommand)({
+        datastoreName: inputs.datastoreName,
+        kmsKeyArn: inputs.kmsKeyArn,
+        tags: inputs.tags,
+        clientToken: require("node:crypto").randomUUID(),
+      }),
     );
     const id = datastoreId!;
     try {
@@ -85,7 +90,13 @@ export const datastoreProvider: pulumi.dynamic.ResourceProvider = {
         if (p?.datastoreStatus === "CREATE_FAILED") throw new Error(`data store ${id} failed to create`);
         return p?.datastoreStatus === "ACTIVE" ? p : undefined;
       });
-      const outs: DatastoreOutputs = { ...inputs, datastoreId: id, datastoreArn: props.datastoreArn ?? "", datastoreStatus: props.datastoreStatus!, createdAt: iso(props.createdAt) };
+      const outs: DatastoreOutputs = {
+        ...inputs,
+        datastoreId: id,
+        datastoreArn: props.datastoreArn ?? "",
+        datastoreStatus: props.datastoreStatus!,
+        createdAt: iso(props.createdAt),
+      };
       return { id, outs };
     } catch (e) {
       throw partialFailure(id, { ...inputs, datastoreId: id, datastoreArn: "", datastoreStatus: "CREATING", createdAt: "" }, `CreateDatastore: ${message(e)}`);
@@ -104,16 +115,33 @@ export const datastoreProvider: pulumi.dynamic.ResourceProvider = {
     const c = imaging(news.region);
     const props = await until(`data store ${id} to be ACTIVE`, Date.now() + (news.timeoutMinutes ?? 30) * 60_000, async () => {
       const p = await datastoreStatus(c, id);
-      if (!p || p.datastoreStatus === "CREATE_FAILED" || p.datastoreStatus === "DELETED") throw new Error(`data store ${id} is ${p?.datastoreStatus ?? "gone"}`);
+      if (!p || p.datastoreStatus === "CREATE_FAILED" || p.datastoreStatus === "DELETED")
+        throw new Error(`data store ${id} is ${p?.datastoreStatus ?? "gone"}`);
       return p.datastoreStatus === "ACTIVE" ? p : undefined;
     });
-    return { outs: { ...olds, ...news, datastoreArn: props.datastoreArn ?? olds.datastoreArn, datastoreStatus: props.datastoreStatus!, createdAt: iso(props.createdAt) } };
+    return {
+      outs: {
+        ...olds,
+        ...news,
+        datastoreArn: props.datastoreArn ?? olds.datastoreArn,
+        datastoreStatus: props.datastoreStatus!,
+        createdAt: iso(props.createdAt),
+      },
+    };
   },
 
   async read(id: string, props: DatastoreOutputs) {
     const p = await datastoreStatus(imaging(props.region), id);
     if (!p || p.datastoreStatus === "DELETED") return {}; // gone: leaves the state
-    return { id, props: { ...props, datastoreName: p.datastoreName ?? props.datastoreName, datastoreArn: p.datastoreArn ?? props.datastoreArn, datastoreStatus: p.datastoreStatus! } };
+    return {
+      id,
+      props: {
+        ...props,
+        datastoreName: p.datastoreName ?? props.datastoreName,
+        datastoreArn: p.datastoreArn ?? props.datastoreArn,
+        datastoreStatus: p.datastoreStatus!,
+      },
+    };
   },
 
   async delete(id: string, props: DatastoreOutputs) {
@@ -122,7 +150,8 @@ export const datastoreProvider: pulumi.dynamic.ResourceProvider = {
       await c.send(new (sdk().DeleteDatastoreCommand)({ datastoreId: id }));
     } catch (e) {
       if (errorName(e) === "ResourceNotFoundException") return;
-      if (errorName(e) === "ConflictException") throw new Error(`DeleteDatastore ${id}: ${message(e)} (a data store must hold no image sets before it can be deleted)`);
+      if (errorName(e) === "ConflictException")
+        throw new Error(`DeleteDatastore ${id}: ${message(e)} (a data store must hold no image sets before it can be deleted)`);
       throw e;
     }
     await until(`data store ${id} to be DELETED`, Date.now() + (props.timeoutMinutes ?? 30) * 60_000, async () => {
@@ -197,7 +226,10 @@ async function finishImport(c: MedicalImagingClient, jobId: string, inputs: Dico
       new m.SearchImageSetsCommand({
         datastoreId: inputs.datastoreId,
         nextToken,
-        searchCriteria: { filters: [{ operator: "BETWEEN", values: [{ updatedAt: from }, { updatedAt: to }] }], sort: { sortField: "updatedAt", sortOrder: "ASC" } },
+        searchCriteria: {
+          filters: [{ operator: "BETWEEN", values: [{ updatedAt: from }, { updatedAt: to }] }],
+          sort: { sortField: "updatedAt", sortOrder: "ASC" },
+        },
       }),
     );
     for (const s of page.imageSetsMetadataSummaries ?? []) {
@@ -207,7 +239,15 @@ async function finishImport(c: MedicalImagingClient, jobId: string, inputs: Dico
     }
     nextToken = page.nextToken;
   } while (nextToken);
-  const outs: DicomImportOutputs = { ...inputs, jobId, jobStatus: job.jobStatus!, submittedAt, endedAt: iso(job.endedAt), imageSetIds: imageSetIds.sort(), series };
+  const outs: DicomImportOutputs = {
+    ...inputs,
+    jobId,
+    jobStatus: job.jobStatus!,
+    submittedAt,
+    endedAt: iso(job.endedAt),
+    imageSetIds: imageSetIds.sort(),
+    series,
+  };
   if (job.jobStatus === "FAILED") throw partialFailure(jobId, outs, `import job ${jobId} failed: ${job.message ?? "no message"}`);
   return outs;
 }

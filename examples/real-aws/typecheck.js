@@ -13,7 +13,10 @@ const path = require("node:path");
 
 const dir = __dirname;
 const stamp = path.join(dir, "node_modules", ".package-lock.sha256");
-const lockHash = crypto.createHash("sha256").update(fs.readFileSync(path.join(dir, "package-lock.json"))).digest("hex");
+const lockHash = crypto
+  .createHash("sha256")
+  .update(fs.readFileSync(path.join(dir, "package-lock.json")))
+  .digest("hex");
 const installed = fs.existsSync(stamp) ? fs.readFileSync(stamp, "utf8").trim() : "";
 
 if (installed !== lockHash) {

@@ -42,7 +42,8 @@ const sopInstanceUids = config.getObject<string[]>("sopInstanceUids") ?? [
 ];
 
 // The working copy: a full, non-primary copy of the destination image set.
-const workingCopy = destinationVersionId === undefined ? new hi.DerivedImageSet("destination-copy", { datastoreId, sourceImageSetId: destinationImageSetId, region }) : undefined;
+const workingCopy =
+  destinationVersionId === undefined ? new hi.DerivedImageSet("destination-copy", { datastoreId, sourceImageSetId: destinationImageSetId, region }) : undefined;
 const destination = workingCopy
   ? { imageSetId: workingCopy.imageSetId, versionId: workingCopy.versionId }
   : { imageSetId: destinationImageSetId, versionId: destinationVersionId! };

@@ -14,7 +14,7 @@
 // * null counts as "not set" for optional properties and is dropped from the returned inputs.
 
 import { INPUT_NAMES, OWNER_TAG_INPUT } from "../resource/schema";
-import { DerivedImageSetInputs, isUnknown } from "../resource/types";
+import { type DerivedImageSetInputs, isUnknown } from "../resource/types";
 
 export interface CheckFailure {
   property: string;
@@ -71,14 +71,18 @@ export function validateInputs(news: unknown): ValidationResult {
   checkId(inputs.adoptImageSetId, "adoptImageSetId", fail, false);
   checkOnDrift(inputs.onDrift, fail);
   if (inputs.adoptImageSetId !== undefined && !isUnknown(inputs.adoptImageSetId)) {
-    if (inputs.destination !== undefined) fail("adoptImageSetId", "cannot be combined with destination: adoption records an image set of its own, a merge belongs to the destination");
+    if (inputs.destination !== undefined)
+      fail("adoptImageSetId", "cannot be combined with destination: adoption records an image set of its own, a merge belongs to the destination");
     if (inputs.promoteToPrimary === true) fail("adoptImageSetId", "cannot be combined with promoteToPrimary: adoption records an existing image set as it is");
     if (inputs.adoptImageSetId === inputs.sourceImageSetId) fail("adoptImageSetId", "is the source image set itself; adopt the copy a script made from it");
   }
 
   if (inputs.destination !== undefined && !isUnknown(inputs.destination) && inputs.promoteToPrimary === true) {
     // Promotion makes a new primary image set with a new id; that cannot be a merge into an existing one.
-    fail("promoteToPrimary", "cannot be true together with destination: promotion creates a new primary image set (new id), so it cannot merge into an existing one");
+    fail(
+      "promoteToPrimary",
+      "cannot be true together with destination: promotion creates a new primary image set (new id), so it cannot merge into an existing one",
+    );
   }
   return { inputs: inputs as unknown as DerivedImageSetInputs, failures };
 }
@@ -87,7 +91,8 @@ export function validateInputs(news: unknown): ValidationResult {
 
 function checkOnDrift(value: unknown, fail: Fail): void {
   if (value === undefined || isUnknown(value)) return;
-  if (value !== "keep" && value !== "revert") fail("onDrift", `must be "keep" (record versions made outside Pulumi as the new baseline) or "revert" (revert them), got ${describe(value)}`);
+  if (value !== "keep" && value !== "revert")
+    fail("onDrift", `must be "keep" (record versions made outside Pulumi as the new baseline) or "revert" (revert them), got ${describe(value)}`);
 }
 
 function checkId(value: unknown, property: string, fail: Fail, required: boolean): void {

@@ -5,17 +5,17 @@
 import { countFrames, resolveSubset, DEFAULT_MAX_FRAMES_PER_COPY } from "../subset/copiable";
 import { imagingClient } from "../service/client";
 import { findLeftover, inputsFingerprint } from "../recovery/leftovers";
-import { CopyAccepted, CopyDone, CopyError, runCopy, waitForCopy } from "../service/copy";
+import { type CopyAccepted, type CopyDone, CopyError, runCopy, waitForCopy } from "../service/copy";
 import { journal } from "../recovery/journal";
 import { adoptExisting } from "../recovery/adoptExisting";
 import type { RunOptions } from "../service/reads";
 import { deleteImageSet } from "../service/writes";
 import { PartialFailure } from "../service/errors";
 import { findImageSet, findMetadata } from "../service/find";
-import { buildOutputs, Outputs } from "../resource/outputs";
+import { buildOutputs, type Outputs } from "../resource/outputs";
 import { connectionOf, deadlineFor, progressLog, timeoutHint } from "../settings/settings";
 import { WaitTimeout } from "../service/wait";
-import { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
+import type { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
 
 export type CreateInputs = DerivedImageSetInputs & { ownerTag?: string; __provider?: string };
 
@@ -32,7 +32,14 @@ export function copyStatusOf(e: CopyError): "COPY_FAILED" | "COPYING" {
 /** What state records while a copy is still running (resumed by update). */
 export function pendingOutputs(inputs: CreateInputs, accepted: CopyAccepted, copied: InstancesBySeries, workflowStatus = "COPYING"): Outputs {
   return buildOutputs(inputs, {
-    imageSet: { $metadata: {}, datastoreId: inputs.datastoreId, imageSetId: accepted.imageSetId, versionId: accepted.versionId, imageSetState: workflowStatus === "COPYING" ? "LOCKED" : "ACTIVE", imageSetWorkflowStatus: workflowStatus as never },
+    imageSet: {
+      $metadata: {},
+      datastoreId: inputs.datastoreId,
+      imageSetId: accepted.imageSetId,
+      versionId: accepted.versionId,
+      imageSetState: workflowStatus === "COPYING" ? "LOCKED" : "ACTIVE",
+      imageSetWorkflowStatus: workflowStatus as never,
+    },
     imageSetId: accepted.imageSetId,
     versionId: accepted.versionId,
     sourceVersionId: accepted.sourceVersionId,
@@ -51,7 +58,9 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
   const frames = countFrames(copied, sourceDoc);
   const maxFrames = Number(process.env.PULUMI_HEALTHIMAGING_MAX_FRAMES_PER_COPY ?? DEFAULT_MAX_FRAMES_PER_COPY);
   if (frames > maxFrames) {
-    throw new Error(`subset: the copy would copy ${frames} image frames, more than the ${maxFrames} per CopyImageSet the service allows; split it across resources (merge several subsets into one destination).`);
+    throw new Error(
+      `subset: the copy would copy ${frames} image frames, more than the ${maxFrames} per CopyImageSet the service allows; split it across resources (merge several subsets into one destination).`,
+    );
   }
   const instanceCount = Object.values(copied).reduce((n, l) => n + l.length, 0);
   const ownerTag = inputs.ownerTag ?? "";
@@ -59,13 +68,27 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
   const fingerprint = inputsFingerprint(inputs, copied, source?.versionId ?? "");
   const studyInstanceUid = String(sourceDoc.Study.DICOM.StudyInstanceUID ?? "") || undefined;
   if (inputs.adoptImageSetId) {
-    const adopted = await adoptExisting(client, conn, { datastoreId: inputs.datastoreId, adoptImageSetId: inputs.adoptImageSetId, declared: copied, ownerTag }, { deadline, log });
+    const adopted = await adoptExisting(
+      client,
+      conn,
+      { datastoreId: inputs.datastoreId, adoptImageSetId: inputs.adoptImageSetId, declared: copied, ownerTag },
+      { deadline, log },
+    );
     const imageSet = (await findImageSet(client, inputs.datastoreId, adopted.imageSetId))!;
-    const recorded = { imageSet, imageSetId: adopted.imageSetId, versionId: adopted.versionId, sourceVersionId: source?.versionId ?? "", destinationVersionBefore: null, copiedInstances: copied };
+    const recorded = {
+      imageSet,
+      imageSetId: adopted.imageSetId,
+      versionId: adopted.versionId,
+      sourceVersionId: source?.versionId ?? "",
+      destinationVersionBefore: null,
+      copiedInstances: copied,
+    };
     return { id: adopted.imageSetId, outs: buildOutputs(inputs, recorded) };
   }
   try {
-    const leftover = ownerTag ? await findLeftover(client, { inputs, ownerTag, fingerprint, copied, studyInstanceUid, sourceArn: source?.imageSetArn }) : undefined;
+    const leftover = ownerTag
+      ? await findLeftover(client, { inputs, ownerTag, fingerprint, copied, studyInstanceUid, sourceArn: source?.imageSetArn })
+      : undefined;
     let done: CopyDone;
     if (leftover) {
       // An interrupted run already made this copy: adopt it instead of copying twice.
@@ -106,7 +129,11 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
       if (await deleteQuietly(conn, inputs.datastoreId, accepted.imageSetId, { deadline: Date.now() + 120_000, log })) throw new Error(e.message);
     }
     const message = e.timedOut ? `${e.message}. ${timeoutHint(inputs, "create")}` : e.message;
-    throw new PartialFailure(resourceId(inputs, accepted), { ...pendingOutputs(inputs, accepted, copied, copyStatusOf(e)), ...(inputs.__provider ? { __provider: inputs.__provider } : {}) }, message);
+    throw new PartialFailure(
+      resourceId(inputs, accepted),
+      { ...pendingOutputs(inputs, accepted, copied, copyStatusOf(e)), ...(inputs.__provider ? { __provider: inputs.__provider } : {}) },
+      message,
+    );
   }
 }
 

@@ -5,11 +5,10 @@
 import { buildRemovableAttributeBatches, instancesOf } from "../subset/copiable";
 import { imagingClient } from "../service/client";
 import { findImageSet, findMetadata } from "../service/find";
-import { Outputs } from "../resource/outputs";
+import type { Outputs } from "../resource/outputs";
 import { stillPresent } from "../subset/instanceSets";
 import { copiedBy } from "../recovery/copied";
 import { connectionOf, deadlineFor, progressLog } from "../settings/settings";
-import { InstancesBySeries } from "../resource/types";
 import { accountVersions } from "../recovery/versions";
 import type { ResolvedConnection } from "../service/client";
 import { serialised } from "../service/pace";

@@ -16,9 +16,9 @@
 // new value there never replaces anything. This keeps `destination: {imageSetId: a.imageSetId,
 // versionId: a.versionId}` stable when other merges move a's image set forward.
 
-import { Outputs } from "../resource/outputs";
+import type { Outputs } from "../resource/outputs";
 import { INPUTS, type InputName, inputsWithRule } from "../resource/schema";
-import { DerivedImageSetInputs, isUnknown, Subset } from "../resource/types";
+import { type DerivedImageSetInputs, isUnknown, type Subset } from "../resource/types";
 
 export interface DiffResult {
   changes: boolean;
@@ -47,7 +47,8 @@ export function diffDerivedImageSet(olds: Outputs, news: DerivedImageSetInputs):
   if (news.sourceVersionId !== undefined && news.sourceVersionId !== olds.sourceVersionId) replaces.push("sourceVersionId");
   if (olds.workflowStatus === "COPY_FAILED" && !replaces.length) replaces.push("sourceImageSetId");
 
-  const changed = (key: InputName) => (key === "subset" ? canonicalSubset(olds.subset) !== canonicalSubset(news.subset) : !same(olds[key] ?? defaultOf(key), news[key] ?? defaultOf(key)));
+  const changed = (key: InputName) =>
+    key === "subset" ? canonicalSubset(olds.subset) !== canonicalSubset(news.subset) : !same(olds[key] ?? defaultOf(key), news[key] ?? defaultOf(key));
   const updates =
     [...inputsWithRule("update"), ...inputsWithRule("recorded")].some(changed) ||
     !same(olds.destination?.versionId, news.destination?.versionId) ||

@@ -2,11 +2,11 @@
 // every resource (serialization is cached per provider object; https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/).
 
 import type * as pulumi from "@pulumi/pulumi";
-import { createDerivedImageSet, CreateInputs } from "./create";
+import { createDerivedImageSet, type CreateInputs } from "./create";
 import { deleteDerivedImageSet } from "./delete";
 import { diffDerivedImageSet, driftPlan } from "./diff";
 import { progressLog } from "../settings/settings";
-import { Outputs } from "../resource/outputs";
+import type { Outputs } from "../resource/outputs";
 import { readDerivedImageSet } from "./read";
 import { updateDerivedImageSet } from "./update";
 import { validateInputs } from "./check";

@@ -8,11 +8,10 @@ import { imagingClient } from "../service/client";
 import { countInstances, stillPresent } from "../subset/instanceSets";
 import { copiedBy } from "../recovery/copied";
 import { findImageSet, findMetadata } from "../service/find";
-import { inputsOf, isoDate, Outputs, plain } from "../resource/outputs";
+import { inputsOf, isoDate, type Outputs, plain } from "../resource/outputs";
 import { connectionOf } from "../settings/settings";
 import { describeDrift } from "../recovery/driftSummary";
 import { accountVersions } from "../recovery/versions";
-
 
 export async function readDerivedImageSet(id: string, props: Outputs): Promise<{ id?: string; props?: Outputs; inputs?: Record<string, unknown> }> {
   const client = imagingClient(connectionOf(props));
@@ -22,16 +21,20 @@ export async function readDerivedImageSet(id: string, props: Outputs): Promise<{
   const locked = set.imageSetState === "LOCKED";
   const present = locked ? undefined : instancesOf(await findMetadata(client, props.datastoreId, props.imageSetId));
   const copied = present ? await copiedBy(client, props) : {};
-  const missing = present ? countInstances(copied) - countInstances(stillPresent(copied, present)) : props.missingInstances ?? 0;
+  const missing = present ? countInstances(copied) - countInstances(stillPresent(copied, present)) : (props.missingInstances ?? 0);
   // Only an image set this resource owns can drift by versions; a shared destination moves on
   // whenever others write to it, which is theirs to do.
   const drift = props.destination ? [] : (await accountVersions(client, props.datastoreId, props.imageSetId, set.imageSetArn!, props.versionId)).foreign;
   // What they changed, by attribute name and count only (the preview shows it).
   const driftSummary =
     drift.length > 0 && !locked
-      ? describeDrift(drift, await findMetadata(client, props.datastoreId, props.imageSetId, props.versionId), await findMetadata(client, props.datastoreId, props.imageSetId))
+      ? describeDrift(
+          drift,
+          await findMetadata(client, props.datastoreId, props.imageSetId, props.versionId),
+          await findMetadata(client, props.datastoreId, props.imageSetId),
+        )
       : drift.length > 0
-        ? props.driftSummary ?? ""
+        ? (props.driftSummary ?? "")
         : "";
   const refreshed: Outputs = plain({
     ...props,

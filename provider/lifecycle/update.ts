@@ -11,10 +11,10 @@ import { countInstances, isEmpty, minus, stillPresent, union } from "../subset/i
 import { copiedBy } from "../recovery/copied";
 import { PartialFailure } from "../service/errors";
 import { findImageSet, findMetadata } from "../service/find";
-import { buildOutputs, Outputs, VERSIONS_MADE_KEPT } from "../resource/outputs";
+import { buildOutputs, type Outputs, VERSIONS_MADE_KEPT } from "../resource/outputs";
 import { connectionOf, deadlineFor, progressLog, timeoutHint } from "../settings/settings";
 import { WaitTimeout } from "../service/wait";
-import { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
+import type { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
 import { accountVersions } from "../recovery/versions";
 import { MadeTagError, recordMadeVersions } from "../recovery/madeVersions";
 import { updateMetadata } from "../service/writes";
@@ -40,7 +40,14 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
     const message = `${e instanceof Error ? e.message : String(e)}${timedOut ? `. ${timeoutHint(news, "update")}` : ""}`;
     if (e instanceof MadeTagError) wrote(e.versionId); // written, only not recorded in the tag
     // copiedInstances: undefined drops 0.1.0's list (PartialFailure keeps plain JSON)
-    const props = { ...olds, ...news, versionId: state.versionId, versionsMade: made.slice(-VERSIONS_MADE_KEPT), copiedInstances: undefined, instanceCount: countInstances(state.copied) };
+    const props = {
+      ...olds,
+      ...news,
+      versionId: state.versionId,
+      versionsMade: made.slice(-VERSIONS_MADE_KEPT),
+      copiedInstances: undefined,
+      instanceCount: countInstances(state.copied),
+    };
     throw new PartialFailure(id, { ...props, ...(news.__provider ? { __provider: news.__provider } : {}) }, message);
   };
 
@@ -49,12 +56,17 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
     // 1. A create that was interrupted while the copy ran: wait for it instead of copying again.
     if (olds.imageSetState === "LOCKED" && olds.workflowStatus === "COPYING") {
       const count = Object.values(state.copied).reduce((n, l) => n + l.length, 0);
-      await waitForCopy(conn, { datastoreId: olds.datastoreId, instanceCount: count }, {
-        imageSetId: olds.imageSetId,
-        versionId: olds.versionId,
-        sourceVersionId: olds.sourceVersionId,
-        destinationVersionBefore: olds.destinationVersionBefore,
-      }, opts);
+      await waitForCopy(
+        conn,
+        { datastoreId: olds.datastoreId, instanceCount: count },
+        {
+          imageSetId: olds.imageSetId,
+          versionId: olds.versionId,
+          sourceVersionId: olds.sourceVersionId,
+          destinationVersionBefore: olds.destinationVersionBefore,
+        },
+        opts,
+      );
     }
 
     // 1b. A merge's versions must be known as made by the stack (a run that could not record them
@@ -75,7 +87,14 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
         const summary = olds.driftSummary || `versions ${account.foreign.join(", ")} made outside Pulumi`;
         if (account.foreign.length > 0 && account.explained.length === 0 && news.onDrift === "revert") {
           opts.log(`image set ${olds.imageSetId}: ${summary}; onDrift is "revert": reverting to version ${olds.versionId}`);
-          wrote(await updateMetadata(conn, { datastoreId: olds.datastoreId, imageSetId: olds.imageSetId, ownerTag: news.ownerTag }, { revertToVersionId: olds.versionId }, opts));
+          wrote(
+            await updateMetadata(
+              conn,
+              { datastoreId: olds.datastoreId, imageSetId: olds.imageSetId, ownerTag: news.ownerTag },
+              { revertToVersionId: olds.versionId },
+              opts,
+            ),
+          );
         } else if (account.foreign.length > 0) {
           const why = news.onDrift === "revert" ? "it was merged into since, so a revert would undo that too" : 'onDrift is "keep"';
           opts.log(`image set ${olds.imageSetId}: ${summary}; ${why}: keeping version ${account.latestVersionId} as the new baseline`);
@@ -99,7 +118,8 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
     if (!isEmpty(toAdd)) {
       const frames = countFrames(toAdd, sourceDoc);
       const maxFrames = Number(process.env.PULUMI_HEALTHIMAGING_MAX_FRAMES_PER_COPY ?? DEFAULT_MAX_FRAMES_PER_COPY);
-      if (frames > maxFrames) throw new Error(`subset: adding these instances would copy ${frames} image frames, more than the ${maxFrames} per CopyImageSet the service allows`);
+      if (frames > maxFrames)
+        throw new Error(`subset: adding these instances would copy ${frames} image frames, more than the ${maxFrames} per CopyImageSet the service allows`);
       inFlight = toAdd;
       opts.log(`copying ${Object.values(toAdd).reduce((n, l) => n + l.length, 0)} added instances into image set ${olds.imageSetId}`);
       const done = await runCopy(
@@ -113,7 +133,7 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
           destinationImageSetId: olds.imageSetId,
           // Our own image set was cut from this source, so its levels match unless the source
           // changed since; a merge keeps the user's choice.
-          force: news.destination ? news.force ?? false : true,
+          force: news.destination ? (news.force ?? false) : true,
           promoteToPrimary: false,
           ownerTag: news.ownerTag ?? "",
         },
@@ -138,7 +158,14 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
     return { outs: { ...outs, createdAt: olds.createdAt || outs.createdAt } };
   } catch (e) {
     if (e instanceof CopyError && e.accepted) {
-      throw new PartialFailure(id, { ...pendingOutputs(news, { ...e.accepted, imageSetId: olds.imageSetId }, union(state.copied, inFlight), copyStatusOf(e)), ...(news.__provider ? { __provider: news.__provider } : {}) }, e.message);
+      throw new PartialFailure(
+        id,
+        {
+          ...pendingOutputs(news, { ...e.accepted, imageSetId: olds.imageSetId }, union(state.copied, inFlight), copyStatusOf(e)),
+          ...(news.__provider ? { __provider: news.__provider } : {}),
+        },
+        e.message,
+      );
     }
     return fail(e);
   }

@@ -17,7 +17,12 @@ export interface Adopted {
 }
 
 /** Checks and tags the image set to adopt; rejects naming adoptImageSetId and what does not match. */
-export async function adoptExisting(client: MedicalImagingClient, _conn: ResolvedConnection, q: { datastoreId: string; adoptImageSetId: string; declared: InstancesBySeries; ownerTag: string }, opts: RunOptions): Promise<Adopted> {
+export async function adoptExisting(
+  client: MedicalImagingClient,
+  _conn: ResolvedConnection,
+  q: { datastoreId: string; adoptImageSetId: string; declared: InstancesBySeries; ownerTag: string },
+  opts: RunOptions,
+): Promise<Adopted> {
   const found = await findImageSet(client, q.datastoreId, q.adoptImageSetId);
   if (!found) throw new Error(`adoptImageSetId: image set ${q.adoptImageSetId} does not exist in data store ${q.datastoreId}.`);
   const set = found.imageSetState === "LOCKED" ? await unlocked(client, q.datastoreId, q.adoptImageSetId, "adopted", opts) : found;
@@ -31,7 +36,8 @@ export async function adoptExisting(client: MedicalImagingClient, _conn: Resolve
   }
   const tags = await client.send(new (sdk().ListTagsForResourceCommand)({ resourceArn: set.imageSetArn! }));
   const owner = tags.tags?.[OWNER_TAG];
-  if (owner && owner !== q.ownerTag) throw new Error(`adoptImageSetId: image set ${q.adoptImageSetId} already belongs to ${owner}; two resources cannot own one image set.`);
+  if (owner && owner !== q.ownerTag)
+    throw new Error(`adoptImageSetId: image set ${q.adoptImageSetId} already belongs to ${owner}; two resources cannot own one image set.`);
   await client.send(new (sdk().TagResourceCommand)({ resourceArn: set.imageSetArn!, tags: { [OWNER_TAG]: q.ownerTag } }));
   opts.log(`adopted image set ${q.adoptImageSetId} (version ${set.versionId}) instead of copying`);
   return { imageSetId: q.adoptImageSetId, versionId: set.versionId! };

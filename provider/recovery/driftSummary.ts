@@ -26,7 +26,8 @@ export function describeDrift(versions: string[], before: ImageSetMetadata, afte
   for (const [k, n] of [...seriesChanged].sort()) changes.push(`Series.${k} (${n} series)`);
   const was = instancesOf(before);
   const now = instancesOf(after);
-  const count = (from: Record<string, string[]>, not: Record<string, string[]>) => Object.entries(from).reduce((n, [s, uids]) => n + uids.filter((u) => !(not[s] ?? []).includes(u)).length, 0);
+  const count = (from: Record<string, string[]>, not: Record<string, string[]>) =>
+    Object.entries(from).reduce((n, [s, uids]) => n + uids.filter((u) => !(not[s] ?? []).includes(u)).length, 0);
   const label = `version${versions.length === 1 ? "" : "s"} ${versions.join(", ")} made outside Pulumi`;
   return `${label}: ${changes.length ? `${changes.join(", ")} changed` : "no Patient, Study or Series attribute changed"}; instances ${count(now, was)} added, ${count(was, now)} removed`;
 }

@@ -27,7 +27,7 @@ import { processState } from "../settings/processState";
 import { INPUTS_TAG, OWNER_TAG } from "./tags";
 import { madeVersionsOf } from "./madeVersions";
 import { findImageSet, findMetadata, listTags, listVersions } from "../service/find";
-import { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
+import type { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
 
 const MAX_CANDIDATES = 25;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -39,7 +39,16 @@ const CLOCK_SKEW_MS = 5 * 60 * 1000;
  * the old image set (same owner) still exists and must never be mistaken for a leftover.
  */
 export function inputsFingerprint(inputs: DerivedImageSetInputs, copied: InstancesBySeries, sourceVersionId: string): string {
-  const canonical = JSON.stringify([inputs.datastoreId, inputs.sourceImageSetId, sourceVersionId, inputs.destination?.imageSetId ?? null, inputs.promoteToPrimary ?? false, Object.keys(copied).sort().map((s) => [s, [...copied[s]].sort()])]);
+  const canonical = JSON.stringify([
+    inputs.datastoreId,
+    inputs.sourceImageSetId,
+    sourceVersionId,
+    inputs.destination?.imageSetId ?? null,
+    inputs.promoteToPrimary ?? false,
+    Object.keys(copied)
+      .sort()
+      .map((s) => [s, [...copied[s]].sort()]),
+  ]);
   return createHash("sha256").update(canonical).digest("hex").slice(0, 32);
 }
 
@@ -90,12 +99,15 @@ async function findNewSetLeftover(client: MedicalImagingClient, q: LeftoverQuery
     if (!first) {
       // Ours by its tags, but its versions are not readable yet: adopting blind or copying again
       // would both be wrong. Fail with the id, so state keeps it and the next run looks again.
-      throw new CopyError(`Image set ${c.imageSetId} was made for this resource by an interrupted run, but its versions cannot be read yet; run \`pulumi up\` again to adopt it.`, {
-        imageSetId: c.imageSetId!,
-        versionId: "",
-        sourceVersionId: "",
-        destinationVersionBefore: null,
-      });
+      throw new CopyError(
+        `Image set ${c.imageSetId} was made for this resource by an interrupted run, but its versions cannot be read yet; run \`pulumi up\` again to adopt it.`,
+        {
+          imageSetId: c.imageSetId!,
+          versionId: "",
+          sourceVersionId: "",
+          destinationVersionBefore: null,
+        },
+      );
     }
     if (first.ImageSetWorkflowStatus === "COPY_FAILED") continue;
     return { imageSetId: c.imageSetId!, versionId: first.versionId!, sourceVersionId: "", destinationVersionBefore: null };

@@ -20,7 +20,14 @@ export interface VersionAccount {
  * The versions after `since`, accounted for. `own`: the versions the asking resource made (from
  * its state); a revert is only safe over versions it confirms.
  */
-export async function accountVersions(client: MedicalImagingClient, datastoreId: string, imageSetId: string, arn: string, since: string, own?: string[]): Promise<VersionAccount> {
+export async function accountVersions(
+  client: MedicalImagingClient,
+  datastoreId: string,
+  imageSetId: string,
+  arn: string,
+  since: string,
+  own?: string[],
+): Promise<VersionAccount> {
   const [versions, tags] = await Promise.all([listVersions(client, datastoreId, imageSetId), listTags(client, arn)]);
   const made = madeVersionsOf(tags);
   const later = versions.filter((v) => Number(v.versionId) > Number(since));
@@ -29,8 +36,14 @@ export async function accountVersions(client: MedicalImagingClient, datastoreId:
   const byNumber = (a: string, b: string) => Number(a) - Number(b);
   return {
     latestVersionId: String(latest),
-    foreign: changed.filter((v) => !made.has(v.versionId!)).map((v) => v.versionId!).sort(byNumber),
-    explained: changed.filter((v) => made.has(v.versionId!)).map((v) => v.versionId!).sort(byNumber),
+    foreign: changed
+      .filter((v) => !made.has(v.versionId!))
+      .map((v) => v.versionId!)
+      .sort(byNumber),
+    explained: changed
+      .filter((v) => made.has(v.versionId!))
+      .map((v) => v.versionId!)
+      .sort(byNumber),
     onlyOwner: own !== undefined && changed.every((v) => own.includes(v.versionId!)),
   };
 }

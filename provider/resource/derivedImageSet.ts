@@ -2,9 +2,9 @@
 // in the props so it appears on the object (https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/).
 
 import * as pulumi from "@pulumi/pulumi";
-import { INPUTS, OUTPUTS, type SameKeys } from "./schema";
+import { type INPUTS, OUTPUTS, type SameKeys } from "./schema";
 import { serializedProvider } from "./serializedProvider";
-import { InstancesBySeries, SeriesSelection } from "./types";
+import type { SeriesSelection } from "./types";
 
 /** The inputs of a {@link DerivedImageSet}; any of them may be an Output of another resource. */
 export interface DerivedImageSetArgs {

@@ -54,7 +54,10 @@ const iso = (d: Date | undefined) => (d ? d.toISOString() : "");
 export async function getImageSet(args: LookupTarget & { imageSetId: string; versionId?: string }): Promise<ImageSetInfo> {
   try {
     const set = await findImageSet(imagingClient(resolveConnection(args)), args.datastoreId, args.imageSetId, args.versionId);
-    if (!set) throw new Error(`getImageSet: image set ${args.imageSetId}${args.versionId ? ` version ${args.versionId}` : ""} does not exist in data store ${args.datastoreId}`);
+    if (!set)
+      throw new Error(
+        `getImageSet: image set ${args.imageSetId}${args.versionId ? ` version ${args.versionId}` : ""} does not exist in data store ${args.datastoreId}`,
+      );
     return {
       datastoreId: args.datastoreId,
       imageSetId: args.imageSetId,
@@ -84,7 +87,9 @@ export async function findImageSets(args: FindImageSetsArgs): Promise<ImageSetMa
     const out: ImageSetMatch[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await client.send(new (sdk().SearchImageSetsCommand)({ datastoreId: args.datastoreId, searchCriteria: { filters }, nextToken, maxResults: 50 }));
+      const page = await client.send(
+        new (sdk().SearchImageSetsCommand)({ datastoreId: args.datastoreId, searchCriteria: { filters }, nextToken, maxResults: 50 }),
+      );
       for (const s of page.imageSetsMetadataSummaries ?? []) {
         if (args.primaryOnly && s.isPrimary === false) continue;
         out.push({
@@ -106,11 +111,15 @@ export async function findImageSets(args: FindImageSetsArgs): Promise<ImageSetMa
 }
 
 /** {@link getImageSet} with Inputs, for use in a program's dependency graph. */
-export function getImageSetOutput(args: pulumi.Inputs & { [K in keyof Parameters<typeof getImageSet>[0]]: pulumi.Input<Parameters<typeof getImageSet>[0][K]> }): pulumi.Output<ImageSetInfo> {
+export function getImageSetOutput(
+  args: pulumi.Inputs & { [K in keyof Parameters<typeof getImageSet>[0]]: pulumi.Input<Parameters<typeof getImageSet>[0][K]> },
+): pulumi.Output<ImageSetInfo> {
   return pulumi.output(args).apply((a) => getImageSet(a as Parameters<typeof getImageSet>[0]));
 }
 
 /** {@link findImageSets} with Inputs, for use in a program's dependency graph. */
-export function findImageSetsOutput(args: pulumi.Inputs & { [K in keyof FindImageSetsArgs]: pulumi.Input<FindImageSetsArgs[K]> }): pulumi.Output<ImageSetMatch[]> {
+export function findImageSetsOutput(
+  args: pulumi.Inputs & { [K in keyof FindImageSetsArgs]: pulumi.Input<FindImageSetsArgs[K]> },
+): pulumi.Output<ImageSetMatch[]> {
   return pulumi.output(args).apply((a) => findImageSets(a as FindImageSetsArgs));
 }

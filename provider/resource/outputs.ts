@@ -3,7 +3,7 @@
 
 import type { ImageSet } from "../service/find";
 import { INPUT_NAMES, OWNER_TAG_INPUT } from "./schema";
-import { DerivedImageSetInputs, DerivedImageSetOutputs, InstancesBySeries } from "./types";
+import type { DerivedImageSetInputs, DerivedImageSetOutputs, InstancesBySeries } from "./types";
 
 export interface Recorded {
   imageSet: ImageSet;

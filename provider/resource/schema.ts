@@ -66,4 +66,6 @@ export const OUTPUTS = [
 export type OutputName = (typeof OUTPUTS)[number];
 
 /** Exactly A when A and B have the same keys; a compile error otherwise (keeps types and schema in step). */
-export type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : { missing: Exclude<keyof B, keyof A>; extra: Exclude<keyof A, keyof B> };
+export type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never]
+  ? true
+  : { missing: Exclude<keyof B, keyof A>; extra: Exclude<keyof A, keyof B> };

@@ -4,13 +4,13 @@
 
 import type { CopyImageSetCommandOutput, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import { buildCopiableAttributes } from "../subset/copiable";
-import { ResolvedConnection, imagingClient, sdk } from "./client";
-import { type CopyAccepted, CopyError, patiently, type RunOptions, sleep, tolerantPoll, unlocked } from "./reads";
-import { ImageSet, findImageSet } from "./find";
+import { type ResolvedConnection, imagingClient, sdk } from "./client";
+import { type CopyAccepted, CopyError, patiently, type RunOptions, tolerantPoll, unlocked } from "./reads";
+import { type ImageSet, findImageSet } from "./find";
 import { serialised } from "./pace";
 import { COPY_STATES, settled } from "./states";
 import { runWrite } from "./writeEngine";
-import { InstancesBySeries } from "../resource/types";
+import type { InstancesBySeries } from "../resource/types";
 import { journal } from "../recovery/journal";
 import { processState } from "../settings/processState";
 import { INPUTS_TAG, OWNER_TAG } from "../recovery/tags";
@@ -56,7 +56,11 @@ export function runCopy(conn: ResolvedConnection, plan: CopyPlan, opts: RunOptio
   });
 }
 
-async function startCopy(conn: ResolvedConnection, plan: CopyPlan, opts: RunOptions): Promise<CopyAccepted & { acceptedAt: number; serviceUpdatedAt?: number }> {
+async function startCopy(
+  conn: ResolvedConnection,
+  plan: CopyPlan,
+  opts: RunOptions,
+): Promise<CopyAccepted & { acceptedAt: number; serviceUpdatedAt?: number }> {
   const reads = imagingClient(conn, "read");
   const once = imagingClient(conn, "once");
   let sourceVersionId = "";
@@ -171,7 +175,11 @@ async function findAmbiguousCopy(
   // copy ambiguous). Keep looking until the deadline: giving up here would leave a copy the
   // service may have made untracked and untagged, and the next run would copy again.
   try {
-    return await patiently(() => lookForCopy(client, plan, destinationVersionBefore, sentAt), opts, "looking for the copy an interrupted CopyImageSet may have made");
+    return await patiently(
+      () => lookForCopy(client, plan, destinationVersionBefore, sentAt),
+      opts,
+      "looking for the copy an interrupted CopyImageSet may have made",
+    );
   } catch {
     return "unknown";
   }
@@ -250,11 +258,12 @@ export async function waitForCopy(
   const client = imagingClient(conn, "read");
   const model = durationsOf("copy", conn);
   const { value: set } = await waitFor(
-    () => tolerantPoll(async () => {
-      const s = await findImageSet(client, plan.datastoreId, accepted.imageSetId, accepted.versionId);
-      if (!s) throw new CopyError(`The image set ${accepted.imageSetId} disappeared while it was being copied.`, accepted);
-      return { done: settled(COPY_STATES, s), value: s, state: `${s.imageSetState}/${s.imageSetWorkflowStatus}` };
-    }),
+    () =>
+      tolerantPoll(async () => {
+        const s = await findImageSet(client, plan.datastoreId, accepted.imageSetId, accepted.versionId);
+        if (!s) throw new CopyError(`The image set ${accepted.imageSetId} disappeared while it was being copied.`, accepted);
+        return { done: settled(COPY_STATES, s), value: s, state: `${s.imageSetState}/${s.imageSetWorkflowStatus}` };
+      }),
     {
       deadline: opts.deadline,
       startedAt: accepted.acceptedAt,

@@ -34,7 +34,9 @@ export function saveDurations(key: string, samples: DurationSample[]): void {
   try {
     const all = readAll();
     all[key] = { at: Date.now(), samples: samples.slice(-SAMPLES_KEPT) };
-    const kept = Object.entries(all).sort((a, b) => b[1].at - a[1].at).slice(0, MAX_KEYS);
+    const kept = Object.entries(all)
+      .sort((a, b) => b[1].at - a[1].at)
+      .slice(0, MAX_KEYS);
     writeFileAtomic(file(), JSON.stringify(Object.fromEntries(kept)));
   } catch {
     // only a hint for the next run

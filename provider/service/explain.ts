@@ -5,7 +5,13 @@ import { type Connection, resolveConnection } from "./client";
 import { PartialFailure, type ServiceErrorLike } from "./errors";
 
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET", "EHOSTUNREACH", "ETIMEDOUT"]);
-const SIGNATURE_ERRORS = new Set(["InvalidSignatureException", "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidClientTokenId", "IncompleteSignature"]);
+const SIGNATURE_ERRORS = new Set([
+  "InvalidSignatureException",
+  "UnrecognizedClientException",
+  "SignatureDoesNotMatch",
+  "InvalidClientTokenId",
+  "IncompleteSignature",
+]);
 
 /** A clearer error for connection and signing failures; any other error is returned as it was. */
 export function explainFailure(operation: string, settings: Connection, e: unknown): unknown {

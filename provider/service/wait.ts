@@ -5,7 +5,7 @@
 // progress on long waits.
 
 import type { ResolvedConnection } from "./client";
-import { DurationSample, loadDurations, saveDurations } from "./durationStore";
+import { type DurationSample, loadDurations, saveDurations } from "./durationStore";
 import { processState } from "../settings/processState";
 
 export interface PollResult<T> {
@@ -77,7 +77,9 @@ export async function waitFor<T>(poll: () => Promise<PollResult<T>>, opts: WaitO
     if (opts.log && t - lastProgress >= progressEvery) {
       lastProgress = t;
       const left = opts.expectedMs !== undefined ? Math.max(0, opts.expectedMs - (t - started)) : undefined;
-      opts.log(`still waiting for ${opts.label}: ${state}, ${Math.round((t - started) / 1000)} s elapsed${left !== undefined ? `, about ${Math.ceil(left / 1000)} s left` : ""}`);
+      opts.log(
+        `still waiting for ${opts.label}: ${state}, ${Math.round((t - started) / 1000)} s elapsed${left !== undefined ? `, about ${Math.ceil(left / 1000)} s left` : ""}`,
+      );
     }
   }
 }

@@ -89,11 +89,16 @@ export async function runWrite<Out>(conn: ResolvedConnection, spec: WriteSpec<Ou
           await sleep(Math.min(backoff(quotaWaits++, 30_000), Math.max(0, opts.deadline - Date.now())));
           continue;
         case "quota-unnamed":
-          if (++unnamedQuota >= MAX_UNNAMED_QUOTA) throw fail(`${describe(spec.operation, e)}. A service quota refused the request ${unnamedQuota} times; see https://docs.aws.amazon.com/healthimaging/latest/devguide/endpoints-quotas.html`);
+          if (++unnamedQuota >= MAX_UNNAMED_QUOTA)
+            throw fail(
+              `${describe(spec.operation, e)}. A service quota refused the request ${unnamedQuota} times; see https://docs.aws.amazon.com/healthimaging/latest/devguide/endpoints-quotas.html`,
+            );
           await sleep(backoff(unnamedQuota, 10_000));
           continue;
         case "quota-permanent":
-          throw fail(`${describe(spec.operation, e)}. This request exceeds the quota on ${failure.quota}; retrying cannot help: make the request smaller (fewer instances per resource) or raise the quota in Service Quotas.`);
+          throw fail(
+            `${describe(spec.operation, e)}. This request exceeds the quota on ${failure.quota}; retrying cannot help: make the request smaller (fewer instances per resource) or raise the quota in Service Quotas.`,
+          );
         case "conflict": {
           const explanation = await explainConflict(reads, spec.datastoreId, prepared.watched);
           if (explanation) {

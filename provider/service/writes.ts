@@ -2,7 +2,7 @@
 // serialised per image set, then waited for until the image set leaves its pending states.
 
 import type { UpdateImageSetMetadataCommandInput } from "@aws-sdk/client-medical-imaging";
-import { ResolvedConnection, imagingClient, sdk } from "./client";
+import { type ResolvedConnection, imagingClient, sdk } from "./client";
 import { isNotFound } from "./errors";
 import { findImageSet } from "./find";
 import { serialised } from "./pace";

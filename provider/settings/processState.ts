@@ -26,7 +26,16 @@ export function processState(): ProcessState {
   const g = globalThis as unknown as Record<string, ProcessState | undefined>;
   let s = g[KEY];
   if (!s) {
-    s = { clients: new Map(), pacers: new Map(), queues: new Map(), durations: new Map(), madeHere: new Set(), mergedHere: new Set(), candidateTags: new Map(), startedAt: Date.now() };
+    s = {
+      clients: new Map(),
+      pacers: new Map(),
+      queues: new Map(),
+      durations: new Map(),
+      madeHere: new Set(),
+      mergedHere: new Set(),
+      candidateTags: new Map(),
+      startedAt: Date.now(),
+    };
     g[KEY] = s;
   }
   return s;

@@ -1,7 +1,7 @@
 // Per-call settings derived from inputs: connection, deadlines, and the progress log.
 
-import { resolveConnection, ResolvedConnection } from "../service/client";
-import { DerivedImageSetInputs } from "../resource/types";
+import { resolveConnection, type ResolvedConnection } from "../service/client";
+import type { DerivedImageSetInputs } from "../resource/types";
 import { parseDuration } from "../lifecycle/check";
 
 export const DEFAULT_TIMEOUTS = { create: "30m", update: "30m", delete: "10m" } as const;

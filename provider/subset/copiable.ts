@@ -6,7 +6,7 @@
 // anything that is not a DICOM UID, so those documents cannot be produced.
 
 import type { ImageSetMetadata } from "./metadataDocument";
-import { InstancesBySeries, Subset, isUnknown } from "../resource/types";
+import { type InstancesBySeries, type Subset, isUnknown } from "../resource/types";
 import { seriesKeyProblem, uidProblem } from "../lifecycle/check";
 
 /** Only the Study part of a GetImageSetMetadata document is needed here. */
@@ -170,5 +170,5 @@ function assertInstanceList(seriesUid: string, instances: unknown): asserts inst
 
 /** An own property only: keys like "constructor" must not find Object.prototype members. */
 function own<T>(record: Record<string, T>, key: string): T | undefined {
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }

@@ -9,8 +9,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ensureBuilt } from "../support/build";
 import { eventually } from "../support/emulator";
-import { createProject, killTree, PulumiProject } from "../support/pulumiCli";
-import { instancesIn, metadataOf, patientValues, Seeded, SERIES, startSeeded } from "../support/seeded";
+import { createProject, killTree, type PulumiProject } from "../support/pulumiCli";
+import { instancesIn, metadataOf, patientValues, type Seeded, SERIES, startSeeded } from "../support/seeded";
 
 type Resource = { name: string; args: Record<string, unknown>; destinationFrom?: string };
 
@@ -28,11 +28,19 @@ describe("e2e: the real Pulumi CLI against the local service", function () {
   let seededSnapshot: Map<string, Record<string, string[]>>;
 
   const client = () => seeded.client;
-  const liveImageSets = async () => (await client().send(new SearchImageSetsCommand({ datastoreId: seeded.datastoreId }))).imageSetsMetadataSummaries!.map((s) => s.imageSetId!).sort();
+  const liveImageSets = async () =>
+    (await client().send(new SearchImageSetsCommand({ datastoreId: seeded.datastoreId }))).imageSetsMetadataSummaries!.map((s) => s.imageSetId!).sort();
   const contents = async (id: string) => instancesIn(await metadataOf(client(), seeded.datastoreId, id));
   const writeSpec = (resources: Resource[]) => project.writeFile("spec.json", JSON.stringify({ datastoreId: seeded.datastoreId, resources }, null, 2));
-  const outputs = async () => JSON.parse((await project.ok(["stack", "output", "--json"])).stdout).resources as Record<string, { imageSetId: string; versionId: string; instanceCount: number }>;
-  const waitActive = (id: string) => eventually(async () => ((await client().send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: id }))).imageSetState === "ACTIVE" ? true : undefined));
+  const outputs = async () =>
+    JSON.parse((await project.ok(["stack", "output", "--json"])).stdout).resources as Record<
+      string,
+      { imageSetId: string; versionId: string; instanceCount: number }
+    >;
+  const waitActive = (id: string) =>
+    eventually(async () =>
+      (await client().send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: id }))).imageSetState === "ACTIVE" ? true : undefined,
+    );
 
   let baseSpec: Resource[];
 
@@ -66,7 +74,10 @@ describe("e2e: the real Pulumi CLI against the local service", function () {
     const before = await liveImageSets();
     const r = await project.ok(["preview", "--json"]);
     const steps = JSON.parse(r.stdout).steps as { op: string; urn: string }[];
-    const creates = steps.filter((s) => s.op === "create" && s.urn.includes("DerivedImageSet")).map((s) => s.urn.split("::").pop()).sort();
+    const creates = steps
+      .filter((s) => s.op === "create" && s.urn.includes("DerivedImageSet"))
+      .map((s) => s.urn.split("::").pop())
+      .sort();
     assert.deepEqual(creates, ["angio", "full", "merged"]);
     assert.deepEqual(await liveImageSets(), before);
   });
@@ -105,8 +116,14 @@ describe("e2e: the real Pulumi CLI against the local service", function () {
     const before = await outputs();
     await client().send(
       new UpdateImageSetMetadataCommand({
-        datastoreId: seeded.datastoreId, imageSetId: ct, latestVersionId: "1",
-        updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: new TextEncoder().encode(JSON.stringify({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "REVIEWED" } } })) } },
+        datastoreId: seeded.datastoreId,
+        imageSetId: ct,
+        latestVersionId: "1",
+        updateImageSetMetadataUpdates: {
+          DICOMUpdates: {
+            updatableAttributes: new TextEncoder().encode(JSON.stringify({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "REVIEWED" } } })),
+          },
+        },
       }),
     );
     await waitActive(ct);

@@ -11,11 +11,11 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { EXAMPLE_SERIES, prepareStack, PulumiRun, pulumiOk, runPulumi } from "../../scripts/run-example";
+import { EXAMPLE_SERIES, prepareStack, type PulumiRun, pulumiOk, runPulumi } from "../../scripts/run-example";
 import { installPulumi } from "../../scripts/local";
 import { ensureBuilt } from "../support/build";
-import { DynamicHost, PartialFailureError, startDynamicHost } from "../support/dynamicHost";
-import { instancesIn, metadataOf, SAMPLE_BUCKET, Seeded, startSeeded } from "../support/seeded";
+import { type DynamicHost, PartialFailureError, startDynamicHost } from "../support/dynamicHost";
+import { instancesIn, metadataOf, SAMPLE_BUCKET, type Seeded, startSeeded } from "../support/seeded";
 import { offlinePulumiEnv } from "../support/pulumiCli";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -52,7 +52,10 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
   /** A copy of examples/<name> without any developer stack config. */
   function copyExample(name: string): string {
     const dir = path.join(work, name);
-    fs.cpSync(path.join(ROOT, "examples", name), dir, { recursive: true, filter: (src) => !/Pulumi\.(?!yaml$)[^/]*\.yaml$/.test(path.basename(src)) && path.basename(src) !== "node_modules" });
+    fs.cpSync(path.join(ROOT, "examples", name), dir, {
+      recursive: true,
+      filter: (src) => !/Pulumi\.(?!yaml$)[^/]*\.yaml$/.test(path.basename(src)) && path.basename(src) !== "node_modules",
+    });
     return dir;
   }
 
@@ -102,7 +105,8 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
       await pulumi(dir, "preview", "--refresh", "--expect-no-changes");
 
       await pulumi(dir, "destroy", "--yes", "--skip-preview");
-      const versions = (await seeded.client.send(new ListImageSetVersionsCommand({ datastoreId: seeded.datastoreId, imageSetId: destination }))).imageSetPropertiesList!;
+      const versions = (await seeded.client.send(new ListImageSetVersionsCommand({ datastoreId: seeded.datastoreId, imageSetId: destination })))
+        .imageSetPropertiesList!;
       assert.deepEqual(versions.map((v) => v.versionId).sort(), ["1", "2", "3"], "the merge was undone (3) before the working copy was deleted");
       const set = await seeded.client.send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: destination }));
       assert.equal(set.imageSetState, "DELETED");
@@ -140,7 +144,11 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
       const { cohorts } = await outputsOf(dir);
       assert.deepEqual(Object.keys(cohorts).sort(), ["head-ct", "test", "train", "validation"]);
       const mra = seeded.imageSetOfSeries(EXAMPLE_SERIES.mrAngio);
-      assert.equal(seeded.imageSetsOfStudy(seeded.seed.imageSets.find((s) => s.imageSetId === mra)!.studyInstanceUid!).length, 3, "the study has three image sets");
+      assert.equal(
+        seeded.imageSetsOfStudy(seeded.seed.imageSets.find((s) => s.imageSetId === mra)!.studyInstanceUid!).length,
+        3,
+        "the study has three image sets",
+      );
       assert.equal(cohorts.train.sourceImageSetId, mra, "found by StudyInstanceUID: the study's image set holding the series");
       assert.equal(cohorts["head-ct"].sourceImageSetId, seeded.imageSetOfSeries(HEAD_CT_SERIES), "found by SeriesInstanceUID");
       assert.deepEqual(await contents(cohorts.train.imageSetId), { [ANGIO]: [119, 120, 121, 122].map(angio) });
@@ -160,16 +168,28 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
         const run = await pulumiRaw(dir, "preview");
         assert.notEqual(run.code, 0);
         const out = both(run);
-        assert.match(out, /cohorts\.yaml: cohort "validation": series\["1\.3\.6\.1\.4\.1\.5962\.1\.1\.0\.0\.0\.1196533885\.18148\.0\.118"\]\[1\]: 1\.5 \(number\) is not a DICOM UID \(UIDs are strings: quote them in YAML\)/);
+        assert.match(
+          out,
+          /cohorts\.yaml: cohort "validation": series\["1\.3\.6\.1\.4\.1\.5962\.1\.1\.0\.0\.0\.1196533885\.18148\.0\.118"\]\[1\]: 1\.5 \(number\) is not a DICOM UID \(UIDs are strings: quote them in YAML\)/,
+        );
         assert.match(out, /cohorts\.yaml: cohort "head-ct": seriez: unknown field/);
         assert.match(out, /cohorts\.yaml: disjoint: "tset" is not a cohort of this manifest/);
         assert.doesNotMatch(out, /at Object\.|at async/, "a manifest error is a message, not a stack trace");
 
         // Valid YAML, but a selection the data store does not have, and a leak between disjoint cohorts.
-        fs.writeFileSync(manifest, original.replace(`        - "${angio(125)}"\n`, `        - "${angio(125)}"\n        - "${angio(119)}"\n        - "${angio(99)}"\n`));
+        fs.writeFileSync(
+          manifest,
+          original.replace(`        - "${angio(125)}"\n`, `        - "${angio(125)}"\n        - "${angio(119)}"\n        - "${angio(99)}"\n`),
+        );
         const unresolved = both(await pulumiRaw(dir, "preview"));
-        assert.match(unresolved, /cohorts\.yaml: cohort "test": series\["[0-9.]+"\]: not in this series of source image set [0-9a-z]{32}: 1\.3\.6\.1\.4\.1\.5962\.1\.1\.0\.0\.0\.1196533885\.18148\.0\.99/);
-        assert.match(unresolved, /cohorts\.yaml: cohort "test": SOP instance 1\.3\.6\.1\.4\.1\.5962\.1\.1\.0\.0\.0\.1196533885\.18148\.0\.119 is also in cohort "train", but "disjoint" lists both/);
+        assert.match(
+          unresolved,
+          /cohorts\.yaml: cohort "test": series\["[0-9.]+"\]: not in this series of source image set [0-9a-z]{32}: 1\.3\.6\.1\.4\.1\.5962\.1\.1\.0\.0\.0\.1196533885\.18148\.0\.99/,
+        );
+        assert.match(
+          unresolved,
+          /cohorts\.yaml: cohort "test": SOP instance 1\.3\.6\.1\.4\.1\.5962\.1\.1\.0\.0\.0\.1196533885\.18148\.0\.119 is also in cohort "train", but "disjoint" lists both/,
+        );
       } finally {
         fs.writeFileSync(manifest, original);
       }
@@ -202,7 +222,11 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
       assert.notEqual(after["head-ct"].imageSetId, before["head-ct"].imageSetId, "replaced");
       assert.deepEqual(await contents(after.train.imageSetId), { [ANGIO]: [119, 120, 121].map(angio) });
       assert.deepEqual(await contents(after.validation.imageSetId), { [ANGIO]: [122, 123, 124].map(angio) });
-      assert.deepEqual(await contents(after["head-ct"].imageSetId), await contents(seeded.imageSetOfSeries(EXAMPLE_SERIES.ct5)), "the CT series of the other study");
+      assert.deepEqual(
+        await contents(after["head-ct"].imageSetId),
+        await contents(seeded.imageSetOfSeries(EXAMPLE_SERIES.ct5)),
+        "the CT series of the other study",
+      );
       assert.ok(!(await liveImageSets()).includes(before["head-ct"].imageSetId), "the replaced image set is deleted");
       await pulumi(dir, "preview", "--expect-no-changes");
     });
@@ -231,7 +255,8 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
       const dir = copyExample("pr-preview");
       await prepareStack("pr-preview", dir, seeded.seed, env, STACK);
       const run = await pulumi(dir, "preview", "--diff", "--color", "never");
-      for (const cohort of ["train", "test", "localizers"]) assert.match(run.stdout, new RegExp(`\\+ pulumi-nodejs:dynamic/healthimaging:DerivedImageSet: \\(create\\)\\n\\s+\\[urn=[^\\]]+::${cohort}\\]`));
+      for (const cohort of ["train", "test", "localizers"])
+        assert.match(run.stdout, new RegExp(`\\+ pulumi-nodejs:dynamic/healthimaging:DerivedImageSet: \\(create\\)\\n\\s+\\[urn=[^\\]]+::${cohort}\\]`));
       assert.match(run.stdout, /\+ 4 to create/);
     });
   });
@@ -242,7 +267,12 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
 
     before(async () => {
       const { datastoreProvider, dicomImportProvider } = await import("../../examples/real-aws/providers");
-      const hostEnv = { AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY, AWS_REGION: env.AWS_REGION, AWS_ENDPOINT_URL_MEDICAL_IMAGING: env.AWS_ENDPOINT_URL_MEDICAL_IMAGING };
+      const hostEnv = {
+        AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
+        AWS_REGION: env.AWS_REGION,
+        AWS_ENDPOINT_URL_MEDICAL_IMAGING: env.AWS_ENDPOINT_URL_MEDICAL_IMAGING,
+      };
       datastores = await startDynamicHost({ provider: datastoreProvider, env: hostEnv, callTimeoutMs: 60_000 });
       imports = await startDynamicHost({ provider: dicomImportProvider, env: hostEnv, callTimeoutMs: 60_000 });
     });
@@ -260,7 +290,13 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
       assert.match(String(ds.outs.datastoreArn), new RegExp(`:datastore/${ds.id}$`));
 
       const importUrn = "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/healthimaging:DicomImport::dicom";
-      const inputs = { datastoreId: ds.id, region, dataAccessRoleArn: "arn:aws:iam::000000000000:role/import", inputS3Uri: `s3://${SAMPLE_BUCKET}/dicomdirtests/`, outputS3Uri: "s3://output/real-aws/" };
+      const inputs = {
+        datastoreId: ds.id,
+        region,
+        dataAccessRoleArn: "arn:aws:iam::000000000000:role/import",
+        inputS3Uri: `s3://${SAMPLE_BUCKET}/dicomdirtests/`,
+        outputS3Uri: "s3://output/real-aws/",
+      };
       const job = await imports.create(importUrn, inputs);
       assert.equal(job.outs.jobStatus, "COMPLETED");
       const imported = job.outs.imageSetIds as string[];
@@ -290,7 +326,13 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
       const dsUrn = "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/healthimaging:Datastore::imaging2";
       const ds = await datastores.create(dsUrn, { datastoreName: "real-aws-test-2", region });
       const urn = "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/healthimaging:DicomImport::broken";
-      const inputs = { datastoreId: ds.id, region, dataAccessRoleArn: "arn:aws:iam::000000000000:role/import", inputS3Uri: `s3://${SAMPLE_BUCKET}/no-such-prefix/`, outputS3Uri: "s3://output/real-aws-2/" };
+      const inputs = {
+        datastoreId: ds.id,
+        region,
+        dataAccessRoleArn: "arn:aws:iam::000000000000:role/import",
+        inputS3Uri: `s3://${SAMPLE_BUCKET}/no-such-prefix/`,
+        outputS3Uri: "s3://output/real-aws-2/",
+      };
       const failure = await imports.create(urn, inputs).then(
         () => assert.fail("an import of a missing prefix must fail"),
         (e: unknown) => e,

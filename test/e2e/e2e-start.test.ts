@@ -54,10 +54,19 @@ describe("npm start and npm run destroy: the main job, end to end", function () 
     return block;
   };
   /** The user's environment: the test's moved folders and port, but no AWS settings of its own. */
-  const userEnv = (): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("PULUMI_") || ["PULUMI_LOCAL_DIR", "PULUMI_HEALTHIMAGING_HOME", "PULUMI_HI_TEST_RUN"].includes(k)));
+  const userEnv = (): NodeJS.ProcessEnv =>
+    Object.fromEntries(
+      Object.entries(env).filter(
+        ([k]) => (!k.startsWith("AWS_") && !k.startsWith("PULUMI_")) || ["PULUMI_LOCAL_DIR", "PULUMI_HEALTHIMAGING_HOME", "PULUMI_HI_TEST_RUN"].includes(k),
+      ),
+    );
   const script = (name: "start" | "destroy" | "run-example", ...args: string[]): Promise<Run> =>
     new Promise((resolve) => {
-      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", `${name}.ts`), ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", `${name}.ts`), ...args], {
+        cwd: ROOT,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (d) => (stdout += d));
@@ -65,7 +74,12 @@ describe("npm start and npm run destroy: the main job, end to end", function () 
       child.on("close", (code) => resolve({ code, stdout, stderr }));
     });
   const client = () =>
-    new MedicalImagingClient({ endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, disableHostPrefix: true });
+    new MedicalImagingClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      disableHostPrefix: true,
+    });
   /** The stack outputs start.ts prints last, as pretty JSON on stdout. */
   const printedOutputs = (r: Run) => JSON.parse(r.stdout.slice(r.stdout.lastIndexOf("\n{\n") + 1)) as Record<string, string | number>;
   const servicePid = () => path.join(dir, "local", "service.pid");
@@ -123,7 +137,12 @@ describe("npm start and npm run destroy: the main job, end to end", function () 
     const lines = printedLines(firstStart.stderr, /^Inspect them with the AWS CLI/);
     assert.equal(lines.length, 3, lines.join("\n"));
     assert.doesNotMatch(lines.join("\n"), /\.\.\./, "no elided arguments");
-    const r = await run("bash", ["-ec", lines.join("\n")], { ...userEnv(), PATH: `${path.dirname(aws)}${path.delimiter}${process.env.PATH}`, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" });
+    const r = await run("bash", ["-ec", lines.join("\n")], {
+      ...userEnv(),
+      PATH: `${path.dirname(aws)}${path.delimiter}${process.env.PATH}`,
+      AWS_CONFIG_FILE: "/dev/null",
+      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+    });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const [got, versions] = r.stdout.split(/\n(?=\{)/).map((j) => JSON.parse(j));
     assert.equal(got.imageSetId, outputs.angioImageSetId);

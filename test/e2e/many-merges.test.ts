@@ -32,7 +32,8 @@ describe("e2e: 60 resources merge into one image set (one ownership tag, not one
     // Every instance of every primary image set, one merge each (the destination's own excepted).
     const pool: { sourceImageSetId: string; series: string; uid: string }[] = [];
     for (const set of seeded.seed.imageSets.filter((s) => s.isPrimary).sort((a, b) => a.imageSetId.localeCompare(b.imageSetId))) {
-      for (const [series, uids] of Object.entries(await contents(set.imageSetId))) for (const uid of uids) pool.push({ sourceImageSetId: set.imageSetId, series, uid });
+      for (const [series, uids] of Object.entries(await contents(set.imageSetId)))
+        for (const uid of uids) pool.push({ sourceImageSetId: set.imageSetId, series, uid });
     }
     assert.ok(pool.length > MERGES, `${pool.length} instances in the sample data`);
     // The destination: a one-instance copy a script made, outside the stack (non-primary).
@@ -40,15 +41,28 @@ describe("e2e: 60 resources merge into one image set (one ownership tag, not one
     const version = (await seeded.client.send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: first.sourceImageSetId }))).versionId!;
     const copiableAttributes = JSON.stringify({ SchemaVersion: "1.1", Study: { Series: { [first.series]: { Instances: { [first.uid]: {} } } } } });
     const out = await seeded.client.send(
-      new CopyImageSetCommand({ datastoreId: seeded.datastoreId, sourceImageSetId: first.sourceImageSetId, copyImageSetInformation: { sourceImageSet: { latestVersionId: version, DICOMCopies: { copiableAttributes } } } }),
+      new CopyImageSetCommand({
+        datastoreId: seeded.datastoreId,
+        sourceImageSetId: first.sourceImageSetId,
+        copyImageSetInformation: { sourceImageSet: { latestVersionId: version, DICOMCopies: { copiableAttributes } } },
+      }),
     );
     destination = out.destinationImageSetProperties!.imageSetId!;
-    await eventually(async () => ((await seeded.client.send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: destination }))).imageSetState === "ACTIVE" ? true : undefined));
+    await eventually(async () =>
+      (await seeded.client.send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: destination }))).imageSetState === "ACTIVE"
+        ? true
+        : undefined,
+    );
     original = await sortedContents(destination);
     const destinationVersion = (await seeded.client.send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: destination }))).versionId!;
     const resources = pool.slice(0, MERGES).map((p, i) => ({
       name: `merge${String(i).padStart(2, "0")}`,
-      args: { sourceImageSetId: p.sourceImageSetId, subset: { series: { [p.series]: [p.uid] } }, destination: { imageSetId: destination, versionId: destinationVersion }, force: true },
+      args: {
+        sourceImageSetId: p.sourceImageSetId,
+        subset: { series: { [p.series]: [p.uid] } },
+        destination: { imageSetId: destination, versionId: destinationVersion },
+        force: true,
+      },
     }));
     project = await createProject("many", { "index.ts": fs.readFileSync(path.join(__dirname, "..", "fixtures", "specProgram.ts"), "utf8") }, seeded.emu);
     project.writeFile("spec.json", JSON.stringify({ datastoreId: seeded.datastoreId, resources }, null, 2));

@@ -13,8 +13,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { decodeRanges, MADE_TAG } from "../../provider/recovery/madeVersions";
 import { ensureBuilt } from "../support/build";
-import { createProject, PulumiProject } from "../support/pulumiCli";
-import { instancesIn, metadataOf, patientValues, Seeded, SERIES, startSeeded } from "../support/seeded";
+import { createProject, type PulumiProject } from "../support/pulumiCli";
+import { instancesIn, metadataOf, patientValues, type Seeded, SERIES, startSeeded } from "../support/seeded";
 
 export const CLI_FIGURES: Record<string, string | number> = {};
 
@@ -60,7 +60,10 @@ describe("reliability: the real Pulumi CLI under a throttling storm and concurre
   it("100 resources in one up under a 5 TPS / burst 1 copy limit: up exits 0 with 100 image sets, many calls throttled", async () => {
     const before = await live();
     const series = [SERIES.ctHead, SERIES.mra700, SERIES.ct5, SERIES.cr1];
-    const resources: Resource[] = Array.from({ length: 100 }, (_, i) => ({ name: `storm${String(i).padStart(3, "0")}`, args: { sourceImageSetId: seeded.imageSetOfSeries(series[i % series.length]) } }));
+    const resources: Resource[] = Array.from({ length: 100 }, (_, i) => ({
+      name: `storm${String(i).padStart(3, "0")}`,
+      args: { sourceImageSetId: seeded.imageSetOfSeries(series[i % series.length]) },
+    }));
     project = await createProject("storm", { "index.ts": program, "spec.json": JSON.stringify({ datastoreId: seeded.datastoreId, resources }) }, seeded.emu);
     const throttledBefore = seeded.emu.limiter.throttled.CopyImageSet ?? 0;
     const started = Date.now();
@@ -97,7 +100,9 @@ describe("reliability: the real Pulumi CLI under a throttling storm and concurre
     for (const id of [mra, mraMid, mraSmall]) Object.assign(series, instancesIn(await metadataOf(seeded.client, seeded.datastoreId, id)));
     const resources: Resource[] = [
       { name: "dest", args: { sourceImageSetId: mra, subset: { series: { [big]: series[big].slice(0, 2) } } } },
-      ...series[big].slice(2).map((uid, i) => ({ name: `part${i}`, args: { sourceImageSetId: mra, subset: { series: { [big]: [uid] } }, force: true }, destinationFrom: "dest" })),
+      ...series[big]
+        .slice(2)
+        .map((uid, i) => ({ name: `part${i}`, args: { sourceImageSetId: mra, subset: { series: { [big]: [uid] } }, force: true }, destinationFrom: "dest" })),
       { name: `mid`, args: { sourceImageSetId: mraMid, subset: { series: { [mid]: "all" } }, force: true }, destinationFrom: "dest" },
       { name: `small`, args: { sourceImageSetId: mraSmall, subset: { series: { [small]: "all" } }, force: true }, destinationFrom: "dest" },
     ];
@@ -114,8 +119,12 @@ describe("reliability: the real Pulumi CLI under a throttling storm and concurre
     const all = Object.values(now).flat();
     assert.equal(new Set(all).size, all.length);
     // versions 1..merges+1, each made by exactly one merge, applied on the version just before it
-    const versions = (await seeded.client.send(new ListImageSetVersionsCommand({ datastoreId: seeded.datastoreId, imageSetId: destId }))).imageSetPropertiesList!;
-    assert.deepEqual(versions.map((v) => Number(v.versionId)).sort((a, b) => a - b), Array.from({ length: merges + 1 }, (_, i) => i + 1));
+    const versions = (await seeded.client.send(new ListImageSetVersionsCommand({ datastoreId: seeded.datastoreId, imageSetId: destId })))
+      .imageSetPropertiesList!;
+    assert.deepEqual(
+      versions.map((v) => Number(v.versionId)).sort((a, b) => a - b),
+      Array.from({ length: merges + 1 }, (_, i) => i + 1),
+    );
     const arn = (await seeded.client.send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: destId }))).imageSetArn!;
     const tags = (await seeded.client.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags ?? {};
     const made = new Set<string>();

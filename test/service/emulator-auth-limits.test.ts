@@ -23,12 +23,12 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ERROR_STATUS, ErrorName } from "../../emulator/errors";
+import { ERROR_STATUS, type ErrorName } from "../../emulator/errors";
 import { PROFILES } from "../../emulator/limits";
 import { SEED_ROLE_ARN } from "../../emulator/seed";
 import { eventually, sdkClient } from "../support/emulator";
-import { Seeded, SERIES, startSeeded } from "../support/seeded";
-import { expectError, type SdkError } from "../support/serviceErrors";
+import { type Seeded, SERIES, startSeeded } from "../support/seeded";
+import { expectError } from "../support/serviceErrors";
 
 describe("emulator conformance: throttling, faults, authentication and endpoint", function () {
   this.timeout(20_000);
@@ -51,7 +51,9 @@ describe("emulator conformance: throttling, faults, authentication and endpoint"
   async function snapshot() {
     return {
       count: await imageSetCount(),
-      head: await client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: head })).then((o) => [o.versionId, o.imageSetState, o.imageSetWorkflowStatus, o.updatedAt?.getTime()]),
+      head: await client
+        .send(new GetImageSetCommand({ datastoreId: ds, imageSetId: head }))
+        .then((o) => [o.versionId, o.imageSetState, o.imageSetWorkflowStatus, o.updatedAt?.getTime()]),
       versions: (await client.send(new ListImageSetVersionsCommand({ datastoreId: ds, imageSetId: head }))).imageSetPropertiesList!.length,
       tags: (await client.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags,
     };
@@ -123,7 +125,9 @@ describe("emulator conformance: throttling, faults, authentication and endpoint"
               datastoreId: ds,
               imageSetId: head,
               latestVersionId: "1",
-              updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: new TextEncoder().encode('{"SchemaVersion":1.1,"Study":{"DICOM":{"StudyDescription":"X"}}}') } },
+              updateImageSetMetadataUpdates: {
+                DICOMUpdates: { updatableAttributes: new TextEncoder().encode('{"SchemaVersion":1.1,"Study":{"DICOM":{"StudyDescription":"X"}}}') },
+              },
             }),
           ),
           name,
@@ -174,7 +178,9 @@ describe("emulator conformance: throttling, faults, authentication and endpoint"
             datastoreId: ds,
             imageSetId: head,
             latestVersionId: "1",
-            updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: new TextEncoder().encode('{"SchemaVersion":1.1,"Study":{"DICOM":{"StudyDescription":"X"}}}') } },
+            updateImageSetMetadataUpdates: {
+              DICOMUpdates: { updatableAttributes: new TextEncoder().encode('{"SchemaVersion":1.1,"Study":{"DICOM":{"StudyDescription":"X"}}}') },
+            },
           }),
         ),
     ];
@@ -205,11 +211,19 @@ describe("emulator conformance: throttling, faults, authentication and endpoint"
     });
 
     it("a wrong secret is a 403 InvalidSignatureException", async () => {
-      await rejectedWrites(() => sdkClient(s.emu, { credentials: { accessKeyId: "test", secretAccessKey: "not-the-secret" } }), "InvalidSignatureException", /signature we calculated does not match/);
+      await rejectedWrites(
+        () => sdkClient(s.emu, { credentials: { accessKeyId: "test", secretAccessKey: "not-the-secret" } }),
+        "InvalidSignatureException",
+        /signature we calculated does not match/,
+      );
     });
 
     it("an unknown access key (another account) is a 403 UnrecognizedClientException", async () => {
-      await rejectedWrites(() => sdkClient(s.emu, { credentials: { accessKeyId: "AKIAOTHERACCOUNT0000", secretAccessKey: "test" } }), "UnrecognizedClientException", /security token included in the request is invalid/);
+      await rejectedWrites(
+        () => sdkClient(s.emu, { credentials: { accessKeyId: "AKIAOTHERACCOUNT0000", secretAccessKey: "test" } }),
+        "UnrecognizedClientException",
+        /security token included in the request is invalid/,
+      );
     });
 
     it("a signature older than 15 minutes is a 403 InvalidSignatureException", async () => {
@@ -237,12 +251,27 @@ describe("emulator conformance: throttling, faults, authentication and endpoint"
       const body = JSON.stringify({ tags: { owner: "conformance" } });
       for (const applyChecksum of [true, false]) {
         // applyChecksum adds the payload hash as an x-amz-content-sha256 header (and signs it)
-        const signer = new SignatureV4({ credentials: { accessKeyId: "test", secretAccessKey: "test" }, region: "us-east-1", service: "medical-imaging", sha256: Sha256, applyChecksum });
+        const signer = new SignatureV4({
+          credentials: { accessKeyId: "test", secretAccessKey: "test" },
+          region: "us-east-1",
+          service: "medical-imaging",
+          sha256: Sha256,
+          applyChecksum,
+        });
         const signed = await signer.sign(
-          new HttpRequest({ method: "POST", protocol: "http:", hostname: url.hostname, port: Number(url.port), path: `/tags/${encodeURIComponent(arn)}`, headers: { host: url.host, "content-type": "application/json" }, body }),
+          new HttpRequest({
+            method: "POST",
+            protocol: "http:",
+            hostname: url.hostname,
+            port: Number(url.port),
+            path: `/tags/${encodeURIComponent(arn)}`,
+            headers: { host: url.host, "content-type": "application/json" },
+            body,
+          }),
         );
         assert.equal("x-amz-content-sha256" in signed.headers, applyChecksum);
-        const send = (payload: string) => fetch(`${s.emu.endpoint}${signed.path}`, { method: "POST", headers: signed.headers as Record<string, string>, body: payload });
+        const send = (payload: string) =>
+          fetch(`${s.emu.endpoint}${signed.path}`, { method: "POST", headers: signed.headers as Record<string, string>, body: payload });
         const before = await snapshot();
         const tampered = await send(JSON.stringify({ tags: { owner: "intruder" } }));
         assert.equal(tampered.status, 403, `applyChecksum: ${applyChecksum}`);

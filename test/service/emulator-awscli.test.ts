@@ -14,9 +14,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { SEED_ROLE_ARN } from "../../emulator/seed";
-import { awsCli, AwsCliResult, awsCliVersion, installAwsCli } from "../support/awsCli";
+import { awsCli, type AwsCliResult, awsCliVersion, installAwsCli } from "../support/awsCli";
 import { eventually } from "../support/emulator";
-import { instancesIn, metadataOf, Seeded, SERIES, STUDIES, startSeeded } from "../support/seeded";
+import { instancesIn, metadataOf, type Seeded, SERIES, STUDIES, startSeeded } from "../support/seeded";
 
 describe("emulator conformance: AWS CLI examples", function () {
   this.timeout(30_000);
@@ -42,8 +42,17 @@ describe("emulator conformance: AWS CLI examples", function () {
     });
   /** a destination holding some instances of the MRA's big series, made with the SDK */
   async function subsetCopy(uids: string[]): Promise<string> {
-    const copiableAttributes = JSON.stringify({ SchemaVersion: "1.1", Study: { Series: { [big]: { Instances: Object.fromEntries(uids.map((u) => [u, {}])) } } } });
-    const out = await s.client.send(new CopyImageSetCommand({ datastoreId: ds, sourceImageSetId: mra, copyImageSetInformation: { sourceImageSet: { latestVersionId: "1", DICOMCopies: { copiableAttributes } } } }));
+    const copiableAttributes = JSON.stringify({
+      SchemaVersion: "1.1",
+      Study: { Series: { [big]: { Instances: Object.fromEntries(uids.map((u) => [u, {}])) } } },
+    });
+    const out = await s.client.send(
+      new CopyImageSetCommand({
+        datastoreId: ds,
+        sourceImageSetId: mra,
+        copyImageSetInformation: { sourceImageSet: { latestVersionId: "1", DICOMCopies: { copiableAttributes } } },
+      }),
+    );
     const id = out.destinationImageSetProperties!.imageSetId!;
     await settled(id);
     await settled(mra);
@@ -77,10 +86,23 @@ describe("emulator conformance: AWS CLI examples", function () {
 
   it("copy-image-set Example 1: copy without a destination, then get-image-set and list-image-set-versions", async () => {
     const source = s.imageSetOfSeries(SERIES.ctHead);
-    const out = await ok("copy-image-set", "--datastore-id", ds, "--source-image-set-id", source, "--copy-image-set-information", '{"sourceImageSet": {"latestVersionId": "1" } }');
+    const out = await ok(
+      "copy-image-set",
+      "--datastore-id",
+      ds,
+      "--source-image-set-id",
+      source,
+      "--copy-image-set-information",
+      '{"sourceImageSet": {"latestVersionId": "1" } }',
+    );
     assert.equal(out.datastoreId, ds);
     assert.deepEqual(
-      [out.sourceImageSetProperties.imageSetId, out.sourceImageSetProperties.latestVersionId, out.sourceImageSetProperties.imageSetState, out.sourceImageSetProperties.imageSetWorkflowStatus],
+      [
+        out.sourceImageSetProperties.imageSetId,
+        out.sourceImageSetProperties.latestVersionId,
+        out.sourceImageSetProperties.imageSetState,
+        out.sourceImageSetProperties.imageSetWorkflowStatus,
+      ],
       [source, "1", "LOCKED", "COPYING_WITH_READ_ONLY_ACCESS"],
     );
     const dest = out.destinationImageSetProperties;
@@ -101,17 +123,37 @@ describe("emulator conformance: AWS CLI examples", function () {
     const source = await subsetCopy(bigUids.slice(1, 3));
     const info = JSON.stringify({ sourceImageSet: { latestVersionId: "1" }, destinationImageSet: { imageSetId: dest, latestVersionId: "1" } });
     const out = await ok("copy-image-set", "--datastore-id", ds, "--source-image-set-id", source, "--copy-image-set-information", info);
-    assert.deepEqual([out.destinationImageSetProperties.imageSetId, out.destinationImageSetProperties.latestVersionId, out.destinationImageSetProperties.imageSetWorkflowStatus], [dest, "2", "COPYING"]);
+    assert.deepEqual(
+      [
+        out.destinationImageSetProperties.imageSetId,
+        out.destinationImageSetProperties.latestVersionId,
+        out.destinationImageSetProperties.imageSetWorkflowStatus,
+      ],
+      [dest, "2", "COPYING"],
+    );
     assert.equal((await settled(dest)).imageSetWorkflowStatus, "COPIED");
     await settled(source);
     assert.deepEqual(instancesIn(await metadataOf(s.client, ds, dest)), { [big]: bigUids.slice(0, 3) });
     const versions = await ok("list-image-set-versions", "--datastore-id", ds, "--image-set-id", dest);
-    assert.deepEqual(versions.imageSetPropertiesList.map((v: { versionId: string; ImageSetWorkflowStatus: string }) => [v.versionId, v.ImageSetWorkflowStatus]), [["2", "COPIED"], ["1", "COPIED"]]);
+    assert.deepEqual(
+      versions.imageSetPropertiesList.map((v: { versionId: string; ImageSetWorkflowStatus: string }) => [v.versionId, v.ImageSetWorkflowStatus]),
+      [
+        ["2", "COPIED"],
+        ["1", "COPIED"],
+      ],
+    );
   });
 
   it("copy-image-set Example 3: a subset into another study's image set with --force (copiableAttributes as a JSON string)", async () => {
-    const dest = (await s.client.send(new CopyImageSetCommand({ datastoreId: ds, sourceImageSetId: s.imageSetOfSeries(SERIES.ct5), copyImageSetInformation: { sourceImageSet: { latestVersionId: "1" } } })))
-      .destinationImageSetProperties!.imageSetId!;
+    const dest = (
+      await s.client.send(
+        new CopyImageSetCommand({
+          datastoreId: ds,
+          sourceImageSetId: s.imageSetOfSeries(SERIES.ct5),
+          copyImageSetInformation: { sourceImageSet: { latestVersionId: "1" } },
+        }),
+      )
+    ).destinationImageSetProperties!.imageSetId!;
     await settled(dest);
     await settled(s.imageSetOfSeries(SERIES.ct5));
     const before = await metadataOf(s.client, ds, dest);
@@ -130,7 +172,15 @@ describe("emulator conformance: AWS CLI examples", function () {
     assert.deepEqual(got.overrides, { forced: true });
 
     // without --force the same request is accepted and ends as a COPY_FAILED version
-    await ok("copy-image-set", "--datastore-id", ds, "--source-image-set-id", mra, "--copy-image-set-information", info.replace('"latestVersionId": "1"}}', '"latestVersionId": "2"}}').replace(bigUids[3], bigUids[4]));
+    await ok(
+      "copy-image-set",
+      "--datastore-id",
+      ds,
+      "--source-image-set-id",
+      mra,
+      "--copy-image-set-information",
+      info.replace('"latestVersionId": "1"}}', '"latestVersionId": "2"}}').replace(bigUids[3], bigUids[4]),
+    );
     const failed = await settled(dest);
     assert.equal(failed.imageSetWorkflowStatus, "COPY_FAILED");
     await settled(mra);
@@ -141,8 +191,21 @@ describe("emulator conformance: AWS CLI examples", function () {
 
   it("update-image-set-metadata Example 1 (file:// input); v1 base64s raw blob text itself and has no --cli-binary-format", async () => {
     const id = await subsetCopy(bigUids.slice(4, 5));
-    fs.writeFileSync(path.join(work, "metadata-updates.json"), JSON.stringify({ DICOMUpdates: { updatableAttributes: '{"SchemaVersion":1.1,"Patient":{"DICOM":{"PatientName":"MX^MX"}}}' } }));
-    const common = ["update-image-set-metadata", "--datastore-id", ds, "--image-set-id", id, "--latest-version-id", "1", "--update-image-set-metadata-updates", "file://metadata-updates.json"];
+    fs.writeFileSync(
+      path.join(work, "metadata-updates.json"),
+      JSON.stringify({ DICOMUpdates: { updatableAttributes: '{"SchemaVersion":1.1,"Patient":{"DICOM":{"PatientName":"MX^MX"}}}' } }),
+    );
+    const common = [
+      "update-image-set-metadata",
+      "--datastore-id",
+      ds,
+      "--image-set-id",
+      id,
+      "--latest-version-id",
+      "1",
+      "--update-image-set-metadata-updates",
+      "file://metadata-updates.json",
+    ];
     let out: AwsCliResult;
     if (/^aws-cli\/1\./.test(awsCliVersion(aws))) {
       // the docs' `--cli-binary-format raw-in-base64-out` is a CLI v2 option; v1 rejects it and
@@ -160,7 +223,17 @@ describe("emulator conformance: AWS CLI examples", function () {
     assert.equal((await metadataOf(s.client, ds, id)).Patient.DICOM.PatientName, "MX^MX");
 
     // Example 4: revert to version 1
-    const revert = await ok("update-image-set-metadata", "--datastore-id", ds, "--image-set-id", id, "--latest-version-id", "2", "--update-image-set-metadata-updates", '{"revertToVersionId": "1"}');
+    const revert = await ok(
+      "update-image-set-metadata",
+      "--datastore-id",
+      ds,
+      "--image-set-id",
+      id,
+      "--latest-version-id",
+      "2",
+      "--update-image-set-metadata-updates",
+      '{"revertToVersionId": "1"}',
+    );
     assert.equal(revert.latestVersionId, "3");
     await settled(id);
     assert.deepEqual(await metadataOf(s.client, ds, id), await metadataOf(s.client, ds, id, "1"));
@@ -175,7 +248,18 @@ describe("emulator conformance: AWS CLI examples", function () {
     timings.updateMs = 4000; // long enough to see the study's other image sets follow through the CLI
     try {
       const updates = JSON.stringify({ DICOMUpdates: { updatableAttributes: '{"SchemaVersion":1.1,"Study":{"DICOM":{"StudyDescription":"C SPINE"}}}' } });
-      const out = await ok("update-image-set-metadata", "--datastore-id", ds, "--image-set-id", target, "--latest-version-id", "1", "--include-study-image-sets", "--update-image-set-metadata-updates", updates);
+      const out = await ok(
+        "update-image-set-metadata",
+        "--datastore-id",
+        ds,
+        "--image-set-id",
+        target,
+        "--latest-version-id",
+        "1",
+        "--include-study-image-sets",
+        "--update-image-set-metadata-updates",
+        updates,
+      );
       assert.deepEqual([out.latestVersionId, out.imageSetState, out.imageSetWorkflowStatus], ["2", "LOCKED", "UPDATING"]);
       const following = await ok("get-image-set", "--datastore-id", ds, "--image-set-id", others[0]);
       assert.deepEqual([following.versionId, following.imageSetState, following.imageSetWorkflowStatus], ["2", "LOCKED", "UPDATING_FOR_STUDY_CONSISTENCY"]);
@@ -183,15 +267,25 @@ describe("emulator conformance: AWS CLI examples", function () {
       timings.updateMs = updateMs;
     }
     for (const id of study) {
-      const done = await eventually(async () => {
-        const got = await s.client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: id }));
-        return got.imageSetState === "ACTIVE" ? got : undefined;
-      }, 10_000, 50);
+      const done = await eventually(
+        async () => {
+          const got = await s.client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: id }));
+          return got.imageSetState === "ACTIVE" ? got : undefined;
+        },
+        10_000,
+        50,
+      );
       assert.deepEqual([done.versionId, done.imageSetWorkflowStatus, done.isPrimary], ["2", "UPDATED", true]);
       assert.equal((await metadataOf(s.client, ds, id)).Study.DICOM.StudyDescription, "C SPINE");
     }
     const versions = await ok("list-image-set-versions", "--datastore-id", ds, "--image-set-id", others[1]);
-    assert.deepEqual(versions.imageSetPropertiesList.map((v: { versionId: string; ImageSetWorkflowStatus: string }) => [v.versionId, v.ImageSetWorkflowStatus]), [["2", "UPDATED"], ["1", "IMPORTED"]]);
+    assert.deepEqual(
+      versions.imageSetPropertiesList.map((v: { versionId: string; ImageSetWorkflowStatus: string }) => [v.versionId, v.ImageSetWorkflowStatus]),
+      [
+        ["2", "UPDATED"],
+        ["1", "IMPORTED"],
+      ],
+    );
   });
 
   it("search-image-sets examples: EQUAL DICOMPatientId, BETWEEN DICOMStudyDateAndTime, BETWEEN updatedAt + EQUAL series with sort", async () => {
@@ -204,7 +298,17 @@ describe("emulator conformance: AWS CLI examples", function () {
     assert.ok(byPatient.imageSetsMetadataSummaries.some((x: { imageSetId: string; version: number }) => x.imageSetId === mra && x.version === 1));
 
     const date = String(doc.Study.DICOM.StudyDate).trim();
-    const range = { filters: [{ values: [{ DICOMStudyDateAndTime: { DICOMStudyDate: date, DICOMStudyTime: "000000" } }, { DICOMStudyDateAndTime: { DICOMStudyDate: date, DICOMStudyTime: "235959" } }], operator: "BETWEEN" }] };
+    const range = {
+      filters: [
+        {
+          values: [
+            { DICOMStudyDateAndTime: { DICOMStudyDate: date, DICOMStudyTime: "000000" } },
+            { DICOMStudyDateAndTime: { DICOMStudyDate: date, DICOMStudyTime: "235959" } },
+          ],
+          operator: "BETWEEN",
+        },
+      ],
+    };
     const byDate = await ok("search-image-sets", "--datastore-id", ds, "--search-criteria", JSON.stringify(range));
     assert.ok(byDate.imageSetsMetadataSummaries.some((x: { imageSetId: string }) => x.imageSetId === mra));
     assert.ok(byDate.imageSetsMetadataSummaries.every((x: { DICOMTags: { DICOMStudyDate: string } }) => x.DICOMTags.DICOMStudyDate === date));
@@ -212,13 +316,22 @@ describe("emulator conformance: AWS CLI examples", function () {
     // botocore sends the ISO timestamps of the docs' example as epoch seconds
     const from = new Date(Date.now() - 3_600_000).toISOString();
     const to = new Date(Date.now() + 60_000).toISOString();
-    const criteria = { filters: [{ values: [{ updatedAt: from }, { updatedAt: to }], operator: "BETWEEN" }, { values: [{ DICOMSeriesInstanceUID: big }], operator: "EQUAL" }], sort: { sortField: "updatedAt", sortOrder: "ASC" } };
+    const criteria = {
+      filters: [
+        { values: [{ updatedAt: from }, { updatedAt: to }], operator: "BETWEEN" },
+        { values: [{ DICOMSeriesInstanceUID: big }], operator: "EQUAL" },
+      ],
+      sort: { sortField: "updatedAt", sortOrder: "ASC" },
+    };
     const bySeries = await ok("search-image-sets", "--datastore-id", ds, "--search-criteria", JSON.stringify(criteria));
     assert.deepEqual(bySeries.sort, { sortField: "updatedAt", sortOrder: "ASC" });
     const ids = bySeries.imageSetsMetadataSummaries.map((x: { imageSetId: string }) => x.imageSetId);
     assert.ok(ids.includes(mra) && ids.length > 1, "the MRA and the copies holding its series");
     const updated = bySeries.imageSetsMetadataSummaries.map((x: { updatedAt: number }) => x.updatedAt);
-    assert.deepEqual(updated, [...updated].sort((a: number, b: number) => a - b));
+    assert.deepEqual(
+      updated,
+      [...updated].sort((a: number, b: number) => a - b),
+    );
   });
 
   it("get-image-set-metadata and get-image-frame write the gzip document and the frame bytes to files", async () => {
@@ -228,8 +341,20 @@ describe("emulator conformance: AWS CLI examples", function () {
     assert.equal(meta.contentEncoding, "gzip");
     const doc = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(work, "studymetadata.json.gz"))).toString("utf8"));
     assert.equal(doc.ImageSetID, head);
-    const frame = Object.values(Object.values(doc.Study.Series as Record<string, { Instances: Record<string, { ImageFrames: { ID: string; FrameSizeInBytes: number }[] }> }>)[0].Instances)[0].ImageFrames[0];
-    const got = await ok("get-image-frame", "--datastore-id", ds, "--image-set-id", head, "--image-frame-information", `imageFrameId=${frame.ID}`, "imageframe.bin");
+    const frame = Object.values(
+      Object.values(doc.Study.Series as Record<string, { Instances: Record<string, { ImageFrames: { ID: string; FrameSizeInBytes: number }[] }> }>)[0]
+        .Instances,
+    )[0].ImageFrames[0];
+    const got = await ok(
+      "get-image-frame",
+      "--datastore-id",
+      ds,
+      "--image-set-id",
+      head,
+      "--image-frame-information",
+      `imageFrameId=${frame.ID}`,
+      "imageframe.bin",
+    );
     assert.equal(got.contentType, "application/octet-stream");
     const bytes = fs.readFileSync(path.join(work, "imageframe.bin"));
     assert.equal(bytes.length, frame.FrameSizeInBytes);
@@ -279,7 +404,10 @@ describe("emulator conformance: AWS CLI examples", function () {
     const again = await cli("delete-image-set", "--datastore-id", ds, "--image-set-id", id);
     assert.notEqual(again.code, 0);
     // botocore adds "(reached max retries: 0)" since the test environment allows one attempt only
-    assert.match(again.stderr, /An error occurred \(ConflictException\) when calling the DeleteImageSet operation(?: \(reached max retries: \d+\))?: Image set [0-9a-z]{32} is already DELETED/);
+    assert.match(
+      again.stderr,
+      /An error occurred \(ConflictException\) when calling the DeleteImageSet operation(?: \(reached max retries: \d+\))?: Image set [0-9a-z]{32} is already DELETED/,
+    );
     const missing = await cli("get-image-set", "--datastore-id", ds, "--image-set-id", "0123456789abcdef0123456789abcdef");
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /\(ResourceNotFoundException\) when calling the GetImageSet operation/);

@@ -7,13 +7,13 @@
 
 import {
   CopyImageSetCommand,
-  CopyImageSetCommandInput,
+  type CopyImageSetCommandInput,
   DeleteImageSetCommand,
   GetImageFrameCommand,
   GetImageSetCommand,
   GetImageSetMetadataCommand,
   ListImageSetVersionsCommand,
-  MedicalImagingClient,
+  type MedicalImagingClient,
   SearchImageSetsCommand,
   UpdateImageSetMetadataCommand,
 } from "@aws-sdk/client-medical-imaging";
@@ -21,12 +21,15 @@ import assert from "node:assert/strict";
 import type { ImageSetDocument } from "../../emulator/model/document";
 import { PROFILES } from "../../emulator/limits";
 import { eventually } from "../support/emulator";
-import { instancesIn, metadataOf, Seeded, SERIES, startSeeded, STUDIES } from "../support/seeded";
-import { expectError, UNKNOWN_ID, type SdkError } from "../support/serviceErrors";
+import { instancesIn, metadataOf, type Seeded, SERIES, startSeeded, STUDIES } from "../support/seeded";
+import { expectError, UNKNOWN_ID } from "../support/serviceErrors";
 
 /** copiableAttributes text for series -> SOP instance UIDs, in the CLI docs' form */
 const copiable = (series: Record<string, string[]>) =>
-  JSON.stringify({ SchemaVersion: "1.1", Study: { Series: Object.fromEntries(Object.entries(series).map(([s, uids]) => [s, { Instances: Object.fromEntries(uids.map((u) => [u, {}])) }])) } });
+  JSON.stringify({
+    SchemaVersion: "1.1",
+    Study: { Series: Object.fromEntries(Object.entries(series).map(([s, uids]) => [s, { Instances: Object.fromEntries(uids.map((u) => [u, {}])) }])) },
+  });
 
 /** Helpers bound to one seeded service. */
 function helpers(s: Seeded) {
@@ -34,7 +37,10 @@ function helpers(s: Seeded) {
   const ds = s.datastoreId;
   const getSet = (imageSetId: string, versionId?: string) => client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId, versionId }));
   const versions = async (imageSetId: string) => (await client.send(new ListImageSetVersionsCommand({ datastoreId: ds, imageSetId }))).imageSetPropertiesList!;
-  const copy = (sourceImageSetId: string, opts: { version?: string; series?: Record<string, string[]>; dest?: { id: string; version: string }; force?: boolean; promote?: boolean } = {}) =>
+  const copy = (
+    sourceImageSetId: string,
+    opts: { version?: string; series?: Record<string, string[]>; dest?: { id: string; version: string }; force?: boolean; promote?: boolean } = {},
+  ) =>
     client.send(
       new CopyImageSetCommand({
         datastoreId: ds,
@@ -127,7 +133,10 @@ describe("emulator conformance: CopyImageSet", function () {
       assert.equal(source.imageSetWorkflowStatus, "COPIED");
       assert.equal((await h.versions(head)).length, 1);
       const v = await h.versions(dst.imageSetId!);
-      assert.deepEqual(v.map((x) => [x.versionId, x.ImageSetWorkflowStatus, x.imageSetState]), [["1", "COPIED", "ACTIVE"]]);
+      assert.deepEqual(
+        v.map((x) => [x.versionId, x.ImageSetWorkflowStatus, x.imageSetState]),
+        [["1", "COPIED", "ACTIVE"]],
+      );
     });
 
     it("a full copy holds every instance and frame of the source under its own ImageSetID", async () => {
@@ -144,10 +153,23 @@ describe("emulator conformance: CopyImageSet", function () {
       assert.deepEqual(doc.Study.DICOM, src.Study.DICOM);
       const frame = Object.values(Object.values(doc.Study.Series)[0].Instances)[0].ImageFrames[0];
       const read = async (imageSetId: string) =>
-        Buffer.from(await (await h.client.send(new GetImageFrameCommand({ datastoreId: h.ds, imageSetId, imageFrameInformation: { imageFrameId: frame.ID } }))).imageFrameBlob!.transformToByteArray());
+        Buffer.from(
+          await (
+            await h.client.send(new GetImageFrameCommand({ datastoreId: h.ds, imageSetId, imageFrameInformation: { imageFrameId: frame.ID } }))
+          ).imageFrameBlob!.transformToByteArray(),
+        );
       assert.deepEqual(await read(dest), await read(ctTwo));
-      const found = await h.client.send(new SearchImageSetsCommand({ datastoreId: h.ds, searchCriteria: { filters: [{ operator: "EQUAL", values: [{ DICOMStudyInstanceUID: STUDIES.ctTwoSeries }] }] } }));
-      assert.deepEqual(found.imageSetsMetadataSummaries!.map((x) => x.imageSetId).sort(), [ctTwo, s.imageSetOfSeries(SERIES.ct4), dest].sort(), "the study's two series and the copy");
+      const found = await h.client.send(
+        new SearchImageSetsCommand({
+          datastoreId: h.ds,
+          searchCriteria: { filters: [{ operator: "EQUAL", values: [{ DICOMStudyInstanceUID: STUDIES.ctTwoSeries }] }] },
+        }),
+      );
+      assert.deepEqual(
+        found.imageSetsMetadataSummaries!.map((x) => x.imageSetId).sort(),
+        [ctTwo, s.imageSetOfSeries(SERIES.ct4), dest].sort(),
+        "the study's two series and the copy",
+      );
     });
 
     it("a subset copy holds exactly the instances named in copiableAttributes (UIDs read from the metadata)", async () => {
@@ -199,7 +221,13 @@ describe("emulator conformance: CopyImageSet", function () {
       assert.equal(done.versionId, "2");
       assert.match(done.message!, /^INVALID_REQUEST: {2}(Patient|Study|Series) of SourceImageSet and DestinationImageSet don't match/);
       const v = await h.versions(dest);
-      assert.deepEqual(v.map((x) => [x.versionId, x.ImageSetWorkflowStatus]), [["2", "COPY_FAILED"], ["1", "COPIED"]]);
+      assert.deepEqual(
+        v.map((x) => [x.versionId, x.ImageSetWorkflowStatus]),
+        [
+          ["2", "COPY_FAILED"],
+          ["1", "COPIED"],
+        ],
+      );
       assert.equal(v[0].message, done.message);
       assert.deepEqual(await metadataOf(h.client, h.ds, dest), before, "the failed version keeps the previous content");
       await h.settled(ctTwo);
@@ -298,7 +326,11 @@ describe("emulator conformance: CopyImageSet", function () {
             datastoreId: h.ds,
             imageSetId,
             latestVersionId: "1",
-            updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: new TextEncoder().encode(JSON.stringify({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "X" } } })) } },
+            updateImageSetMetadataUpdates: {
+              DICOMUpdates: {
+                updatableAttributes: new TextEncoder().encode(JSON.stringify({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "X" } } })),
+              },
+            },
           }),
         );
       await expectError(update(lockedSource), "ConflictException", 409, /locked/);
@@ -323,23 +355,59 @@ describe("emulator conformance: CopyImageSet", function () {
       await expectError(h.copy(ctTwo, { dest: { id: "dest", version: "1" } }), "ValidationException", 400, /destinationImageSet.imageSetId/);
       const noVersion = { datastoreId: h.ds, sourceImageSetId: ctTwo, copyImageSetInformation: { sourceImageSet: {} } } as unknown as CopyImageSetCommandInput;
       await expectError(h.client.send(new CopyImageSetCommand(noVersion)), "ValidationException", 400, /latestVersionId.*must not be null/);
-      await expectError(h.copy(ctTwo, { dest: { id: s.imageSetOfSeries(SERIES.cr1), version: "1" }, promote: true }), "ValidationException", 400, /promoteToPrimary/);
+      await expectError(
+        h.copy(ctTwo, { dest: { id: s.imageSetOfSeries(SERIES.cr1), version: "1" }, promote: true }),
+        "ValidationException",
+        400,
+        /promoteToPrimary/,
+      );
       assert.equal((await h.getSet(ctTwo)).imageSetState, "ACTIVE");
     });
 
     it("rejects the copiableAttributes mistakes of AWS's samples with a ValidationException naming the problem", async () => {
       const instance = uids(big)[0];
       const send = (copiableAttributes: string) =>
-        h.client.send(new CopyImageSetCommand({ datastoreId: h.ds, sourceImageSetId: mra, copyImageSetInformation: { sourceImageSet: { latestVersionId: "1", DICOMCopies: { copiableAttributes } } } }));
+        h.client.send(
+          new CopyImageSetCommand({
+            datastoreId: h.ds,
+            sourceImageSetId: mra,
+            copyImageSetInformation: { sourceImageSet: { latestVersionId: "1", DICOMCopies: { copiableAttributes } } },
+          }),
+        );
       // Java sample: the Series key is the source image set id
-      await expectError(send(JSON.stringify({ SchemaVersion: 1.1, Study: { Series: { [mra]: { Instances: { [instance]: {} } } } } })), "ValidationException", 400, new RegExp(`copiableAttributes: series ${mra} is not in the source image set.*SeriesInstanceUID`));
+      await expectError(
+        send(JSON.stringify({ SchemaVersion: 1.1, Study: { Series: { [mra]: { Instances: { [instance]: {} } } } } })),
+        "ValidationException",
+        400,
+        new RegExp(`copiableAttributes: series ${mra} is not in the source image set.*SeriesInstanceUID`),
+      );
       // Python / JavaScript samples: the literal "imageSetId" as Series key
-      await expectError(send(JSON.stringify({ SchemaVersion: "1.1", Study: { Series: { imageSetId: { Instances: { [instance]: {} } } } } })), "ValidationException", 400, /copiableAttributes: series imageSetId is not in the source/);
+      await expectError(
+        send(JSON.stringify({ SchemaVersion: "1.1", Study: { Series: { imageSetId: { Instances: { [instance]: {} } } } } })),
+        "ValidationException",
+        400,
+        /copiableAttributes: series imageSetId is not in the source/,
+      );
       await expectError(send("{not json"), "ValidationException", 400, /copiableAttributes is not valid JSON/);
       await expectError(send(JSON.stringify({ Study: { Series: { [big]: { Instances: { [instance]: {} } } } } })), "ValidationException", 400, /SchemaVersion/);
-      await expectError(send(JSON.stringify({ SchemaVersion: "1.1", Study: { Series: { [big]: { Instances: {} } } } })), "ValidationException", 400, /at least one instance/);
-      await expectError(send(JSON.stringify({ SchemaVersion: "1.1", Study: { Series: { [big]: { Instances: { "1.2.3": {} } } } } })), "ValidationException", 400, /instance 1\.2\.3 is not in series/);
-      await expectError(send(JSON.stringify({ SchemaVersion: "1.1", Study: { Series: { [small]: { Instances: { [instance]: {} } } } } })), "ValidationException", 400, new RegExp(`series ${small} is not in the source image set`));
+      await expectError(
+        send(JSON.stringify({ SchemaVersion: "1.1", Study: { Series: { [big]: { Instances: {} } } } })),
+        "ValidationException",
+        400,
+        /at least one instance/,
+      );
+      await expectError(
+        send(JSON.stringify({ SchemaVersion: "1.1", Study: { Series: { [big]: { Instances: { "1.2.3": {} } } } } })),
+        "ValidationException",
+        400,
+        /instance 1\.2\.3 is not in series/,
+      );
+      await expectError(
+        send(JSON.stringify({ SchemaVersion: "1.1", Study: { Series: { [small]: { Instances: { [instance]: {} } } } } })),
+        "ValidationException",
+        400,
+        new RegExp(`series ${small} is not in the source image set`),
+      );
       await expectError(send(""), "ValidationException", 400, /copiableAttributes/);
       assert.equal((await h.getSet(mra)).imageSetState, "ACTIVE", "nothing was locked");
     });
@@ -381,10 +449,18 @@ describe("emulator conformance: CopyImageSet", function () {
       const primaries = await h.client.send(
         new SearchImageSetsCommand({
           datastoreId: h.ds,
-          searchCriteria: { filters: [{ operator: "EQUAL", values: [{ DICOMSeriesInstanceUID: SERIES.cr1 }] }, { operator: "EQUAL", values: [{ isPrimary: true }] }] },
+          searchCriteria: {
+            filters: [
+              { operator: "EQUAL", values: [{ DICOMSeriesInstanceUID: SERIES.cr1 }] },
+              { operator: "EQUAL", values: [{ isPrimary: true }] },
+            ],
+          },
         }),
       );
-      assert.deepEqual(primaries.imageSetsMetadataSummaries!.map((x) => x.imageSetId), [promoted]);
+      assert.deepEqual(
+        primaries.imageSetsMetadataSummaries!.map((x) => x.imageSetId),
+        [promoted],
+      );
       // the study's other series keep their own primary sets
       assert.equal((await h.getSet(s.imageSetOfSeries(SERIES.cr2))).isPrimary, true);
 
@@ -447,7 +523,10 @@ describe("emulator conformance: CopyImageSet", function () {
   describe("quotas", () => {
     let s3: Seeded;
     before(async () => {
-      s3 = await startSeeded({ profile: { ...PROFILES.fast, quotas: { ...PROFILES.fast.quotas, maxFramesPerCopy: 3, maxConcurrentPerDatastore: 1 } }, timings: { copyMsBase: 250 } });
+      s3 = await startSeeded({
+        profile: { ...PROFILES.fast, quotas: { ...PROFILES.fast.quotas, maxFramesPerCopy: 3, maxConcurrentPerDatastore: 1 } },
+        timings: { copyMsBase: 250 },
+      });
     });
     after(async () => s3?.stop());
 

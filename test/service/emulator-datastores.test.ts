@@ -9,9 +9,9 @@ import {
   GetDatastoreCommand,
   GetDICOMImportJobCommand,
   ListDatastoresCommand,
-  ListDatastoresCommandInput,
+  type ListDatastoresCommandInput,
   ListDICOMImportJobsCommand,
-  MedicalImagingClient,
+  type MedicalImagingClient,
   StartDICOMImportJobCommand,
 } from "@aws-sdk/client-medical-imaging";
 import assert from "node:assert/strict";
@@ -20,7 +20,7 @@ import * as path from "node:path";
 import { PROFILES } from "../../emulator/limits";
 import { SEED_ROLE_ARN } from "../../emulator/seed";
 import { eventually, sdkClient, startTestEmulator } from "../support/emulator";
-import { SAMPLE_BUCKET, Seeded, startSeeded } from "../support/seeded";
+import { SAMPLE_BUCKET, type Seeded, startSeeded } from "../support/seeded";
 import { expectError, UNKNOWN_ID } from "../support/serviceErrors";
 
 describe("emulator conformance: data stores and import jobs", function () {
@@ -38,7 +38,9 @@ describe("emulator conformance: data stores and import jobs", function () {
 
   async function createActive(name: string): Promise<string> {
     const { datastoreId } = await client.send(new CreateDatastoreCommand({ datastoreName: name }));
-    await eventually(async () => ((await client.send(new GetDatastoreCommand({ datastoreId }))).datastoreProperties?.datastoreStatus === "ACTIVE" ? true : undefined));
+    await eventually(async () =>
+      (await client.send(new GetDatastoreCommand({ datastoreId }))).datastoreProperties?.datastoreStatus === "ACTIVE" ? true : undefined,
+    );
     return datastoreId!;
   }
 
@@ -56,7 +58,9 @@ describe("emulator conformance: data stores and import jobs", function () {
   describe("CreateDatastore / GetDatastore", () => {
     it("creates a data store that is CREATING at first and ACTIVE shortly after, with the documented properties", async () => {
       const before = Date.now();
-      const created = await client.send(new CreateDatastoreCommand({ datastoreName: "conformance-a", losslessStorageFormat: "JPEG_2000_LOSSLESS", tags: { team: "imaging" } }));
+      const created = await client.send(
+        new CreateDatastoreCommand({ datastoreName: "conformance-a", losslessStorageFormat: "JPEG_2000_LOSSLESS", tags: { team: "imaging" } }),
+      );
       assert.match(created.datastoreId!, /^[0-9a-z]{32}$/);
       assert.equal(created.datastoreStatus, "CREATING");
       const creating = await client.send(new GetDatastoreCommand({ datastoreId: created.datastoreId }));
@@ -94,13 +98,33 @@ describe("emulator conformance: data stores and import jobs", function () {
     });
 
     it("rejects invalid members with a ValidationException that names the member", async () => {
-      await expectError(client.send(new CreateDatastoreCommand({ datastoreName: "x".repeat(257) })), "ValidationException", 400, /datastoreName.*length between 1 and 256/);
+      await expectError(
+        client.send(new CreateDatastoreCommand({ datastoreName: "x".repeat(257) })),
+        "ValidationException",
+        400,
+        /datastoreName.*length between 1 and 256/,
+      );
       await expectError(client.send(new CreateDatastoreCommand({ datastoreName: "not allowed!" })), "ValidationException", 400, /datastoreName.*pattern/);
-      await expectError(client.send(new CreateDatastoreCommand({ clientToken: "t".repeat(65) })), "ValidationException", 400, /clientToken.*length between 1 and 64/);
+      await expectError(
+        client.send(new CreateDatastoreCommand({ clientToken: "t".repeat(65) })),
+        "ValidationException",
+        400,
+        /clientToken.*length between 1 and 64/,
+      );
       await expectError(client.send(new CreateDatastoreCommand({ clientToken: "has space" })), "ValidationException", 400, /clientToken/);
-      await expectError(client.send(new CreateDatastoreCommand({ losslessStorageFormat: "PNG" as never })), "ValidationException", 400, /losslessStorageFormat.*enum/);
+      await expectError(
+        client.send(new CreateDatastoreCommand({ losslessStorageFormat: "PNG" as never })),
+        "ValidationException",
+        400,
+        /losslessStorageFormat.*enum/,
+      );
       await expectError(client.send(new CreateDatastoreCommand({ kmsKeyArn: "k".repeat(513) })), "ValidationException", 400, /kmsKeyArn/);
-      await expectError(client.send(new CreateDatastoreCommand({ lambdaAuthorizerArn: "arn:aws:iam::123456789012:role/x" })), "ValidationException", 400, /lambdaAuthorizerArn/);
+      await expectError(
+        client.send(new CreateDatastoreCommand({ lambdaAuthorizerArn: "arn:aws:iam::123456789012:role/x" })),
+        "ValidationException",
+        400,
+        /lambdaAuthorizerArn/,
+      );
       await expectError(client.send(new CreateDatastoreCommand({ tags: { "aws:reserved": "x" } })), "ValidationException", 400, /tags/);
     });
 
@@ -154,7 +178,12 @@ describe("emulator conformance: data stores and import jobs", function () {
       await createActive("token-scope");
       const page = await client.send(new ListDatastoresCommand({ maxResults: 1, datastoreStatus: "ACTIVE" }));
       assert.ok(page.nextToken);
-      await expectError(client.send(new ListDatastoresCommand({ maxResults: 1, datastoreStatus: "DELETED", nextToken: page.nextToken })), "ValidationException", 400, /nextToken/);
+      await expectError(
+        client.send(new ListDatastoresCommand({ maxResults: 1, datastoreStatus: "DELETED", nextToken: page.nextToken })),
+        "ValidationException",
+        400,
+        /nextToken/,
+      );
     });
   });
 
@@ -211,29 +240,45 @@ describe("emulator conformance: data stores and import jobs", function () {
       assert.ok(job?.submittedAt instanceof Date && job.endedAt instanceof Date && job.endedAt >= job.submittedAt);
 
       // the job output manifest is where the real service writes it (under the S3 root)
-      const manifestFile = path.join(s.emu.service.options.s3Root!, "output", "seed", `${s.datastoreId}-DicomImport-${s.seed.jobId}`, "job-output-manifest.json");
+      const manifestFile = path.join(
+        s.emu.service.options.s3Root!,
+        "output",
+        "seed",
+        `${s.datastoreId}-DicomImport-${s.seed.jobId}`,
+        "job-output-manifest.json",
+      );
       const { jobSummary } = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
       assert.equal(jobSummary.jobId, s.seed.jobId);
       assert.equal(jobSummary.numberOfGeneratedImageSets, s.seed.imageSets.length);
-      assert.deepEqual(
-        jobSummary.imageSetsSummary.map((x: { imageSetId: string }) => x.imageSetId).sort(),
-        s.seed.imageSets.map((x) => x.imageSetId).sort(),
-      );
+      assert.deepEqual(jobSummary.imageSetsSummary.map((x: { imageSetId: string }) => x.imageSetId).sort(), s.seed.imageSets.map((x) => x.imageSetId).sort());
     });
 
     it("ListDICOMImportJobs filters by jobStatus and validates it", async () => {
       const completed = await client.send(new ListDICOMImportJobsCommand({ datastoreId: s.datastoreId, jobStatus: "COMPLETED" }));
-      assert.deepEqual(completed.jobSummaries!.map((j) => j.jobId), [s.seed.jobId]);
+      assert.deepEqual(
+        completed.jobSummaries!.map((j) => j.jobId),
+        [s.seed.jobId],
+      );
       assert.equal(completed.jobSummaries![0].jobStatus, "COMPLETED");
       const failed = await client.send(new ListDICOMImportJobsCommand({ datastoreId: s.datastoreId, jobStatus: "FAILED" }));
       assert.deepEqual(failed.jobSummaries, []);
-      await expectError(client.send(new ListDICOMImportJobsCommand({ datastoreId: s.datastoreId, jobStatus: "DONE" as never })), "ValidationException", 400, /jobStatus/);
+      await expectError(
+        client.send(new ListDICOMImportJobsCommand({ datastoreId: s.datastoreId, jobStatus: "DONE" as never })),
+        "ValidationException",
+        400,
+        /jobStatus/,
+      );
       await expectError(client.send(new ListDICOMImportJobsCommand({ datastoreId: UNKNOWN_ID })), "ResourceNotFoundException", 404);
     });
 
     it("StartDICOMImportJob validates its members, needs an ACTIVE data store, and is idempotent per clientToken", async () => {
       const base = { datastoreId: s.datastoreId, dataAccessRoleArn: SEED_ROLE_ARN, inputS3Uri: "s3://samples/nothing-here/", outputS3Uri: "s3://output/x/" };
-      await expectError(client.send(new StartDICOMImportJobCommand({ ...base, dataAccessRoleArn: "arn:aws:iam::1:role/x" })), "ValidationException", 400, /dataAccessRoleArn/);
+      await expectError(
+        client.send(new StartDICOMImportJobCommand({ ...base, dataAccessRoleArn: "arn:aws:iam::1:role/x" })),
+        "ValidationException",
+        400,
+        /dataAccessRoleArn/,
+      );
       await expectError(client.send(new StartDICOMImportJobCommand({ ...base, inputS3Uri: "https://bucket/x" })), "ValidationException", 400, /inputS3Uri/);
       await expectError(client.send(new StartDICOMImportJobCommand({ ...base, outputS3Uri: "s3://B/x" })), "ValidationException", 400, /outputS3Uri/);
       await expectError(client.send(new StartDICOMImportJobCommand({ ...base, jobName: "j".repeat(65) })), "ValidationException", 400, /jobName/);
@@ -254,7 +299,10 @@ describe("emulator conformance: data stores and import jobs", function () {
       });
       assert.match(job.message!, /nothing-here/);
       const failed = await client.send(new ListDICOMImportJobsCommand({ datastoreId: s.datastoreId, jobStatus: "FAILED" }));
-      assert.deepEqual(failed.jobSummaries!.map((j) => j.jobId), [first.jobId]);
+      assert.deepEqual(
+        failed.jobSummaries!.map((j) => j.jobId),
+        [first.jobId],
+      );
     });
 
     it("GetDICOMImportJob answers 404 for an unknown job and 400 for a malformed job id", async () => {

@@ -15,7 +15,7 @@ import {
   TagResourceCommand,
   UpdateImageSetMetadataCommand,
 } from "@aws-sdk/client-medical-imaging";
-import { ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -40,7 +40,21 @@ interface ServiceProcess {
 async function startProcess(dataDir: string, s3Root: string, timings: string[]): Promise<ServiceProcess> {
   const child = spawn(
     process.execPath,
-    ["-r", "ts-node/register/transpile-only", "emulator/cli.ts", "serve", "--port", "0", "--data", dataDir, "--s3-root", s3Root, "--profile", "fast", ...timings],
+    [
+      "-r",
+      "ts-node/register/transpile-only",
+      "emulator/cli.ts",
+      "serve",
+      "--port",
+      "0",
+      "--data",
+      dataDir,
+      "--s3-root",
+      s3Root,
+      "--profile",
+      "fast",
+      ...timings,
+    ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") } },
   );
   let stderr = "";
@@ -83,7 +97,11 @@ function checkStateFile(dataDir: string, when: string): ServiceState {
   }
   for (const set of Object.values(state.imageSets)) {
     const label = `image set ${set.imageSetId} ${when}`;
-    assert.deepEqual(set.versions.map((v) => v.versionId), set.versions.map((_, i) => String(i + 1)), `${label}: versions are 1..n`);
+    assert.deepEqual(
+      set.versions.map((v) => v.versionId),
+      set.versions.map((_, i) => String(i + 1)),
+      `${label}: versions are 1..n`,
+    );
     assert.equal(set.latestVersionId, set.versions[set.versions.length - 1].versionId, `${label}: latestVersionId is the last version`);
     for (const v of set.versions) {
       const file = path.join(dataDir, "docs", set.imageSetId, `${v.docVersionId}.json.gz`);
@@ -92,7 +110,9 @@ function checkStateFile(dataDir: string, when: string): ServiceState {
     }
     if (set.state === "LOCKED") {
       const finishing = state.pending.some((w) =>
-        w.kind === "copy" ? w.sourceId === set.imageSetId || w.destId === set.imageSetId : (w.kind === "update" || w.kind === "delete") && w.imageSetId === set.imageSetId,
+        w.kind === "copy"
+          ? w.sourceId === set.imageSetId || w.destId === set.imageSetId
+          : (w.kind === "update" || w.kind === "delete") && w.imageSetId === set.imageSetId,
       );
       assert.ok(finishing, `${label}: LOCKED (${set.workflowStatus}) without pending work to finish it`);
     }
@@ -123,8 +143,15 @@ async function settleAll(client: MedicalImagingClient, datastoreId: string): Pro
   );
   for (const imageSetId of ids) {
     const versions = (await client.send(new ListImageSetVersionsCommand({ datastoreId, imageSetId }))).imageSetPropertiesList!;
-    assert.deepEqual(versions.map((v) => v.versionId), versions.map((_, i) => String(versions.length - i)));
-    for (const v of versions) assert.ok(!["COPYING", "UPDATING", "DELETING", "COPYING_WITH_READ_ONLY_ACCESS"].includes(v.ImageSetWorkflowStatus!), `${imageSetId} v${v.versionId} is still ${v.ImageSetWorkflowStatus}`);
+    assert.deepEqual(
+      versions.map((v) => v.versionId),
+      versions.map((_, i) => String(versions.length - i)),
+    );
+    for (const v of versions)
+      assert.ok(
+        !["COPYING", "UPDATING", "DELETING", "COPYING_WITH_READ_ONLY_ACCESS"].includes(v.ImageSetWorkflowStatus!),
+        `${imageSetId} v${v.versionId} is still ${v.ImageSetWorkflowStatus}`,
+      );
   }
   return ids;
 }
@@ -164,7 +191,9 @@ describe("emulator durability: kill -9 and restart", function () {
   it("a copy in flight when the process is killed finishes after the restart", async () => {
     const source = seeded.find((x) => x.seriesInstanceUid === SERIES.mra700)!.imageSetId;
     const sourceDoc = await metadataOf(proc!.client, datastoreId, source);
-    const out = await proc!.client.send(new CopyImageSetCommand({ datastoreId, sourceImageSetId: source, copyImageSetInformation: { sourceImageSet: { latestVersionId: "1" } } }));
+    const out = await proc!.client.send(
+      new CopyImageSetCommand({ datastoreId, sourceImageSetId: source, copyImageSetInformation: { sourceImageSet: { latestVersionId: "1" } } }),
+    );
     const copiedAt = Date.now();
     const dest = out.destinationImageSetProperties!.imageSetId!;
     assert.equal(out.destinationImageSetProperties!.imageSetState, "LOCKED");
@@ -207,13 +236,18 @@ describe("emulator durability: kill -9 and restart", function () {
           datastoreId,
           imageSetId,
           latestVersionId,
-          updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: new TextEncoder().encode(JSON.stringify({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: text } } })) } },
+          updateImageSetMetadataUpdates: {
+            DICOMUpdates: {
+              updatableAttributes: new TextEncoder().encode(JSON.stringify({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: text } } })),
+            },
+          },
         }),
       );
     let killsWithWorkInFlight = 0;
     for (let round = 1; round <= 5; round++) {
       const when = `in round ${round} (seed ${seedValue})`;
-      if (!proc || proc.child.exitCode !== null || proc.child.signalCode !== null) proc = await startProcess(dataDir, s3Root, ["--copy-ms-base", "300", "--update-ms", "300", "--delete-ms", "300"]);
+      if (!proc || proc.child.exitCode !== null || proc.child.signalCode !== null)
+        proc = await startProcess(dataDir, s3Root, ["--copy-ms-base", "300", "--update-ms", "300", "--delete-ms", "300"]);
       const client = proc.client;
       const ids = await settleAll(client, datastoreId);
       const latest = new Map<string, string>();
@@ -226,13 +260,22 @@ describe("emulator durability: kill -9 and restart", function () {
         const r = random();
         const v = latest.get(id)!;
         if (r < 0.35) {
-          burst.push(client.send(new CopyImageSetCommand({ datastoreId, sourceImageSetId: id, copyImageSetInformation: { sourceImageSet: { latestVersionId: v } } })));
+          burst.push(
+            client.send(new CopyImageSetCommand({ datastoreId, sourceImageSetId: id, copyImageSetInformation: { sourceImageSet: { latestVersionId: v } } })),
+          );
         } else if (r < 0.65) {
           burst.push(update(id, v, `round ${round}`));
         } else if (r < 0.8 && copies.includes(id) && copies.length > 2) {
           burst.push(client.send(new DeleteImageSetCommand({ datastoreId, imageSetId: id })));
         } else {
-          burst.push(client.send(new TagResourceCommand({ resourceArn: `arn:aws:medical-imaging:us-east-1:000000000000:datastore/${datastoreId}/imageset/${id}`, tags: { round: String(round) } })));
+          burst.push(
+            client.send(
+              new TagResourceCommand({
+                resourceArn: `arn:aws:medical-imaging:us-east-1:000000000000:datastore/${datastoreId}/imageset/${id}`,
+                tags: { round: String(round) },
+              }),
+            ),
+          );
         }
       }
       const settledBurst = Promise.allSettled(burst);
@@ -245,7 +288,10 @@ describe("emulator durability: kill -9 and restart", function () {
       await settleAll(proc.client, datastoreId);
       const state = checkStateFile(dataDir, `after the restart settled ${when}`);
       assert.equal(state.pending.filter((w) => w.kind !== "datastore" && w.kind !== "import").length, 0, when);
-      assert.ok(Object.values(state.imageSets).every((x) => x.state !== "LOCKED"), when);
+      assert.ok(
+        Object.values(state.imageSets).every((x) => x.state !== "LOCKED"),
+        when,
+      );
       // every seeded image set is still there and readable
       for (const { imageSetId } of seeded) assert.ok(Object.keys(instancesIn(await metadataOf(proc.client, datastoreId, imageSetId))).length > 0, when);
     }

@@ -9,11 +9,11 @@ import {
   GetImageFrameCommand,
   GetImageSetCommand,
   GetImageSetMetadataCommand,
-  ImageSetsMetadataSummary,
+  type ImageSetsMetadataSummary,
   ListImageSetVersionsCommand,
   ListTagsForResourceCommand,
-  MedicalImagingClient,
-  SearchCriteria,
+  type MedicalImagingClient,
+  type SearchCriteria,
   SearchImageSetsCommand,
   TagResourceCommand,
   UntagResourceCommand,
@@ -26,8 +26,8 @@ import * as zlib from "node:zlib";
 import type { ImageSetDocument } from "../../emulator/model/document";
 import { eventually, sdkClient, sleep } from "../support/emulator";
 import { pydicomTestFiles } from "../support/sampleData";
-import { instancesIn, metadataOf, Seeded, SERIES, startSeeded, STUDIES } from "../support/seeded";
-import { expectError, UNKNOWN_ID, jsonBytes as json, type SdkError } from "../support/serviceErrors";
+import { instancesIn, metadataOf, type Seeded, SERIES, startSeeded, STUDIES } from "../support/seeded";
+import { expectError, UNKNOWN_ID, jsonBytes as json } from "../support/serviceErrors";
 
 describe("emulator conformance: image set reads, search and tags", function () {
   this.timeout(20_000);
@@ -76,7 +76,9 @@ describe("emulator conformance: image set reads, search and tags", function () {
           datastoreId: ds,
           imageSetId: head,
           latestVersionId: String(i + 1),
-          updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: json({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: description } } }) } },
+          updateImageSetMetadataUpdates: {
+            DICOMUpdates: { updatableAttributes: json({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: description } } }) },
+          },
         }),
       );
       await waitActive(head);
@@ -177,7 +179,10 @@ describe("emulator conformance: image set reads, search and tags", function () {
             const { Rows, Columns, BitsAllocated, SamplesPerPixel } = instance.DICOM as Record<string, number>;
             assert.equal(bytes.length, Rows * Columns * (BitsAllocated / 8) * (SamplesPerPixel ?? 1));
             assert.equal(frame.PixelDataChecksumFromBaseToFullResolution[0].Checksum, zlib.crc32(bytes));
-            assert.ok(files.some((f) => f.includes(bytes)), "the frame is the uncompressed pixel data of one of the sample files");
+            assert.ok(
+              files.some((f) => f.includes(bytes)),
+              "the frame is the uncompressed pixel data of one of the sample files",
+            );
             checked++;
           }
         }
@@ -188,7 +193,8 @@ describe("emulator conformance: image set reads, search and tags", function () {
     it("answers 404 for a frame of another image set or an unknown frame, 400 for a malformed frame id", async () => {
       const otherFrame = Object.values(docs.get(mra)!.Study.Series)[0].Instances;
       const frameOfMra = Object.values(otherFrame)[0].ImageFrames[0].ID;
-      const get = (imageSetId: string, imageFrameId: string) => client.send(new GetImageFrameCommand({ datastoreId: ds, imageSetId, imageFrameInformation: { imageFrameId } }));
+      const get = (imageSetId: string, imageFrameId: string) =>
+        client.send(new GetImageFrameCommand({ datastoreId: ds, imageSetId, imageFrameInformation: { imageFrameId } }));
       await expectError(get(head, frameOfMra), "ResourceNotFoundException", 404, /frame/);
       await expectError(get(head, UNKNOWN_ID), "ResourceNotFoundException", 404);
       await expectError(get(head, "frame-1"), "ValidationException", 400, /imageFrameId/);
@@ -201,8 +207,14 @@ describe("emulator conformance: image set reads, search and tags", function () {
     it("lists versions newest first with the capitalised ImageSetWorkflowStatus the SDK parses", async () => {
       const out = await client.send(new ListImageSetVersionsCommand({ datastoreId: ds, imageSetId: head }));
       const list = out.imageSetPropertiesList!;
-      assert.deepEqual(list.map((v) => v.versionId), ["3", "2", "1"]);
-      assert.deepEqual(list.map((v) => v.ImageSetWorkflowStatus), ["UPDATED", "UPDATED", "IMPORTED"]);
+      assert.deepEqual(
+        list.map((v) => v.versionId),
+        ["3", "2", "1"],
+      );
+      assert.deepEqual(
+        list.map((v) => v.ImageSetWorkflowStatus),
+        ["UPDATED", "UPDATED", "IMPORTED"],
+      );
       assert.ok(list.every((v) => v.imageSetId === head && v.imageSetState === "ACTIVE" && v.isPrimary === true));
       assert.ok(list[0].createdAt! >= list[1].createdAt! && list[1].createdAt! >= list[2].createdAt!);
       assert.equal(out.nextToken, undefined);
@@ -221,7 +233,12 @@ describe("emulator conformance: image set reads, search and tags", function () {
       } while (nextToken);
       assert.equal(pages, 2);
       assert.deepEqual(seen, ["3", "2", "1"]);
-      await expectError(client.send(new ListImageSetVersionsCommand({ datastoreId: ds, imageSetId: head, maxResults: 100 })), "ValidationException", 400, /maxResults/);
+      await expectError(
+        client.send(new ListImageSetVersionsCommand({ datastoreId: ds, imageSetId: head, maxResults: 100 })),
+        "ValidationException",
+        400,
+        /maxResults/,
+      );
       await expectError(client.send(new ListImageSetVersionsCommand({ datastoreId: ds, imageSetId: UNKNOWN_ID })), "ResourceNotFoundException", 404);
     });
   });
@@ -261,7 +278,10 @@ describe("emulator conformance: image set reads, search and tags", function () {
     it("EQUAL on DICOMPatientId finds every image set of that patient (value read from the metadata)", async () => {
       const patientId = String(docs.get(mra)!.Patient.DICOM.PatientID).trim();
       assert.ok(patientId.length > 0);
-      const expected = [...docs.entries()].filter(([, d]) => String(d.Patient.DICOM.PatientID ?? "").trim() === patientId).map(([id]) => id).sort();
+      const expected = [...docs.entries()]
+        .filter(([, d]) => String(d.Patient.DICOM.PatientID ?? "").trim() === patientId)
+        .map(([id]) => id)
+        .sort();
       assert.ok(expected.length > 1, "the sample patient has several studies");
       assert.ok(expected.length < docs.size);
       const found = await search({ filters: [{ operator: "EQUAL", values: [{ DICOMPatientId: patientId }] }] });
@@ -270,9 +290,16 @@ describe("emulator conformance: image set reads, search and tags", function () {
     });
 
     it("BETWEEN on createdAt and updatedAt selects by time", async () => {
-      const created = await search({ filters: [{ operator: "BETWEEN", values: [{ createdAt: new Date(Date.now() - 3_600_000) }, { createdAt: new Date() }] }] });
+      const created = await search({
+        filters: [{ operator: "BETWEEN", values: [{ createdAt: new Date(Date.now() - 3_600_000) }, { createdAt: new Date() }] }],
+      });
       assert.equal(created.length, docs.size);
-      assert.deepEqual(await search({ filters: [{ operator: "BETWEEN", values: [{ createdAt: new Date(Date.now() + 60_000) }, { createdAt: new Date(Date.now() + 120_000) }] }] }), []);
+      assert.deepEqual(
+        await search({
+          filters: [{ operator: "BETWEEN", values: [{ createdAt: new Date(Date.now() + 60_000) }, { createdAt: new Date(Date.now() + 120_000) }] }],
+        }),
+        [],
+      );
       const updated = await search({ filters: [{ operator: "BETWEEN", values: [{ updatedAt: beforeUpdates }, { updatedAt: new Date() }] }] });
       assert.deepEqual(ids(updated), [head]);
     });
@@ -281,9 +308,17 @@ describe("emulator conformance: image set reads, search and tags", function () {
       const study = docs.get(head)!.Study.DICOM;
       const date = String(study.StudyDate).trim();
       assert.match(date, /^\d{8}$/);
-      const expected = [...docs.entries()].filter(([, d]) => String(d.Study.DICOM.StudyDate ?? "").trim() === date).map(([id]) => id).sort();
+      const expected = [...docs.entries()]
+        .filter(([, d]) => String(d.Study.DICOM.StudyDate ?? "").trim() === date)
+        .map(([id]) => id)
+        .sort();
       const found = await search({
-        filters: [{ operator: "BETWEEN", values: [{ DICOMStudyDateAndTime: { DICOMStudyDate: date } }, { DICOMStudyDateAndTime: { DICOMStudyDate: date, DICOMStudyTime: "235959.999999" } }] }],
+        filters: [
+          {
+            operator: "BETWEEN",
+            values: [{ DICOMStudyDateAndTime: { DICOMStudyDate: date } }, { DICOMStudyDateAndTime: { DICOMStudyDate: date, DICOMStudyTime: "235959.999999" } }],
+          },
+        ],
       });
       assert.deepEqual(ids(found), expected);
       assert.ok(found.some((x) => x.imageSetId === head));
@@ -305,9 +340,14 @@ describe("emulator conformance: image set reads, search and tags", function () {
     it("sorts by createdAt and DICOMStudyDateAndTime in both orders and echoes the sort", async () => {
       const studyKey = (id: string) => {
         const d = docs.get(id)!.Study.DICOM;
-        return `${String(d.StudyDate ?? "").trim()}${String(d.StudyTime ?? "").trim().split(".")[0].padEnd(6, "0")}`;
+        return `${String(d.StudyDate ?? "").trim()}${String(d.StudyTime ?? "")
+          .trim()
+          .split(".")[0]
+          .padEnd(6, "0")}`;
       };
-      const page = await client.send(new SearchImageSetsCommand({ datastoreId: ds, searchCriteria: { sort: { sortField: "DICOMStudyDateAndTime", sortOrder: "ASC" } } }));
+      const page = await client.send(
+        new SearchImageSetsCommand({ datastoreId: ds, searchCriteria: { sort: { sortField: "DICOMStudyDateAndTime", sortOrder: "ASC" } } }),
+      );
       assert.deepEqual(page.sort, { sortField: "DICOMStudyDateAndTime", sortOrder: "ASC" });
       const asc = page.imageSetsMetadataSummaries!.map((x) => studyKey(x.imageSetId!));
       assert.deepEqual(asc, [...asc].sort());
@@ -324,7 +364,9 @@ describe("emulator conformance: image set reads, search and tags", function () {
       let nextToken: string | undefined;
       const pages: string[][] = [];
       do {
-        const page = await client.send(new SearchImageSetsCommand({ datastoreId: ds, maxResults: 2, nextToken, searchCriteria: { sort: { sortField: "createdAt", sortOrder: "ASC" } } }));
+        const page = await client.send(
+          new SearchImageSetsCommand({ datastoreId: ds, maxResults: 2, nextToken, searchCriteria: { sort: { sortField: "createdAt", sortOrder: "ASC" } } }),
+        );
         pages.push(page.imageSetsMetadataSummaries!.map((x) => x.imageSetId!));
         nextToken = page.nextToken;
       } while (nextToken);
@@ -336,7 +378,12 @@ describe("emulator conformance: image set reads, search and tags", function () {
 
     it("rejects invalid criteria with a ValidationException", async () => {
       const bad = (searchCriteria: unknown, message: RegExp) =>
-        expectError(client.send(new SearchImageSetsCommand({ datastoreId: ds, searchCriteria: searchCriteria as SearchCriteria })), "ValidationException", 400, message);
+        expectError(
+          client.send(new SearchImageSetsCommand({ datastoreId: ds, searchCriteria: searchCriteria as SearchCriteria })),
+          "ValidationException",
+          400,
+          message,
+        );
       const eq = { operator: "EQUAL", values: [{ DICOMStudyInstanceUID: STUDIES.ctHead }] };
       await bad({ filters: [eq, eq, eq] }, /'searchCriteria\.filters' failed to satisfy constraint: Member must have length between 1 and 2/);
       await bad({ filters: [] }, /'searchCriteria\.filters' failed to satisfy constraint: Member must have length between 1 and 2/);
@@ -346,7 +393,17 @@ describe("emulator conformance: image set reads, search and tags", function () {
       await bad({ filters: [{ operator: "BETWEEN", values: [{ createdAt: new Date(0) }, { updatedAt: new Date() }] }] }, /same attribute/);
       await bad({ filters: [{ operator: "LIKE", values: [{ DICOMPatientId: "a" }] }] }, /operator/);
       await bad({ filters: [{ operator: "EQUAL", values: [{ DICOMSeriesInstanceUID: "1.2.abc" }] }] }, /DICOMSeriesInstanceUID/);
-      await bad({ filters: [{ operator: "BETWEEN", values: [{ DICOMStudyDateAndTime: { DICOMStudyDate: "2001-01-01" } }, { DICOMStudyDateAndTime: { DICOMStudyDate: "20020101" } }] }] }, /DICOMStudyDate/);
+      await bad(
+        {
+          filters: [
+            {
+              operator: "BETWEEN",
+              values: [{ DICOMStudyDateAndTime: { DICOMStudyDate: "2001-01-01" } }, { DICOMStudyDateAndTime: { DICOMStudyDate: "20020101" } }],
+            },
+          ],
+        },
+        /DICOMStudyDate/,
+      );
       await bad({ filters: [{ operator: "EQUAL", values: [{ DICOMPatientId: "x".repeat(513) }] }] }, /DICOMPatientId/);
       await bad({ sort: { sortField: "DICOMPatientId", sortOrder: "ASC" } }, /sortField/);
       await bad({ sort: { sortField: "createdAt", sortOrder: "UP" } }, /sortOrder/);
@@ -355,15 +412,26 @@ describe("emulator conformance: image set reads, search and tags", function () {
       await expectError(client.send(new SearchImageSetsCommand({ datastoreId: ds, nextToken: "bogus" })), "ValidationException", 400, /nextToken/);
       // a token belongs to its search: it is not valid for other criteria (here: another upper bound)
       const createdBetween = (to: Date): SearchCriteria => ({ filters: [{ operator: "BETWEEN", values: [{ createdAt: new Date(0) }, { createdAt: to }] }] });
-      const first = await client.send(new SearchImageSetsCommand({ datastoreId: ds, maxResults: 1, searchCriteria: createdBetween(new Date(2_000_000_000_000)) }));
+      const first = await client.send(
+        new SearchImageSetsCommand({ datastoreId: ds, maxResults: 1, searchCriteria: createdBetween(new Date(2_000_000_000_000)) }),
+      );
       assert.ok(first.nextToken);
       await expectError(
-        client.send(new SearchImageSetsCommand({ datastoreId: ds, maxResults: 1, searchCriteria: createdBetween(new Date(2_000_000_000_001)), nextToken: first.nextToken })),
+        client.send(
+          new SearchImageSetsCommand({
+            datastoreId: ds,
+            maxResults: 1,
+            searchCriteria: createdBetween(new Date(2_000_000_000_001)),
+            nextToken: first.nextToken,
+          }),
+        ),
         "ValidationException",
         400,
         /nextToken/,
       );
-      const second = await client.send(new SearchImageSetsCommand({ datastoreId: ds, maxResults: 1, searchCriteria: createdBetween(new Date(2_000_000_000_000)), nextToken: first.nextToken }));
+      const second = await client.send(
+        new SearchImageSetsCommand({ datastoreId: ds, maxResults: 1, searchCriteria: createdBetween(new Date(2_000_000_000_000)), nextToken: first.nextToken }),
+      );
       assert.equal(second.imageSetsMetadataSummaries!.length, 1);
       assert.notEqual(second.imageSetsMetadataSummaries![0].imageSetId, first.imageSetsMetadataSummaries![0].imageSetId);
       await expectError(client.send(new SearchImageSetsCommand({ datastoreId: UNKNOWN_ID })), "ResourceNotFoundException", 404);

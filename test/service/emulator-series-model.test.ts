@@ -12,8 +12,8 @@ import {
   GetDatastoreCommand,
   GetDICOMImportJobCommand,
   GetImageSetCommand,
-  ImageSetsMetadataSummary,
-  MedicalImagingClient,
+  type ImageSetsMetadataSummary,
+  type MedicalImagingClient,
   SearchImageSetsCommand,
   StartDICOMImportJobCommand,
   UpdateImageSetMetadataCommand,
@@ -28,7 +28,7 @@ import { parseDicomFile } from "../../emulator/dicom/parse";
 import { SEED_ROLE_ARN } from "../../emulator/seed";
 import { eventually, sdkClient } from "../support/emulator";
 import { dicomdirTests } from "../support/sampleData";
-import { instancesIn, metadataOf, SAMPLE_BUCKET, Seeded, SERIES, startSeeded, STUDIES } from "../support/seeded";
+import { instancesIn, metadataOf, SAMPLE_BUCKET, type Seeded, SERIES, startSeeded, STUDIES } from "../support/seeded";
 import { expectError, jsonBytes } from "../support/serviceErrors";
 
 const { DicomMessage } = dcmjs.data;
@@ -42,7 +42,7 @@ interface JobSummary {
 function seriesInFiles(dir: string): Map<string, { study: string; instances: Set<string> }> {
   const out = new Map<string, { study: string; instances: Set<string> }>();
   for (const file of listFilesRecursively(dir)) {
-    let parsed;
+    let parsed: ReturnType<typeof parseDicomFile>;
     try {
       parsed = parseDicomFile(fs.readFileSync(file));
     } catch {
@@ -99,7 +99,12 @@ describe("emulator data model: one primary image set per series", function () {
     assert.equal(job.jobStatus, "COMPLETED");
     const dir = path.join(s3Root(), job.outputS3Uri!.replace(/^s3:\/\//, ""));
     const { jobSummary } = JSON.parse(fs.readFileSync(path.join(dir, "job-output-manifest.json"), "utf8")) as { jobSummary: JobSummary };
-    const success = fs.readFileSync(path.join(dir, "SUCCESS", "success.ndjson"), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const success = fs
+      .readFileSync(path.join(dir, "SUCCESS", "success.ndjson"), "utf8")
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     return { summary: jobSummary, success };
   }
 
@@ -150,7 +155,9 @@ describe("emulator data model: one primary image set per series", function () {
 
   it("puts the instances of one series imported over two jobs into one primary image set", async () => {
     const datastoreId = (await client.send(new CreateDatastoreCommand({ datastoreName: "two-jobs" }))).datastoreId!;
-    await eventually(async () => ((await client.send(new GetDatastoreCommand({ datastoreId }))).datastoreProperties?.datastoreStatus === "ACTIVE" ? true : undefined));
+    await eventually(async () =>
+      (await client.send(new GetDatastoreCommand({ datastoreId }))).datastoreProperties?.datastoreStatus === "ACTIVE" ? true : undefined,
+    );
     const folder = path.join(dicomdirTests(), "98892003", "MR700");
     const names = fs.readdirSync(folder).sort();
     assert.equal(names.length, files.get(SERIES.mra700)!.instances.size);
@@ -163,8 +170,14 @@ describe("emulator data model: one primary image set per series", function () {
     const [only] = sets;
     assert.equal(only.isPrimary, true);
     assert.equal(only.version, 2, "the second job added a version");
-    assert.deepEqual(first.summary.imageSetsSummary.map((x) => [x.imageSetId, x.imageSetVersion, x.isPrimary, x.numberOfMatchedSOPInstances]), [[only.imageSetId, 1, true, 3]]);
-    assert.deepEqual(second.summary.imageSetsSummary.map((x) => [x.imageSetId, x.imageSetVersion, x.isPrimary, x.numberOfMatchedSOPInstances]), [[only.imageSetId, 2, true, names.length - 3]]);
+    assert.deepEqual(
+      first.summary.imageSetsSummary.map((x) => [x.imageSetId, x.imageSetVersion, x.isPrimary, x.numberOfMatchedSOPInstances]),
+      [[only.imageSetId, 1, true, 3]],
+    );
+    assert.deepEqual(
+      second.summary.imageSetsSummary.map((x) => [x.imageSetId, x.imageSetVersion, x.isPrimary, x.numberOfMatchedSOPInstances]),
+      [[only.imageSetId, 2, true, names.length - 3]],
+    );
     const doc = await metadataOf(client, datastoreId, only.imageSetId!);
     assert.deepEqual(instancesIn(doc), { [SERIES.mra700]: [...files.get(SERIES.mra700)!.instances].sort() });
   });
@@ -187,9 +200,13 @@ describe("emulator data model: one primary image set per series", function () {
     // the same instances, no duplicates, but the newer copy: its frames are the ones just imported
     const headAfter = await metadataOf(client, ds, s.imageSetOfSeries(SERIES.ctHead));
     assert.deepEqual(instancesIn(headAfter), instancesIn(headBefore));
-    const frameIds = (d: typeof headAfter) => Object.values(d.Study.Series).flatMap((x) => Object.values(x.Instances).flatMap((i) => i.ImageFrames.map((f) => f.ID)));
+    const frameIds = (d: typeof headAfter) =>
+      Object.values(d.Study.Series).flatMap((x) => Object.values(x.Instances).flatMap((i) => i.ImageFrames.map((f) => f.ID)));
     assert.equal(frameIds(headAfter).length, frameIds(headBefore).length);
-    assert.ok(frameIds(headAfter).every((id) => !frameIds(headBefore).includes(id)), "every instance was overwritten");
+    assert.ok(
+      frameIds(headAfter).every((id) => !frameIds(headBefore).includes(id)),
+      "every instance was overwritten",
+    );
   });
 
   it("an import into a primary image set that is locked (being copied) waits, then adds its version", async () => {
@@ -200,7 +217,11 @@ describe("emulator data model: one primary image set per series", function () {
     let copied: string;
     try {
       const latestVersionId = (await settled(primary)).versionId!;
-      copied = (await client.send(new CopyImageSetCommand({ datastoreId: ds, sourceImageSetId: primary, copyImageSetInformation: { sourceImageSet: { latestVersionId } } }))).destinationImageSetProperties!.imageSetId!;
+      copied = (
+        await client.send(
+          new CopyImageSetCommand({ datastoreId: ds, sourceImageSetId: primary, copyImageSetInformation: { sourceImageSet: { latestVersionId } } }),
+        )
+      ).destinationImageSetProperties!.imageSetId!;
     } finally {
       timings.copyMsBase = copyMsBase;
     }
@@ -209,7 +230,10 @@ describe("emulator data model: one primary image set per series", function () {
     const file = path.join(dicomdirTests(), "77654033", "CR2");
     const [name] = fs.readdirSync(file);
     const { summary } = await importJob(s3Folder("locked", { [name]: fs.readFileSync(path.join(file, name)) }));
-    assert.deepEqual(summary.imageSetsSummary.map((x) => [x.imageSetId, x.imageSetVersion, x.isPrimary]), [[primary, Number(before) + 1, true]]);
+    assert.deepEqual(
+      summary.imageSetsSummary.map((x) => [x.imageSetId, x.imageSetVersion, x.isPrimary]),
+      [[primary, Number(before) + 1, true]],
+    );
     const after = await client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: primary }));
     assert.deepEqual([after.imageSetState, after.versionId, after.imageSetWorkflowStatus], ["ACTIVE", String(Number(before) + 1), "IMPORTED"]);
     assert.equal((await settled(copied)).imageSetWorkflowStatus, "COPIED", "the copy finished first");
@@ -232,7 +256,10 @@ describe("emulator data model: one primary image set per series", function () {
     assert.equal(created.length, 1);
     assert.equal(created[0].isPrimary, false);
     assert.deepEqual(summary.imageSetsSummary, [{ imageSetId: created[0].imageSetId, imageSetVersion: 1, isPrimary: false, numberOfMatchedSOPInstances: 1 }]);
-    assert.deepEqual(success.map((x) => [x.imageSetId, x.isPrimary]), [[created[0].imageSetId, false]]);
+    assert.deepEqual(
+      success.map((x) => [x.imageSetId, x.isPrimary]),
+      [[created[0].imageSetId, false]],
+    );
     assert.equal((await client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: created[0].imageSetId }))).isPrimary, false);
     const doc = await metadataOf(client, ds, created[0].imageSetId!);
     assert.deepEqual(Object.keys(doc.Study.Series), [SERIES.ctHead]);
@@ -249,7 +276,10 @@ describe("emulator data model: one primary image set per series", function () {
     const before = await client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: primaryId }));
     const docBefore = await metadataOf(client, ds, primaryId);
     const { summary } = await importJob(s3Folder("renamed", { "17136": Buffer.from(message.write({ allowInvalidVRLength: true })) }));
-    assert.deepEqual(summary.imageSetsSummary.map((x) => [x.imageSetId, x.imageSetVersion, x.isPrimary]), [[primaryId, Number(before.versionId) + 1, true]]);
+    assert.deepEqual(
+      summary.imageSetsSummary.map((x) => [x.imageSetId, x.imageSetVersion, x.isPrimary]),
+      [[primaryId, Number(before.versionId) + 1, true]],
+    );
     const docAfter = await metadataOf(client, ds, primaryId);
     assert.deepEqual(instancesIn(docAfter), instancesIn(docBefore));
     assert.deepEqual(docAfter.Patient, docBefore.Patient);
@@ -259,8 +289,15 @@ describe("emulator data model: one primary image set per series", function () {
     const study = s.imageSetsOfStudy(STUDIES.brainMra);
     const other = s.imageSetOfSeries(SERIES.ctHead);
     // a non-primary copy in the study: the flag updates the study's primary image sets only
-    const copied = (await client.send(new CopyImageSetCommand({ datastoreId: ds, sourceImageSetId: study[1], copyImageSetInformation: { sourceImageSet: { latestVersionId: (await settled(study[1])).versionId! } } })))
-      .destinationImageSetProperties!.imageSetId!;
+    const copied = (
+      await client.send(
+        new CopyImageSetCommand({
+          datastoreId: ds,
+          sourceImageSetId: study[1],
+          copyImageSetInformation: { sourceImageSet: { latestVersionId: (await settled(study[1])).versionId! } },
+        }),
+      )
+    ).destinationImageSetProperties!.imageSetId!;
     await settled(copied);
     await settled(study[1]);
     const versionOf = async (id: string) => (await client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: id }))).versionId!;
@@ -276,7 +313,9 @@ describe("emulator data model: one primary image set per series", function () {
           datastoreId: ds,
           imageSetId: target,
           latestVersionId: before.get(target)!,
-          updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: jsonBytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "SERIES MODEL" } } }) } },
+          updateImageSetMetadataUpdates: {
+            DICOMUpdates: { updatableAttributes: jsonBytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "SERIES MODEL" } } }) },
+          },
         }),
       );
       assert.equal(out.imageSetWorkflowStatus, "UPDATING");
@@ -288,7 +327,16 @@ describe("emulator data model: one primary image set per series", function () {
       }
       // a study's image set that is following cannot be written meanwhile
       await expectError(
-        client.send(new UpdateImageSetMetadataCommand({ datastoreId: ds, imageSetId: siblings[0], latestVersionId: String(Number(before.get(siblings[0])) + 1), updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: jsonBytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "X" } } }) } } })),
+        client.send(
+          new UpdateImageSetMetadataCommand({
+            datastoreId: ds,
+            imageSetId: siblings[0],
+            latestVersionId: String(Number(before.get(siblings[0])) + 1),
+            updateImageSetMetadataUpdates: {
+              DICOMUpdates: { updatableAttributes: jsonBytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "X" } } }) },
+            },
+          }),
+        ),
         "ConflictException",
         409,
       );
@@ -315,7 +363,16 @@ describe("emulator data model: one primary image set per series", function () {
     const latest = await versionOf(target);
     // Patient-level elements of a primary image set cannot be updated: UPDATE_FAILED, nothing follows
     await flagged.send(
-      new UpdateImageSetMetadataCommand({ datastoreId: ds, imageSetId: target, latestVersionId: latest, updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: jsonBytes({ SchemaVersion: 1.1, Patient: { DICOM: { PatientSex: "O" } }, Study: { DICOM: { StudyDescription: "ATOMIC" } } }) } } }),
+      new UpdateImageSetMetadataCommand({
+        datastoreId: ds,
+        imageSetId: target,
+        latestVersionId: latest,
+        updateImageSetMetadataUpdates: {
+          DICOMUpdates: {
+            updatableAttributes: jsonBytes({ SchemaVersion: 1.1, Patient: { DICOM: { PatientSex: "O" } }, Study: { DICOM: { StudyDescription: "ATOMIC" } } }),
+          },
+        },
+      }),
     );
     const failed = await settled(target);
     assert.equal(failed.imageSetWorkflowStatus, "UPDATE_FAILED");
@@ -323,7 +380,14 @@ describe("emulator data model: one primary image set per series", function () {
     assert.deepEqual(await Promise.all(siblings.map(versionOf)), before);
     for (const id of [target, ...siblings]) assert.notEqual((await metadataOf(client, ds, id)).Study.DICOM.StudyDescription, "ATOMIC");
     await expectError(
-      flagged.send(new UpdateImageSetMetadataCommand({ datastoreId: ds, imageSetId: target, latestVersionId: failed.versionId!, updateImageSetMetadataUpdates: { revertToVersionId: latest } })),
+      flagged.send(
+        new UpdateImageSetMetadataCommand({
+          datastoreId: ds,
+          imageSetId: target,
+          latestVersionId: failed.versionId!,
+          updateImageSetMetadataUpdates: { revertToVersionId: latest },
+        }),
+      ),
       "ValidationException",
       400,
       /includeStudyImageSets is not supported with revertToVersionId/,
@@ -339,7 +403,9 @@ describe("emulator data model: one primary image set per series", function () {
         datastoreId: ds,
         imageSetId: target,
         latestVersionId: await versionOf(target),
-        updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: jsonBytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "ONE SET" } } }) } },
+        updateImageSetMetadataUpdates: {
+          DICOMUpdates: { updatableAttributes: jsonBytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "ONE SET" } } }) },
+        },
       }),
     );
     await settled(target);

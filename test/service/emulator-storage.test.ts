@@ -4,7 +4,7 @@
 // and the part of a series the copy does not name corrupted on disk, the copy still succeeds; a
 // data folder written before parts existed is still copied from.
 
-import { CopyImageSetCommand, GetImageSetCommand, MedicalImagingClient, UpdateImageSetMetadataCommand } from "@aws-sdk/client-medical-imaging";
+import { CopyImageSetCommand, GetImageSetCommand, type MedicalImagingClient, UpdateImageSetMetadataCommand } from "@aws-sdk/client-medical-imaging";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { ImageSetDocument } from "../../emulator/model/document";
 import { Store } from "../../emulator/model/store";
-import { RunningEmulator } from "../../emulator/server";
+import type { RunningEmulator } from "../../emulator/server";
 import { eventually, sdkClient, startTestEmulator } from "../support/emulator";
 import { expectError, jsonBytes } from "../support/serviceErrors";
 import { instancesIn, metadataOf, sampleS3Root, SERIES, startSeeded } from "../support/seeded";
@@ -30,12 +30,20 @@ describe("emulator storage: per-series document parts", function () {
   let ctSource: ImageSetDocument;
 
   const partsDir = (imageSetId: string, version = "1") => path.join(dataDir, "docs", imageSetId, `${version}.parts`);
-  const index = (imageSetId: string, version = "1") => JSON.parse(fs.readFileSync(path.join(partsDir(imageSetId, version), "index.json"), "utf8")) as { series: string[] };
+  const index = (imageSetId: string, version = "1") =>
+    JSON.parse(fs.readFileSync(path.join(partsDir(imageSetId, version), "index.json"), "utf8")) as { series: string[] };
   const copiable = (series: Record<string, string[]>) =>
-    JSON.stringify({ SchemaVersion: "1.1", Study: { Series: Object.fromEntries(Object.entries(series).map(([s, uids]) => [s, { Instances: Object.fromEntries(uids.map((u) => [u, {}])) }])) } });
+    JSON.stringify({
+      SchemaVersion: "1.1",
+      Study: { Series: Object.fromEntries(Object.entries(series).map(([s, uids]) => [s, { Instances: Object.fromEntries(uids.map((u) => [u, {}])) }])) },
+    });
   const settled = (imageSetId: string) =>
     eventually(async () => ((await client.send(new GetImageSetCommand({ datastoreId, imageSetId }))).imageSetState === "ACTIVE" ? true : undefined));
-  const copy = async (sourceImageSetId: string, series: Record<string, string[]>, opts: { version?: string; into?: { imageSetId: string; latestVersionId: string }; force?: boolean } = {}): Promise<ImageSetDocument> => {
+  const copy = async (
+    sourceImageSetId: string,
+    series: Record<string, string[]>,
+    opts: { version?: string; into?: { imageSetId: string; latestVersionId: string }; force?: boolean } = {},
+  ): Promise<ImageSetDocument> => {
     const out = await client.send(
       new CopyImageSetCommand({
         datastoreId,
@@ -64,7 +72,8 @@ describe("emulator storage: per-series document parts", function () {
       const sources = series.map((uid) => seeded.imageSetOfSeries(uid));
       const all = async (id: string) => instancesIn(await metadataOf(client, datastoreId, id));
       const { ImageSetID } = await copy(sources[0], await all(sources[0]));
-      for (const [n, source] of sources.slice(1).entries()) await copy(source, await all(source), { into: { imageSetId: ImageSetID, latestVersionId: String(n + 1) }, force: true });
+      for (const [n, source] of sources.slice(1).entries())
+        await copy(source, await all(source), { into: { imageSetId: ImageSetID, latestVersionId: String(n + 1) }, force: true });
       return ImageSetID;
     };
     ctTwoSeries = await merged([SERIES.ct4, SERIES.ct5]); // version 2
@@ -100,7 +109,13 @@ describe("emulator storage: per-series document parts", function () {
 
   it("an unknown series is still a ValidationException naming it", async () => {
     await expectError(
-      client.send(new CopyImageSetCommand({ datastoreId, sourceImageSetId: crSpine, copyImageSetInformation: { sourceImageSet: { latestVersionId: "1", DICOMCopies: { copiableAttributes: copiable({ "1.2.3.4": ["1.2.3.4.5"] }) } } } })),
+      client.send(
+        new CopyImageSetCommand({
+          datastoreId,
+          sourceImageSetId: crSpine,
+          copyImageSetInformation: { sourceImageSet: { latestVersionId: "1", DICOMCopies: { copiableAttributes: copiable({ "1.2.3.4": ["1.2.3.4.5"] }) } } },
+        }),
+      ),
       "ValidationException",
       400,
       /series 1\.2\.3\.4 is not in the source image set/,
@@ -120,9 +135,20 @@ describe("emulator storage: per-series document parts", function () {
 
   it("keys that are Object.prototype members are unknown UIDs (a ValidationException, not a 500)", async () => {
     const [series] = index(brainMra, "3").series;
-    for (const [s, uid] of [["constructor", "1.2.3"], ["__proto__", "1.2.3"], [series, "constructor"], [series, "toString"]]) {
+    for (const [s, uid] of [
+      ["constructor", "1.2.3"],
+      ["__proto__", "1.2.3"],
+      [series, "constructor"],
+      [series, "toString"],
+    ]) {
       await expectError(
-        client.send(new CopyImageSetCommand({ datastoreId, sourceImageSetId: brainMra, copyImageSetInformation: { sourceImageSet: { latestVersionId: "3", DICOMCopies: { copiableAttributes: copiable({ [s]: [uid] }) } } } })),
+        client.send(
+          new CopyImageSetCommand({
+            datastoreId,
+            sourceImageSetId: brainMra,
+            copyImageSetInformation: { sourceImageSet: { latestVersionId: "3", DICOMCopies: { copiableAttributes: copiable({ [s]: [uid] }) } } },
+          }),
+        ),
         "ValidationException",
         400,
         s === series ? /instance .* is not in series/ : /is not in the source image set/,
@@ -142,7 +168,9 @@ describe("emulator storage: per-series document parts", function () {
         datastoreId,
         imageSetId: id,
         latestVersionId: "2",
-        updateImageSetMetadataUpdates: { DICOMUpdates: { removableAttributes: jsonBytes({ SchemaVersion: 1.1, Study: { Series: { [b]: { Instances: { [source[b][0]]: {} } } } } }) } },
+        updateImageSetMetadataUpdates: {
+          DICOMUpdates: { removableAttributes: jsonBytes({ SchemaVersion: 1.1, Study: { Series: { [b]: { Instances: { [source[b][0]]: {} } } } } }) },
+        },
       }),
     );
     await settled(id);

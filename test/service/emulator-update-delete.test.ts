@@ -13,15 +13,15 @@ import {
   GetImageSetMetadataCommand,
   ListImageSetVersionsCommand,
   ListTagsForResourceCommand,
-  MedicalImagingClient,
-  MetadataUpdates,
+  type MedicalImagingClient,
+  type MetadataUpdates,
   SearchImageSetsCommand,
   UpdateImageSetMetadataCommand,
 } from "@aws-sdk/client-medical-imaging";
 import assert from "node:assert/strict";
 import { eventually, sdkClient } from "../support/emulator";
-import { instancesIn, metadataOf, Seeded, SERIES, startSeeded } from "../support/seeded";
-import { expectError, UNKNOWN_ID, type SdkError } from "../support/serviceErrors";
+import { instancesIn, metadataOf, type Seeded, SERIES, startSeeded } from "../support/seeded";
+import { expectError, UNKNOWN_ID } from "../support/serviceErrors";
 
 /** An attribute document as the bytes SDK users pass (AWS's JS sample uses TextEncoder). */
 const bytes = (doc: unknown) => new TextEncoder().encode(JSON.stringify(doc));
@@ -47,7 +47,12 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
     const source = s.imageSetOfSeries(series);
     const latestVersionId = (await settled(source)).versionId!;
     const out = await client.send(
-      new CopyImageSetCommand({ datastoreId: ds, sourceImageSetId: source, force: destination !== undefined, copyImageSetInformation: { sourceImageSet: { latestVersionId }, destinationImageSet: destination } }),
+      new CopyImageSetCommand({
+        datastoreId: ds,
+        sourceImageSetId: source,
+        force: destination !== undefined,
+        copyImageSetInformation: { sourceImageSet: { latestVersionId }, destinationImageSet: destination },
+      }),
     );
     const id = out.destinationImageSetProperties!.imageSetId!;
     await settled(id);
@@ -103,10 +108,18 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
       assert.deepEqual([done.imageSetState, done.imageSetWorkflowStatus, done.versionId], ["ACTIVE", "UPDATED", "2"]);
       assert.equal((await doc(id)).Study.DICOM.StudyDescription, "CT CHEST");
       assert.notEqual((await doc(id, "1")).Study.DICOM.StudyDescription, "CT CHEST");
-      assert.deepEqual((await versions(id)).map((v) => [v.versionId, v.ImageSetWorkflowStatus]), [["2", "UPDATED"], ["1", "COPIED"]]);
+      assert.deepEqual(
+        (await versions(id)).map((v) => [v.versionId, v.ImageSetWorkflowStatus]),
+        [
+          ["2", "UPDATED"],
+          ["1", "COPIED"],
+        ],
+      );
 
       // a string is accepted for the blob too (the SDK base64s it as well)
-      await update(id, "2", { DICOMUpdates: { updatableAttributes: JSON.stringify({ SchemaVersion: "1.1", Patient: { DICOM: { PatientSex: "O" } } }) as never } });
+      await update(id, "2", {
+        DICOMUpdates: { updatableAttributes: JSON.stringify({ SchemaVersion: "1.1", Patient: { DICOM: { PatientSex: "O" } } }) as never },
+      });
       await settled(id);
       assert.equal((await doc(id)).Patient.DICOM.PatientSex, "O");
     });
@@ -120,7 +133,12 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
       assert.ok("StudyDate" in original.Study.DICOM);
 
       await update(id, "3", {
-        DICOMUpdates: { removableAttributes: bytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyDate: original.Study.DICOM.StudyDate }, Series: { [three]: { Instances: { [series[three][0]]: {} } } } } }) },
+        DICOMUpdates: {
+          removableAttributes: bytes({
+            SchemaVersion: 1.1,
+            Study: { DICOM: { StudyDate: original.Study.DICOM.StudyDate }, Series: { [three]: { Instances: { [series[three][0]]: {} } } } },
+          }),
+        },
       });
       assert.equal((await settled(id)).imageSetWorkflowStatus, "UPDATED");
       const v2 = await doc(id);
@@ -151,23 +169,58 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
       assert.equal(out.latestVersionId, "4");
       assert.equal((await settled(id)).imageSetWorkflowStatus, "UPDATED");
       assert.deepEqual(await doc(id), v1);
-      assert.deepEqual((await versions(id)).map((v) => v.versionId), ["4", "3", "2", "1"]);
+      assert.deepEqual(
+        (await versions(id)).map((v) => v.versionId),
+        ["4", "3", "2", "1"],
+      );
       assert.equal((await doc(id, "3")).Study.DICOM.StudyDescription, "THREE");
     });
 
     it("rejects both union members, neither, malformed documents and bad parameters synchronously (400) without a new version", async () => {
       const id = s.imageSetOfSeries(SERIES.cr1);
       const good = bytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "X" } } });
-      await expectError(update(id, "1", { DICOMUpdates: { updatableAttributes: good }, revertToVersionId: "1" } as unknown as MetadataUpdates), "ValidationException", 400, /exactly one of DICOMUpdates or revertToVersionId/);
+      await expectError(
+        update(id, "1", { DICOMUpdates: { updatableAttributes: good }, revertToVersionId: "1" } as unknown as MetadataUpdates),
+        "ValidationException",
+        400,
+        /exactly one of DICOMUpdates or revertToVersionId/,
+      );
       await expectError(update(id, "1", { DICOMUpdates: {} }), "ValidationException", 400, /updatableAttributes or removableAttributes/);
       await expectError(update(id, "1", {} as MetadataUpdates), "ValidationException", 400, /exactly one/);
-      await expectError(update(id, "1", { DICOMUpdates: { updatableAttributes: new TextEncoder().encode("{not json") } }), "ValidationException", 400, /updatableAttributes is not valid JSON/);
-      await expectError(update(id, "1", { DICOMUpdates: { updatableAttributes: bytes({ Study: { DICOM: { StudyDescription: "X" } } }) } }), "ValidationException", 400, /SchemaVersion/);
-      await expectError(update(id, "1", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Studies: {} }) } }), "ValidationException", 400, /unexpected top-level key Studies/);
-      await expectError(update(id, "1", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { Series: { "1.2.3": { DICOM: { SeriesDescription: "X" } } } } }) } }), "ValidationException", 400, /series 1\.2\.3 is not in the image set/);
+      await expectError(
+        update(id, "1", { DICOMUpdates: { updatableAttributes: new TextEncoder().encode("{not json") } }),
+        "ValidationException",
+        400,
+        /updatableAttributes is not valid JSON/,
+      );
+      await expectError(
+        update(id, "1", { DICOMUpdates: { updatableAttributes: bytes({ Study: { DICOM: { StudyDescription: "X" } } }) } }),
+        "ValidationException",
+        400,
+        /SchemaVersion/,
+      );
+      await expectError(
+        update(id, "1", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Studies: {} }) } }),
+        "ValidationException",
+        400,
+        /unexpected top-level key Studies/,
+      );
+      await expectError(
+        update(id, "1", {
+          DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { Series: { "1.2.3": { DICOM: { SeriesDescription: "X" } } } } }) },
+        }),
+        "ValidationException",
+        400,
+        /series 1\.2\.3 is not in the image set/,
+      );
       await expectError(update(id, "one", { DICOMUpdates: { updatableAttributes: good } }), "ValidationException", 400, /latestVersionId/);
       await expectError(update(id, "1", { revertToVersionId: "v1" }), "ValidationException", 400, /revertToVersionId/);
-      await expectError(update(id, "1", { DICOMUpdates: { updatableAttributes: new Uint8Array(30001).fill(32) } }), "ValidationException", 400, /between 1 and 30000/);
+      await expectError(
+        update(id, "1", { DICOMUpdates: { updatableAttributes: new Uint8Array(30001).fill(32) } }),
+        "ValidationException",
+        400,
+        /between 1 and 30000/,
+      );
       await expectError(update(id, "2", { DICOMUpdates: { updatableAttributes: good } }), "ConflictException", 409, /latest is 1/);
       await expectError(update(UNKNOWN_ID, "1", { DICOMUpdates: { updatableAttributes: good } }), "ResourceNotFoundException", 404);
       const out = await getSet(id);
@@ -179,9 +232,15 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
       const big = bytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "A".repeat(11_000) } } });
       assert.ok(big.length > 10 * 1024 && big.length <= 30000);
       await expectError(update(id, "1", { DICOMUpdates: { updatableAttributes: big } }), "ServiceQuotaExceededException", 402, /quota is 10240 bytes/);
-      const split = { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "A".repeat(6000) } } }), removableAttributes: bytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyComments: "B".repeat(6000) } } }) };
+      const split = {
+        updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "A".repeat(6000) } } }),
+        removableAttributes: bytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyComments: "B".repeat(6000) } } }),
+      };
       await expectError(update(id, "1", { DICOMUpdates: split }), "ServiceQuotaExceededException", 402, /quota/);
-      assert.deepEqual((await versions(id)).map((v) => v.versionId), ["1"]);
+      assert.deepEqual(
+        (await versions(id)).map((v) => v.versionId),
+        ["1"],
+      );
     });
 
     it("rule violations return 200 and end as an UPDATE_FAILED version with a message; the number is consumed", async () => {
@@ -189,7 +248,14 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
       const before = await doc(id);
       const [seriesUid, uids] = Object.entries(instancesIn(before))[0];
       // a UID change needs force
-      const out = await update(id, "1", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { Series: { [seriesUid]: { Instances: { [uids[0]]: { DICOM: { SOPInstanceUID: "1.2.826.0.1.3680043.2.1125.1" } } } } } } }) } });
+      const out = await update(id, "1", {
+        DICOMUpdates: {
+          updatableAttributes: bytes({
+            SchemaVersion: 1.1,
+            Study: { Series: { [seriesUid]: { Instances: { [uids[0]]: { DICOM: { SOPInstanceUID: "1.2.826.0.1.3680043.2.1125.1" } } } } } },
+          }),
+        },
+      });
       assert.equal(out.imageSetWorkflowStatus, "UPDATING");
       const failed = await settled(id);
       assert.deepEqual([failed.imageSetState, failed.imageSetWorkflowStatus, failed.versionId], ["ACTIVE", "UPDATE_FAILED", "2"]);
@@ -204,13 +270,26 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
       // service-generated attributes are never updatable
       await update(id, "3", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { DICOM: { ImageSetID: UNKNOWN_ID } } }) } }, true);
       assert.match((await settled(id)).message!, /ImageSetID is generated by the service/);
-      assert.deepEqual((await versions(id)).map((v) => [v.versionId, v.ImageSetWorkflowStatus]), [["4", "UPDATE_FAILED"], ["3", "UPDATE_FAILED"], ["2", "UPDATE_FAILED"], ["1", "COPIED"]]);
+      assert.deepEqual(
+        (await versions(id)).map((v) => [v.versionId, v.ImageSetWorkflowStatus]),
+        [
+          ["4", "UPDATE_FAILED"],
+          ["3", "UPDATE_FAILED"],
+          ["2", "UPDATE_FAILED"],
+          ["1", "COPIED"],
+        ],
+      );
       assert.deepEqual(await doc(id), before);
     });
 
     it("on a primary image set, force cannot change UIDs (UPDATE_FAILED)", async () => {
       const id = s.imageSetOfSeries(SERIES.ct5);
-      await update(id, "1", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyInstanceUID: "1.2.826.0.1.3680043.2.1125.9" } } }) } }, true);
+      await update(
+        id,
+        "1",
+        { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyInstanceUID: "1.2.826.0.1.3680043.2.1125.9" } } }) } },
+        true,
+      );
       const done = await settled(id);
       assert.equal(done.imageSetWorkflowStatus, "UPDATE_FAILED");
       assert.match(done.message!, /StudyInstanceUID cannot be updated on a primary image set/);
@@ -225,28 +304,66 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
       const newSeries = "1.2.826.0.1.3680043.2.1125.102";
       const newStudy = "1.2.826.0.1.3680043.2.1125.103";
 
-      await update(id, "1", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { Series: { [seriesUid]: { Instances: { [uids[0]]: { DICOM: { SOPInstanceUID: newSop } } } } } } }) } }, true);
+      await update(
+        id,
+        "1",
+        {
+          DICOMUpdates: {
+            updatableAttributes: bytes({
+              SchemaVersion: 1.1,
+              Study: { Series: { [seriesUid]: { Instances: { [uids[0]]: { DICOM: { SOPInstanceUID: newSop } } } } } },
+            }),
+          },
+        },
+        true,
+      );
       const v2 = await settled(id);
       assert.deepEqual([v2.imageSetWorkflowStatus, v2.overrides], ["UPDATED", { forced: true }]);
       const d2 = await doc(id);
-      assert.deepEqual(Object.keys(d2.Study.Series[seriesUid].Instances).sort(), [...uids.slice(1), newSop].sort(), "the instance is keyed by its new SOPInstanceUID");
+      assert.deepEqual(
+        Object.keys(d2.Study.Series[seriesUid].Instances).sort(),
+        [...uids.slice(1), newSop].sort(),
+        "the instance is keyed by its new SOPInstanceUID",
+      );
       assert.equal(d2.Study.Series[seriesUid].Instances[newSop].DICOM.SOPInstanceUID, newSop);
 
-      await update(id, "2", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { Series: { [seriesUid]: { DICOM: { SeriesInstanceUID: newSeries } } } } }) } }, true);
+      await update(
+        id,
+        "2",
+        {
+          DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { Series: { [seriesUid]: { DICOM: { SeriesInstanceUID: newSeries } } } } }) },
+        },
+        true,
+      );
       assert.equal((await settled(id)).imageSetWorkflowStatus, "UPDATED");
       const d3 = await doc(id);
       assert.deepEqual(Object.keys(d3.Study.Series), [newSeries], "the series is keyed by its new SeriesInstanceUID");
       assert.equal(d3.Study.Series[newSeries].DICOM.SeriesInstanceUID, newSeries);
-      const bySeries = await client.send(new SearchImageSetsCommand({ datastoreId: ds, searchCriteria: { filters: [{ operator: "EQUAL", values: [{ DICOMSeriesInstanceUID: newSeries }] }] } }));
-      assert.deepEqual(bySeries.imageSetsMetadataSummaries!.map((x) => x.imageSetId), [id]);
+      const bySeries = await client.send(
+        new SearchImageSetsCommand({ datastoreId: ds, searchCriteria: { filters: [{ operator: "EQUAL", values: [{ DICOMSeriesInstanceUID: newSeries }] }] } }),
+      );
+      assert.deepEqual(
+        bySeries.imageSetsMetadataSummaries!.map((x) => x.imageSetId),
+        [id],
+      );
 
       await update(id, "3", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyInstanceUID: newStudy } } }) } }, true);
       assert.equal((await settled(id)).imageSetWorkflowStatus, "UPDATED");
-      const byStudy = await client.send(new SearchImageSetsCommand({ datastoreId: ds, searchCriteria: { filters: [{ operator: "EQUAL", values: [{ DICOMStudyInstanceUID: newStudy }] }] } }));
-      assert.deepEqual(byStudy.imageSetsMetadataSummaries!.map((x) => x.imageSetId), [id]);
+      const byStudy = await client.send(
+        new SearchImageSetsCommand({ datastoreId: ds, searchCriteria: { filters: [{ operator: "EQUAL", values: [{ DICOMStudyInstanceUID: newStudy }] }] } }),
+      );
+      assert.deepEqual(
+        byStudy.imageSetsMetadataSummaries!.map((x) => x.imageSetId),
+        [id],
+      );
       // its series now has no primary image set, so promoting it is allowed although the CT head series has one
       const promoted = await client.send(
-        new CopyImageSetCommand({ datastoreId: ds, sourceImageSetId: id, promoteToPrimary: true, copyImageSetInformation: { sourceImageSet: { latestVersionId: "4" } } }),
+        new CopyImageSetCommand({
+          datastoreId: ds,
+          sourceImageSetId: id,
+          promoteToPrimary: true,
+          copyImageSetInformation: { sourceImageSet: { latestVersionId: "4" } },
+        }),
       );
       const p = await settled(promoted.destinationImageSetProperties!.imageSetId!);
       assert.equal(p.isPrimary, true);
@@ -259,12 +376,29 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
       const before = await doc(id);
       const series = instancesIn(before);
       const [a, b] = Object.keys(series);
-      await update(id, "3", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { Series: { [a]: { DICOM: { SeriesInstanceUID: b } } } } }) } }, true);
+      await update(
+        id,
+        "3",
+        { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { Series: { [a]: { DICOM: { SeriesInstanceUID: b } } } } }) } },
+        true,
+      );
       const one = await settled(id);
       assert.equal(one.imageSetWorkflowStatus, "UPDATE_FAILED");
       assert.match(one.message!, /already/);
       const big = Object.keys(series).find((k) => series[k].length > 1)!;
-      await update(id, "4", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { Series: { [big]: { Instances: { [series[big][0]]: { DICOM: { SOPInstanceUID: series[big][1] } } } } } } }) } }, true);
+      await update(
+        id,
+        "4",
+        {
+          DICOMUpdates: {
+            updatableAttributes: bytes({
+              SchemaVersion: 1.1,
+              Study: { Series: { [big]: { Instances: { [series[big][0]]: { DICOM: { SOPInstanceUID: series[big][1] } } } } } },
+            }),
+          },
+        },
+        true,
+      );
       const two = await settled(id);
       assert.equal(two.imageSetWorkflowStatus, "UPDATE_FAILED");
       assert.match(two.message!, /already/);
@@ -290,7 +424,11 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
       const v = await versions(id);
       assert.ok(v.every((x) => x.imageSetState === "DELETED" && x.deletedAt instanceof Date));
       await expectError(client.send(new GetImageSetMetadataCommand({ datastoreId: ds, imageSetId: id })), "ResourceNotFoundException", 404);
-      await expectError(update(id, "1", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "X" } } }) } }), "ResourceNotFoundException", 404);
+      await expectError(
+        update(id, "1", { DICOMUpdates: { updatableAttributes: bytes({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "X" } } }) } }),
+        "ResourceNotFoundException",
+        404,
+      );
       await expectError(
         client.send(new CopyImageSetCommand({ datastoreId: ds, sourceImageSetId: id, copyImageSetInformation: { sourceImageSet: { latestVersionId: "1" } } })),
         "ResourceNotFoundException",
@@ -303,7 +441,8 @@ describe("emulator conformance: UpdateImageSetMetadata and DeleteImageSet", func
     });
 
     it("the data store can be deleted only once every image set is deleted", async () => {
-      const live = async () => (await client.send(new SearchImageSetsCommand({ datastoreId: ds, maxResults: 50 }))).imageSetsMetadataSummaries!.map((x) => x.imageSetId!);
+      const live = async () =>
+        (await client.send(new SearchImageSetsCommand({ datastoreId: ds, maxResults: 50 }))).imageSetsMetadataSummaries!.map((x) => x.imageSetId!);
       const ids = await live();
       assert.ok(ids.length > 1);
       for (const id of ids) await settled(id);

@@ -25,9 +25,17 @@ describe("provider: adopting an image set made by a script, and lookups", functi
 
   /** What a hand-written CopyImageSet script would do: a full copy, waited for. */
   const scriptCopy = async (): Promise<string> => {
-    const out = await fx.seeded.client.send(new CopyImageSetCommand({ datastoreId: fx.datastoreId, sourceImageSetId: source, copyImageSetInformation: { sourceImageSet: { latestVersionId: (await getImageSet({ ...target, imageSetId: source })).versionId } } }));
+    const out = await fx.seeded.client.send(
+      new CopyImageSetCommand({
+        datastoreId: fx.datastoreId,
+        sourceImageSetId: source,
+        copyImageSetInformation: { sourceImageSet: { latestVersionId: (await getImageSet({ ...target, imageSetId: source })).versionId } },
+      }),
+    );
     const id = out.destinationImageSetProperties!.imageSetId!;
-    await eventually(async () => ((await fx.seeded.client.send(new GetImageSetCommand({ datastoreId: fx.datastoreId, imageSetId: id }))).imageSetState === "ACTIVE" ? true : undefined));
+    await eventually(async () =>
+      (await fx.seeded.client.send(new GetImageSetCommand({ datastoreId: fx.datastoreId, imageSetId: id }))).imageSetState === "ACTIVE" ? true : undefined,
+    );
     return id;
   };
 
@@ -49,15 +57,28 @@ describe("provider: adopting an image set made by a script, and lookups", functi
     // the script copied one instance only
     const copiableAttributes = JSON.stringify({ SchemaVersion: "1.1", Study: { Series: { [series]: { Instances: { [first]: {} } } } } });
     const out = await fx.seeded.client.send(
-      new CopyImageSetCommand({ datastoreId: fx.datastoreId, sourceImageSetId: big, copyImageSetInformation: { sourceImageSet: { latestVersionId: (await getImageSet({ ...target, imageSetId: big })).versionId, DICOMCopies: { copiableAttributes } } } }),
+      new CopyImageSetCommand({
+        datastoreId: fx.datastoreId,
+        sourceImageSetId: big,
+        copyImageSetInformation: {
+          sourceImageSet: { latestVersionId: (await getImageSet({ ...target, imageSetId: big })).versionId, DICOMCopies: { copiableAttributes } },
+        },
+      }),
     );
     const partial = out.destinationImageSetProperties!.imageSetId!;
     await eventually(async () => ((await getImageSet({ ...target, imageSetId: partial })).imageSetState === "ACTIVE" ? true : undefined));
-    await assert.rejects(fx.create("wrong", { datastoreId: fx.datastoreId, sourceImageSetId: big, adoptImageSetId: partial }), /adoptImageSetId: image set \w+ lacks \d+ of the \d+ instances this resource declares .*not a copy of this subset/);
+    await assert.rejects(
+      fx.create("wrong", { datastoreId: fx.datastoreId, sourceImageSetId: big, adoptImageSetId: partial }),
+      /adoptImageSetId: image set \w+ lacks \d+ of the \d+ instances this resource declares .*not a copy of this subset/,
+    );
   });
 
   it("check refuses adoptImageSetId with a destination at preview", async () => {
-    const checked = await fx.host.check(fx.urn("bad"), {}, { datastoreId: fx.datastoreId, sourceImageSetId: source, adoptImageSetId: source, ownerTag: "p/s/bad" });
+    const checked = await fx.host.check(
+      fx.urn("bad"),
+      {},
+      { datastoreId: fx.datastoreId, sourceImageSetId: source, adoptImageSetId: source, ownerTag: "p/s/bad" },
+    );
     assert.ok(checked.failures.some((f) => f.property === "adoptImageSetId" && /is the source image set itself/.test(f.reason)));
   });
 

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { serializedProvider } from "../../provider/resource/serializedProvider";
 import { byOperation } from "../support/countingProxy";
 import { dynamicUrn, serializeProvider, startDynamicHost } from "../support/dynamicHost";
-import { ProviderFixture, startProviderFixture } from "../support/providerFixture";
+import { type ProviderFixture, startProviderFixture } from "../support/providerFixture";
 import { SERIES } from "../support/seeded";
 
 describe("provider: API calls per create", function () {
@@ -40,7 +40,11 @@ describe("provider: API calls per create", function () {
       assert.equal(byOperation(window).SearchImageSets, 1, `create ${i}: ${calls}`);
       assert.equal(byOperation(window).CopyImageSet, 1, `create ${i}: ${calls}`);
       const siblings = window.filter((c) => c.imageSetId && made.slice(0, i).includes(c.imageSetId));
-      assert.deepEqual(siblings.map((c) => c.op), [], `create ${i} touched the copies made before it`);
+      assert.deepEqual(
+        siblings.map((c) => c.op),
+        [],
+        `create ${i} touched the copies made before it`,
+      );
     }
   });
 

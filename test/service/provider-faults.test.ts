@@ -5,7 +5,7 @@
 import { SearchImageSetsCommand } from "@aws-sdk/client-medical-imaging";
 import assert from "node:assert/strict";
 import { SERIES } from "../support/seeded";
-import { PartialFailureError, ProviderFixture, startProviderFixture } from "../support/providerFixture";
+import { PartialFailureError, type ProviderFixture, startProviderFixture } from "../support/providerFixture";
 
 async function imageSetCount(fx: ProviderFixture): Promise<number> {
   const out = await fx.seeded.client.send(new SearchImageSetsCommand({ datastoreId: fx.datastoreId }));
@@ -32,7 +32,11 @@ describe("provider: create timeout, then resume", function () {
     }
     assert.ok(partial instanceof PartialFailureError, `expected a partial failure, got ${partial}`);
     assert.match(partial.message, /timed out waiting for the copy/);
-    assert.match(partial.message, /`timeouts\.create` \(1s\) ran out .*the next `pulumi up` resumes waiting for it instead of starting again/s, "names the setting and what happens next");
+    assert.match(
+      partial.message,
+      /`timeouts\.create` \(1s\) ran out .*the next `pulumi up` resumes waiting for it instead of starting again/s,
+      "names the setting and what happens next",
+    );
     assert.equal(partial.properties.imageSetId, partial.id);
     assert.equal(partial.properties.imageSetState, "LOCKED");
     assert.equal(typeof partial.properties.__provider, "string", "__provider kept so delete and refresh work");
@@ -81,6 +85,9 @@ describe("provider: throttling storm and server errors", function () {
   it("surfaces a validation error from the service with its own message", async () => {
     const source = fx.seeded.imageSetOfSeries(SERIES.ctHead);
     fx.seeded.emu.service.faults.failNext("CopyImageSet", 1, "ValidationException", "Injected: copiableAttributes rejected");
-    await assert.rejects(fx.create("rejected", { datastoreId: fx.datastoreId, sourceImageSetId: source }), /CopyImageSet failed: ValidationException: Injected: copiableAttributes rejected/);
+    await assert.rejects(
+      fx.create("rejected", { datastoreId: fx.datastoreId, sourceImageSetId: source }),
+      /CopyImageSet failed: ValidationException: Injected: copiableAttributes rejected/,
+    );
   });
 });

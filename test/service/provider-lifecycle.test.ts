@@ -4,7 +4,7 @@
 import { GetImageSetCommand, ListImageSetVersionsCommand, UpdateImageSetMetadataCommand, DeleteImageSetCommand } from "@aws-sdk/client-medical-imaging";
 import assert from "node:assert/strict";
 import { metadataOf, instancesIn, multiSeriesCopy, SERIES } from "../support/seeded";
-import { ProviderFixture, startProviderFixture } from "../support/providerFixture";
+import { type ProviderFixture, startProviderFixture } from "../support/providerFixture";
 import { eventually } from "../support/emulator";
 
 describe("provider: DerivedImageSet lifecycle through the dynamic-provider host", function () {
@@ -30,7 +30,11 @@ describe("provider: DerivedImageSet lifecycle through the dynamic-provider host"
   });
 
   it("check reports every bad field by name, without the network", async () => {
-    const r = await fx.host.check(fx.urn("bad"), {}, { datastoreId: "nope", sourceImageSetId: ctHead, subset: { series: { "1.2.03": "all" } }, destination: { imageSetId: ctHead } });
+    const r = await fx.host.check(
+      fx.urn("bad"),
+      {},
+      { datastoreId: "nope", sourceImageSetId: ctHead, subset: { series: { "1.2.03": "all" } }, destination: { imageSetId: ctHead } },
+    );
     const props = r.failures.map((f) => f.property).sort();
     // destination.imageSetId: same as the source; versionId: missing; the UID has a leading zero
     assert.deepEqual(props, ["datastoreId", "destination.imageSetId", "destination.versionId", 'subset.series["1.2.03"]']);
@@ -107,7 +111,11 @@ describe("provider: DerivedImageSet lifecycle through the dynamic-provider host"
         datastoreId: fx.datastoreId,
         imageSetId: id,
         latestVersionId,
-        updateImageSetMetadataUpdates: { DICOMUpdates: { updatableAttributes: new TextEncoder().encode(JSON.stringify({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "EDITED" } } })) } },
+        updateImageSetMetadataUpdates: {
+          DICOMUpdates: {
+            updatableAttributes: new TextEncoder().encode(JSON.stringify({ SchemaVersion: 1.1, Study: { DICOM: { StudyDescription: "EDITED" } } })),
+          },
+        },
       }),
     );
     await eventually(async () => ((await state(id)).imageSetState === "ACTIVE" ? true : undefined));
@@ -125,7 +133,10 @@ describe("provider: DerivedImageSet lifecycle through the dynamic-provider host"
     assert.doesNotMatch(JSON.stringify(read.props), /EDITED/, "names, never values");
     const { diff, outs: kept } = await fx.change("drift-keep", id, read.props, inputs);
     assert.equal(diff.changes, "some", "the preview shows an update");
-    await fx.host.waitForOutput(/image set \w+ changed outside Pulumi \(version 2 made outside Pulumi: Study\.StudyDescription changed.*onDrift is "keep": `pulumi up` records version 2 as the new baseline/, 5000);
+    await fx.host.waitForOutput(
+      /image set \w+ changed outside Pulumi \(version 2 made outside Pulumi: Study\.StudyDescription changed.*onDrift is "keep": `pulumi up` records version 2 as the new baseline/,
+      5000,
+    );
     assert.equal(kept!.versionId, "2", "the colleague's version is the new baseline");
     assert.equal((await metadataOf(fx.seeded.client, fx.datastoreId, id)).Study.DICOM.StudyDescription, "EDITED", "the fix is kept");
     assert.equal((await state(id)).versionId, "2", "no API write");
@@ -165,9 +176,14 @@ describe("provider: DerivedImageSet lifecycle through the dynamic-provider host"
   });
 
   it("pinning a source version that is not the latest fails with a clear message and copies nothing", async () => {
-    const before = (await fx.seeded.client.send(new ListImageSetVersionsCommand({ datastoreId: fx.datastoreId, imageSetId: ctHead }))).imageSetPropertiesList!.length;
-    await assert.rejects(fx.create("stale", { datastoreId: fx.datastoreId, sourceImageSetId: ctHead, sourceVersionId: "7" }), /sourceVersionId pins version 7.*at version 1/);
-    const after = (await fx.seeded.client.send(new ListImageSetVersionsCommand({ datastoreId: fx.datastoreId, imageSetId: ctHead }))).imageSetPropertiesList!.length;
+    const before = (await fx.seeded.client.send(new ListImageSetVersionsCommand({ datastoreId: fx.datastoreId, imageSetId: ctHead }))).imageSetPropertiesList!
+      .length;
+    await assert.rejects(
+      fx.create("stale", { datastoreId: fx.datastoreId, sourceImageSetId: ctHead, sourceVersionId: "7" }),
+      /sourceVersionId pins version 7.*at version 1/,
+    );
+    const after = (await fx.seeded.client.send(new ListImageSetVersionsCommand({ datastoreId: fx.datastoreId, imageSetId: ctHead }))).imageSetPropertiesList!
+      .length;
     assert.equal(after, before);
   });
 });

@@ -5,7 +5,7 @@
 import { ListImageSetVersionsCommand, SearchImageSetsCommand } from "@aws-sdk/client-medical-imaging";
 import assert from "node:assert/strict";
 import { instancesIn, metadataOf, SERIES } from "../support/seeded";
-import { ProviderFixture, startProviderFixture } from "../support/providerFixture";
+import { type ProviderFixture, startProviderFixture } from "../support/providerFixture";
 
 describe("provider: merges into a destination", function () {
   this.timeout(60_000);
@@ -21,13 +21,17 @@ describe("provider: merges into a destination", function () {
     fx = await startProviderFixture();
     mra = fx.seeded.imageSetOfSeries(big);
     mraSmall = fx.seeded.imageSetOfSeries(small);
-    series = { ...instancesIn(await metadataOf(fx.seeded.client, fx.datastoreId, mra)), ...instancesIn(await metadataOf(fx.seeded.client, fx.datastoreId, mraSmall)) };
+    series = {
+      ...instancesIn(await metadataOf(fx.seeded.client, fx.datastoreId, mra)),
+      ...instancesIn(await metadataOf(fx.seeded.client, fx.datastoreId, mraSmall)),
+    };
     assert.deepEqual([series[big].length, series[small].length], [7, 3]);
   });
   after(async () => fx?.stop());
 
   const contents = async (id: string) => instancesIn(await metadataOf(fx.seeded.client, fx.datastoreId, id));
-  const imageSetCount = async () => (await fx.seeded.client.send(new SearchImageSetsCommand({ datastoreId: fx.datastoreId }))).imageSetsMetadataSummaries!.length;
+  const imageSetCount = async () =>
+    (await fx.seeded.client.send(new SearchImageSetsCommand({ datastoreId: fx.datastoreId }))).imageSetsMetadataSummaries!.length;
 
   /** A destination owned by its own resource: the first 2 instances of the big series. */
   async function base(name: string) {
@@ -53,7 +57,12 @@ describe("provider: merges into a destination", function () {
 
   it("fails a merge of another series without force with the service's message, and records nothing", async () => {
     const dest = await base("base-b");
-    const inputs = { datastoreId: fx.datastoreId, sourceImageSetId: mraSmall, subset: { series: { [small]: "all" } }, destination: { imageSetId: dest.id, versionId: "1" } };
+    const inputs = {
+      datastoreId: fx.datastoreId,
+      sourceImageSetId: mraSmall,
+      subset: { series: { [small]: "all" } },
+      destination: { imageSetId: dest.id, versionId: "1" },
+    };
     await assert.rejects(fx.create("merge-b", inputs), (e: Error) => {
       assert.equal(e.name, "DynamicHostError", "a failed merge is not a partial resource");
       assert.match(e.message, /CopyImageSet failed: INVALID_REQUEST: {2}Series of SourceImageSet and DestinationImageSet don't match/);
@@ -65,14 +74,22 @@ describe("provider: merges into a destination", function () {
     assert.equal(outs.forced, true);
     assert.deepEqual(await contents(dest.id), { [big]: series[big].slice(0, 2).sort(), [small]: [...series[small]].sort() });
     const versions = await fx.seeded.client.send(new ListImageSetVersionsCommand({ datastoreId: fx.datastoreId, imageSetId: dest.id }));
-    assert.deepEqual(versions.imageSetPropertiesList!.map((v) => v.ImageSetWorkflowStatus), ["COPIED", "COPY_FAILED", "COPIED"]);
+    assert.deepEqual(
+      versions.imageSetPropertiesList!.map((v) => v.ImageSetWorkflowStatus),
+      ["COPIED", "COPY_FAILED", "COPIED"],
+    );
   });
 
   it("serialises concurrent merges into one destination: every instance exactly once", async () => {
     const dest = await base("base-c");
     const rest = series[big].slice(2);
     const merges = rest.map((uid, i) =>
-      fx.create(`merge-c${i}`, { datastoreId: fx.datastoreId, sourceImageSetId: mra, subset: { series: { [big]: [uid] } }, destination: { imageSetId: dest.id, versionId: dest.outs.versionId } }),
+      fx.create(`merge-c${i}`, {
+        datastoreId: fx.datastoreId,
+        sourceImageSetId: mra,
+        subset: { series: { [big]: [uid] } },
+        destination: { imageSetId: dest.id, versionId: dest.outs.versionId },
+      }),
     );
     const results = await Promise.all(merges);
     assert.deepEqual(await contents(dest.id), { [big]: [...series[big]].sort() });
@@ -83,7 +100,12 @@ describe("provider: merges into a destination", function () {
 
   it("delete undoes a merge by reverting when nothing else changed the destination", async () => {
     const dest = await base("base-d");
-    const merge = await fx.create("merge-d", { datastoreId: fx.datastoreId, sourceImageSetId: mra, subset: { series: { [big]: series[big].slice(2, 5) } }, destination: { imageSetId: dest.id, versionId: "1" } });
+    const merge = await fx.create("merge-d", {
+      datastoreId: fx.datastoreId,
+      sourceImageSetId: mra,
+      subset: { series: { [big]: series[big].slice(2, 5) } },
+      destination: { imageSetId: dest.id, versionId: "1" },
+    });
     await fx.host.delete(fx.urn("merge-d"), merge.id, merge.outs);
     assert.deepEqual(await contents(dest.id), { [big]: series[big].slice(0, 2).sort() });
     const versions = await fx.seeded.client.send(new ListImageSetVersionsCommand({ datastoreId: fx.datastoreId, imageSetId: dest.id }));
@@ -93,8 +115,18 @@ describe("provider: merges into a destination", function () {
 
   it("delete removes exactly the merged instances when another merge came after it", async () => {
     const dest = await base("base-e");
-    const first = await fx.create("merge-e1", { datastoreId: fx.datastoreId, sourceImageSetId: mra, subset: { series: { [big]: series[big].slice(2, 4) } }, destination: { imageSetId: dest.id, versionId: "1" } });
-    await fx.create("merge-e2", { datastoreId: fx.datastoreId, sourceImageSetId: mra, subset: { series: { [big]: series[big].slice(4, 6) } }, destination: { imageSetId: dest.id, versionId: "2" } });
+    const first = await fx.create("merge-e1", {
+      datastoreId: fx.datastoreId,
+      sourceImageSetId: mra,
+      subset: { series: { [big]: series[big].slice(2, 4) } },
+      destination: { imageSetId: dest.id, versionId: "1" },
+    });
+    await fx.create("merge-e2", {
+      datastoreId: fx.datastoreId,
+      sourceImageSetId: mra,
+      subset: { series: { [big]: series[big].slice(4, 6) } },
+      destination: { imageSetId: dest.id, versionId: "2" },
+    });
     await fx.host.delete(fx.urn("merge-e1"), first.id, first.outs);
     assert.deepEqual(await contents(dest.id), { [big]: [...series[big].slice(0, 2), ...series[big].slice(4, 6)].sort() });
     // the user's destination image set itself is never deleted
@@ -103,16 +135,30 @@ describe("provider: merges into a destination", function () {
 
   it("a new destination version is recorded, not a replacement (the chaining trap)", async () => {
     const dest = await base("base-f");
-    const merge = await fx.create("merge-f", { datastoreId: fx.datastoreId, sourceImageSetId: mra, subset: { series: { [big]: series[big].slice(2, 3) } }, destination: { imageSetId: dest.id, versionId: "1" } });
+    const merge = await fx.create("merge-f", {
+      datastoreId: fx.datastoreId,
+      sourceImageSetId: mra,
+      subset: { series: { [big]: series[big].slice(2, 3) } },
+      destination: { imageSetId: dest.id, versionId: "1" },
+    });
     const diff = await fx.host.diff(fx.urn("merge-f"), merge.id, merge.outs, {
-      datastoreId: fx.datastoreId, sourceImageSetId: mra, subset: { series: { [big]: series[big].slice(2, 3) } }, destination: { imageSetId: dest.id, versionId: "2" }, ownerTag: "proj/dev/merge-f",
+      datastoreId: fx.datastoreId,
+      sourceImageSetId: mra,
+      subset: { series: { [big]: series[big].slice(2, 3) } },
+      destination: { imageSetId: dest.id, versionId: "2" },
+      ownerTag: "proj/dev/merge-f",
     });
     assert.deepEqual(diff.replaces, []);
     // and the base resource whose image set the merge moved forward sees no drift
     const read = await fx.host.read(fx.urn("base-f"), dest.id, dest.outs);
     assert.deepEqual(read.props.driftVersions, []);
     assert.equal(read.props.latestVersionId, "2");
-    const baseDiff = await fx.host.diff(fx.urn("base-f"), dest.id, read.props, { datastoreId: fx.datastoreId, sourceImageSetId: mra, subset: { series: { [big]: series[big].slice(0, 2) } }, ownerTag: "proj/dev/base-f" });
+    const baseDiff = await fx.host.diff(fx.urn("base-f"), dest.id, read.props, {
+      datastoreId: fx.datastoreId,
+      sourceImageSetId: mra,
+      subset: { series: { [big]: series[big].slice(0, 2) } },
+      ownerTag: "proj/dev/base-f",
+    });
     assert.equal(baseDiff.changes, "none");
   });
 });

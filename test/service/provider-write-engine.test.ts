@@ -51,20 +51,31 @@ describe("provider: the write engine's bounds", function () {
 
     fx.seeded.emu.service.faults.failNext("UpdateImageSetMetadata", 1000, "ConflictException", "Injected: update conflict");
     let since = Date.now();
-    await assert.rejects(fx.change("stuck-update", made.id, made.outs, { ...inputs, subset: { series: { [series]: uids.slice(0, 1) } } }), /UpdateImageSetMetadata failed: ConflictException: Injected: update conflict.*refused it 3 times/s);
+    await assert.rejects(
+      fx.change("stuck-update", made.id, made.outs, { ...inputs, subset: { series: { [series]: uids.slice(0, 1) } } }),
+      /UpdateImageSetMetadata failed: ConflictException: Injected: update conflict.*refused it 3 times/s,
+    );
     assert.equal(calls("UpdateImageSetMetadata", since), MAX_UNEXPLAINED_CONFLICTS);
     fx.seeded.emu.service.faults.reset();
 
     fx.seeded.emu.service.faults.failNext("DeleteImageSet", 1000, "ConflictException", "Injected: delete conflict");
     since = Date.now();
-    await assert.rejects(fx.host.delete(fx.urn("stuck-update"), made.id, made.outs), /DeleteImageSet failed: ConflictException: Injected: delete conflict.*refused it 3 times/s);
+    await assert.rejects(
+      fx.host.delete(fx.urn("stuck-update"), made.id, made.outs),
+      /DeleteImageSet failed: ConflictException: Injected: delete conflict.*refused it 3 times/s,
+    );
     assert.equal(calls("DeleteImageSet", since), MAX_UNEXPLAINED_CONFLICTS);
     fx.seeded.emu.service.faults.reset();
     await fx.host.delete(fx.urn("stuck-update"), made.id, made.outs); // the conflict gone, it deletes
   });
 
   it("a 402 for the concurrent-operations quota is waited out: the copy is made once", async () => {
-    fx.seeded.emu.service.faults.failNext("CopyImageSet", 2, "ServiceQuotaExceededException", "The datastore already has 100 concurrent operations in progress.");
+    fx.seeded.emu.service.faults.failNext(
+      "CopyImageSet",
+      2,
+      "ServiceQuotaExceededException",
+      "The datastore already has 100 concurrent operations in progress.",
+    );
     const since = Date.now();
     const { outs } = await fx.create("busy-store", { datastoreId: fx.datastoreId, sourceImageSetId: source });
     assert.equal(outs.imageSetState, "ACTIVE");
@@ -73,9 +84,17 @@ describe("provider: the write engine's bounds", function () {
   });
 
   it("a 402 for a per-request quota fails at once, naming the quota", async () => {
-    fx.seeded.emu.service.faults.failNext("CopyImageSet", 5, "ServiceQuotaExceededException", "The copy would copy 1200 image frames; the quota is 1000 image frames per CopyImageSet request.");
+    fx.seeded.emu.service.faults.failNext(
+      "CopyImageSet",
+      5,
+      "ServiceQuotaExceededException",
+      "The copy would copy 1200 image frames; the quota is 1000 image frames per CopyImageSet request.",
+    );
     const since = Date.now();
-    await assert.rejects(fx.create("too-big", { datastoreId: fx.datastoreId, sourceImageSetId: source }), /exceeds the quota on image frames per CopyImageSet request.*retrying cannot help/s);
+    await assert.rejects(
+      fx.create("too-big", { datastoreId: fx.datastoreId, sourceImageSetId: source }),
+      /exceeds the quota on image frames per CopyImageSet request.*retrying cannot help/s,
+    );
     assert.equal(calls("CopyImageSet", since), 1);
   });
 

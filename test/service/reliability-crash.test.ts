@@ -10,7 +10,7 @@
 //   - the live image sets are exactly the seeded ones plus the ones the recorded state holds (no
 //     leaked or duplicated copy), and each new image set holds exactly what its resource copied.
 
-import { ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -18,7 +18,7 @@ import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { serializedProvider } from "../../provider/resource/serializedProvider";
 import { ensureBuilt } from "../support/build";
-import { DynamicHost, PartialFailureError, Props, dynamicUrn, serializeProvider, startDynamicHost } from "../support/dynamicHost";
+import { type DynamicHost, PartialFailureError, type Props, dynamicUrn, serializeProvider, startDynamicHost } from "../support/dynamicHost";
 import { instancesIn, metadataOf, multiSeriesCopy, sampleS3Root, startSeeded, SERIES } from "../support/seeded";
 import { freePort, sdkClient, sleep } from "../support/emulator";
 import type { ImageSetRecord } from "../../emulator/model/records";
@@ -30,7 +30,18 @@ const ROUNDS = Number(process.env.RELIABILITY_CRASH_ROUNDS ?? 20);
 const SEED = Number(process.env.RELIABILITY_SEED ?? Date.now() % 100000);
 const ROOT = path.resolve(__dirname, "..", "..");
 
-export const CRASH_FIGURES = { rounds: 0, operations: 0, inFlightAtKill: 0, failedThenRerun: 0, partialFailures: 0, kills: 0, leaked: 0, duplicated: 0, lockedLeft: 0, brokenHistories: 0 };
+export const CRASH_FIGURES = {
+  rounds: 0,
+  operations: 0,
+  inFlightAtKill: 0,
+  failedThenRerun: 0,
+  partialFailures: 0,
+  kills: 0,
+  leaked: 0,
+  duplicated: 0,
+  lockedLeft: 0,
+  brokenHistories: 0,
+};
 
 /** mulberry32: a small seeded PRNG so a failing run can be replayed with RELIABILITY_SEED. */
 function prng(seed: number): () => number {
@@ -51,7 +62,21 @@ interface ServiceProcess {
 }
 
 function startService(dataDir: string, s3Root: string, port: number): Promise<ServiceProcess> {
-  const args = ["emulator/dist/cli.js", "serve", "--port", String(port), "--profile", "fast", "--copy-ms-base", "300", "--data", dataDir, "--s3-root", s3Root, "--control-api"];
+  const args = [
+    "emulator/dist/cli.js",
+    "serve",
+    "--port",
+    String(port),
+    "--profile",
+    "fast",
+    "--copy-ms-base",
+    "300",
+    "--data",
+    dataDir,
+    "--s3-root",
+    s3Root,
+    "--control-api",
+  ];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
@@ -95,7 +120,10 @@ describe("reliability: kill -9 of the service during copies, updates and deletes
   let datastoreId: string;
   let seededIds: string[];
   let sources: { id: string; series: Record<string, string[]> }[];
-  const client = () => sdkClient({ endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: "test", secretAccessKey: "test", region: "us-east-1" } } as RunningEmulator, { maxAttempts: 5 });
+  const client = () =>
+    sdkClient({ endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: "test", secretAccessKey: "test", region: "us-east-1" } } as RunningEmulator, {
+      maxAttempts: 5,
+    });
   const urn = (name: string) => dynamicUrn(name, { type: "pulumi-nodejs:dynamic/healthimaging:DerivedImageSet" });
   const readState = (): ServiceState => JSON.parse(fs.readFileSync(path.join(dataDir, "state.json"), "utf8"));
 
@@ -212,18 +240,33 @@ describe("reliability: kill -9 of the service during copies, updates and deletes
       // a merge of a disjoint series into an existing full-study... keep it simple: a copy of the
       // crSpine study's other series into a crSpine subset resource
       const spine = sources[3];
-      const spineSubsets = newSets.filter((r) => r.inputs.sourceImageSetId === spine.id && r.inputs.subset && Object.keys((r.inputs.subset as { series: object }).series).length === 1 && !hasMerge(r));
+      const spineSubsets = newSets.filter(
+        (r) =>
+          r.inputs.sourceImageSetId === spine.id && r.inputs.subset && Object.keys((r.inputs.subset as { series: object }).series).length === 1 && !hasMerge(r),
+      );
       let mergeTarget: string | undefined;
       if (spineSubsets.length && rand() < 0.5) {
         const target = pick(spineSubsets);
         const have = Object.keys((target.inputs.subset as { series: object }).series)[0];
         const other = Object.keys(spine.series).find((s) => s !== have)!;
         const name = `r${round}m${serial++}`;
-        ops.push(createOp(name, { ownerTag: `crash/dev/${name}`, datastoreId, sourceImageSetId: spine.id, subset: { series: { [other]: "all" } }, destination: { imageSetId: target.id, versionId: String(target.outs.latestVersionId ?? target.outs.versionId) }, force: true, timeouts }));
+        ops.push(
+          createOp(name, {
+            ownerTag: `crash/dev/${name}`,
+            datastoreId,
+            sourceImageSetId: spine.id,
+            subset: { series: { [other]: "all" } },
+            destination: { imageSetId: target.id, versionId: String(target.outs.latestVersionId ?? target.outs.versionId) },
+            force: true,
+            timeouts,
+          }),
+        );
         mergeTarget = target.name;
       }
       const idle = newSets.filter((r) => !hasMerge(r) && r.name !== mergeTarget);
-      const updatable = idle.filter((r) => r.inputs.subset && Object.values((r.inputs.subset as { series: Record<string, unknown> }).series).some((v) => Array.isArray(v) && v.length > 1));
+      const updatable = idle.filter(
+        (r) => r.inputs.subset && Object.values((r.inputs.subset as { series: Record<string, unknown> }).series).some((v) => Array.isArray(v) && v.length > 1),
+      );
       let updated: string | undefined;
       if (updatable.length && rand() < 0.6) {
         const rec = pick(updatable);
@@ -244,7 +287,13 @@ describe("reliability: kill -9 of the service during copies, updates and deletes
       CRASH_FIGURES.kills++;
       await sleep(Math.floor(rand() * 1500));
       svc = await startService(dataDir, s3Root, port);
-      if (process.env.RELIABILITY_DEBUG) console.log('round', round, ops.map((o) => `${o.kind} ${o.name}`), (await running).map((r) => r.status === 'rejected' ? String(r.reason).slice(0, 300) : 'ok'));
+      if (process.env.RELIABILITY_DEBUG)
+        console.log(
+          "round",
+          round,
+          ops.map((o) => `${o.kind} ${o.name}`),
+          (await running).map((r) => (r.status === "rejected" ? String(r.reason).slice(0, 300) : "ok")),
+        );
       let rerun = (await running).map((r, i) => settle(ops[i], r)).filter((o): o is Op => !!o);
 
       // ---- the restarted service finishes the work in flight: nothing LOCKED, histories contiguous ----
@@ -259,8 +308,13 @@ describe("reliability: kill -9 of the service during copies, updates and deletes
       for (let attempt = 0; rerun.length; attempt++) {
         assert.ok(attempt < 3, `reruns converge (still failing: ${rerun.map((o) => `${o.kind} ${o.name}`).join(", ")})`);
         const results = await Promise.allSettled(rerun.map((o) => o.run()));
-        if (process.env.RELIABILITY_DEBUG) console.log(round, rerun.map((o) => `${o.kind} ${o.name}`), results.map((r) => r.status));
-      const errors = results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));
+        if (process.env.RELIABILITY_DEBUG)
+          console.log(
+            round,
+            rerun.map((o) => `${o.kind} ${o.name}`),
+            results.map((r) => r.status),
+          );
+        const errors = results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));
         assert.deepEqual(errors, [], "a rerun without faults succeeds");
         rerun = results.map((r, i) => settle(rerun[i], r)).filter((o): o is Op => !!o);
       }
@@ -282,13 +336,20 @@ describe("reliability: kill -9 of the service during copies, updates and deletes
       const contiguous = ids.every((v, i) => v === i + 1) && set.latestVersionId === String(ids.length);
       if (!contiguous) CRASH_FIGURES.brokenHistories++;
       assert.ok(contiguous, `image set ${set.imageSetId} versions ${ids.join(",")} latest ${set.latestVersionId}`);
-      for (const v of set.versions) assert.ok(!["COPYING", "COPYING_WITH_READ_ONLY_ACCESS", "UPDATING", "DELETING", "IMPORTING"].includes(v.workflowStatus), `version ${v.versionId} of ${set.imageSetId} left ${v.workflowStatus}`);
+      for (const v of set.versions)
+        assert.ok(
+          !["COPYING", "COPYING_WITH_READ_ONLY_ACCESS", "UPDATING", "DELETING", "IMPORTING"].includes(v.workflowStatus),
+          `version ${v.versionId} of ${set.imageSetId} left ${v.workflowStatus}`,
+        );
     }
   }
 
   async function checkNoLeaks(state: Map<string, Rec>): Promise<void> {
     const s = readState();
-    const live = Object.values(s.imageSets).filter((x) => x.datastoreId === datastoreId && x.state !== "DELETED").map((x) => x.imageSetId).sort();
+    const live = Object.values(s.imageSets)
+      .filter((x) => x.datastoreId === datastoreId && x.state !== "DELETED")
+      .map((x) => x.imageSetId)
+      .sort();
     const recorded = new Set<string>(seededIds);
     for (const r of state.values()) recorded.add(String(r.outs.imageSetId));
     const leaked = live.filter((id) => !recorded.has(id));
@@ -312,7 +373,11 @@ describe("reliability: kill -9 of the service during copies, updates and deletes
       for (const k of Object.keys(expected)) expected[k] = [...expected[k]].sort();
       const actual = instancesIn(await metadataOf(c, datastoreId, r.id));
       if (!isDeepStrictEqual(actual, expected)) CRASH_FIGURES.duplicated++;
-      assert.deepEqual(actual, expected, `image set ${r.id} of ${r.name} holds what state says; versions ${JSON.stringify(s.imageSets[r.id].versions.map((v) => [v.versionId, v.workflowStatus, v.docVersionId, v.message]))}, tags ${JSON.stringify(s.imageSets[r.id].tags)}, outs.versionId ${r.outs.versionId}`);
+      assert.deepEqual(
+        actual,
+        expected,
+        `image set ${r.id} of ${r.name} holds what state says; versions ${JSON.stringify(s.imageSets[r.id].versions.map((v) => [v.versionId, v.workflowStatus, v.docVersionId, v.message]))}, tags ${JSON.stringify(s.imageSets[r.id].tags)}, outs.versionId ${r.outs.versionId}`,
+      );
     }
   }
 });

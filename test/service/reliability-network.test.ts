@@ -11,9 +11,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { serializedProvider } from "../../provider/resource/serializedProvider";
 import { ensureBuilt } from "../support/build";
-import { DynamicHost, Props, dynamicUrn, serializeProvider, startDynamicHost } from "../support/dynamicHost";
-import { instancesIn, metadataOf, Seeded, startSeeded, SERIES } from "../support/seeded";
-import { startTcpProxy, TcpProxy } from "../support/tcpProxy";
+import { type DynamicHost, type Props, dynamicUrn, serializeProvider, startDynamicHost } from "../support/dynamicHost";
+import { instancesIn, metadataOf, type Seeded, startSeeded, SERIES } from "../support/seeded";
+import { startTcpProxy, type TcpProxy } from "../support/tcpProxy";
 
 export const NETWORK_FIGURES: Record<string, { tried: number; lost: number }> = {};
 
@@ -97,7 +97,10 @@ describe("reliability: network faults through a TCP proxy", function () {
     const [big, small] = [SERIES.mra700, SERIES.mra2];
     const mra = seeded.imageSetOfSeries(big);
     const mraSmall = seeded.imageSetOfSeries(small);
-    const series = { ...instancesIn(await metadataOf(seeded.client, seeded.datastoreId, mra)), ...instancesIn(await metadataOf(seeded.client, seeded.datastoreId, mraSmall)) };
+    const series = {
+      ...instancesIn(await metadataOf(seeded.client, seeded.datastoreId, mra)),
+      ...instancesIn(await metadataOf(seeded.client, seeded.datastoreId, mraSmall)),
+    };
     const base = await create("mergebase", { sourceImageSetId: mra, subset: { series: { [big]: "all" } } });
     proxy.arm({ kind: "dropResponse", match: /\/copyImageSet(\?|$)/ });
     const merged = await create("mergelost", {
@@ -107,7 +110,8 @@ describe("reliability: network faults through a TCP proxy", function () {
       force: true,
     });
     assert.equal(merged.outs.imageSetId, base.id);
-    const versions = (await seeded.client.send(new ListImageSetVersionsCommand({ datastoreId: seeded.datastoreId, imageSetId: base.id }))).imageSetPropertiesList!;
+    const versions = (await seeded.client.send(new ListImageSetVersionsCommand({ datastoreId: seeded.datastoreId, imageSetId: base.id })))
+      .imageSetPropertiesList!;
     assert.deepEqual(versions.map((v) => v.versionId).sort(), ["1", "2"], "one merge version, not two");
     const now = instancesIn(await metadataOf(seeded.client, seeded.datastoreId, base.id));
     assert.deepEqual(now, { [big]: series[big], [small]: series[small] });
@@ -128,7 +132,8 @@ describe("reliability: network faults through a TCP proxy", function () {
     const { outs } = await host.update(urn("upd"), made.id, made.outs, checked.inputs);
     assert.equal(proxy.pending(), 0, "both faults were applied");
     assert.ok(proxy.stats.applied.stall >= 1);
-    const versions = (await seeded.client.send(new ListImageSetVersionsCommand({ datastoreId: seeded.datastoreId, imageSetId: made.id }))).imageSetPropertiesList!;
+    const versions = (await seeded.client.send(new ListImageSetVersionsCommand({ datastoreId: seeded.datastoreId, imageSetId: made.id })))
+      .imageSetPropertiesList!;
     assert.deepEqual(versions.map((v) => v.versionId).sort(), ["1", "2"], "the update applied once");
     assert.deepEqual(instancesIn(await metadataOf(seeded.client, seeded.datastoreId, made.id)), { [big]: series[big].slice(0, 2).sort() });
     // delete with its response lost, then every connection reset mid-wait

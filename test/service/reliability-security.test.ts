@@ -17,8 +17,8 @@ import * as path from "node:path";
 import { serializedProvider } from "../../provider/resource/serializedProvider";
 import { startEmulator } from "../../emulator/server";
 import { ensureBuilt } from "../support/build";
-import { DynamicHost, dynamicUrn, serializeProvider, startDynamicHost } from "../support/dynamicHost";
-import { instancesIn, metadataOf, patientValues, Seeded, startSeeded, SERIES } from "../support/seeded";
+import { type DynamicHost, dynamicUrn, serializeProvider, startDynamicHost } from "../support/dynamicHost";
+import { instancesIn, metadataOf, patientValues, type Seeded, startSeeded, SERIES } from "../support/seeded";
 
 export const SECURITY_FIGURES: Record<string, { tried: number; lost: number }> = {};
 
@@ -39,12 +39,32 @@ describe("reliability: security", function () {
   after(async () => seeded?.stop());
 
   type Creds = { accessKeyId: string; secretAccessKey: string };
-  async function send(req: { method: string; path: string; query?: Record<string, string>; body?: string }, how: { creds?: Creds; region?: string; signingDate?: Date; unsigned?: boolean; tamper?: boolean }) {
+  async function send(
+    req: { method: string; path: string; query?: Record<string, string>; body?: string },
+    how: { creds?: Creds; region?: string; signingDate?: Date; unsigned?: boolean; tamper?: boolean },
+  ) {
     const url = new URL(seeded.emu.endpoint);
     let headers: Record<string, string> = { host: url.host, "content-type": "application/json" };
     if (!how.unsigned) {
-      const signer = new SignatureV4({ credentials: how.creds ?? { accessKeyId: "test", secretAccessKey: "test" }, region: how.region ?? "us-east-1", service: "medical-imaging", sha256: Sha256 });
-      const signed = await signer.sign(new HttpRequest({ method: req.method, protocol: "http:", hostname: url.hostname, port: Number(url.port), path: req.path, query: req.query ?? {}, headers, body: req.body }), how.signingDate ? { signingDate: how.signingDate } : {});
+      const signer = new SignatureV4({
+        credentials: how.creds ?? { accessKeyId: "test", secretAccessKey: "test" },
+        region: how.region ?? "us-east-1",
+        service: "medical-imaging",
+        sha256: Sha256,
+      });
+      const signed = await signer.sign(
+        new HttpRequest({
+          method: req.method,
+          protocol: "http:",
+          hostname: url.hostname,
+          port: Number(url.port),
+          path: req.path,
+          query: req.query ?? {},
+          headers,
+          body: req.body,
+        }),
+        how.signingDate ? { signingDate: how.signingDate } : {},
+      );
       headers = signed.headers as Record<string, string>;
     }
     const qs = new URLSearchParams(req.query ?? {}).toString();
@@ -55,9 +75,18 @@ describe("reliability: security", function () {
 
   it("unsigned, wrongly signed, tampered, expired, other-account and other-region requests: 403, nothing changes", async () => {
     const requests: { method: string; path: string; query?: Record<string, string>; body?: string }[] = [
-      { method: "POST", path: `/datastore/${ds}/imageSet/${head}/copyImageSet`, body: JSON.stringify({ copyImageSetInformation: { sourceImageSet: { latestVersionId: "1" } } }) },
+      {
+        method: "POST",
+        path: `/datastore/${ds}/imageSet/${head}/copyImageSet`,
+        body: JSON.stringify({ copyImageSetInformation: { sourceImageSet: { latestVersionId: "1" } } }),
+      },
       { method: "POST", path: `/datastore/${ds}/imageSet/${head}/deleteImageSet` },
-      { method: "POST", path: `/datastore/${ds}/imageSet/${head}/updateImageSetMetadata`, query: { latestVersion: "1" }, body: JSON.stringify({ revertToVersionId: "1" }) },
+      {
+        method: "POST",
+        path: `/datastore/${ds}/imageSet/${head}/updateImageSetMetadata`,
+        query: { latestVersion: "1" },
+        body: JSON.stringify({ revertToVersionId: "1" }),
+      },
       { method: "POST", path: `/tags/${encodeURIComponent(arn)}`, body: JSON.stringify({ tags: { owner: "intruder" } }) },
       { method: "DELETE", path: `/tags/${encodeURIComponent(arn)}`, query: { tagKeys: "x" } },
       { method: "POST", path: "/datastore", body: JSON.stringify({ datastoreName: "intruder", clientToken: "intruder-token" }) },
@@ -105,7 +134,11 @@ describe("reliability: security", function () {
       fs.rmSync(emu.dataDir, { recursive: true, force: true });
     }
     const data = fs.mkdtempSync(path.join(os.tmpdir(), "hi-bind-cli-"));
-    const child = spawn(process.execPath, [path.resolve(__dirname, "..", "..", "emulator", "dist", "cli.js"), "serve", "--port", "0", "--profile", "fast", "--data", data], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      [path.resolve(__dirname, "..", "..", "emulator", "dist", "cli.js"), "serve", "--port", "0", "--profile", "fast", "--data", data],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     try {
       const line = await new Promise<string>((resolve, reject) => {
         let out = "";
@@ -138,7 +171,10 @@ describe("reliability: security", function () {
         });
       });
     assert.equal(await connect("127.0.0.1"), true, "reachable on loopback");
-    const external = Object.values(os.networkInterfaces()).flat().filter((i) => i && !i.internal && i.family === "IPv4").map((i) => i!.address);
+    const external = Object.values(os.networkInterfaces())
+      .flat()
+      .filter((i) => i && !i.internal && i.family === "IPv4")
+      .map((i) => i!.address);
     for (const address of external) assert.equal(await connect(address), false, `not reachable on ${address}`);
   }
 
@@ -188,13 +224,25 @@ describe("reliability: security", function () {
       // a merge of a different patient's study without force: the service refuses (COPY_FAILED)
       assert.equal(await create("mismatch", { sourceImageSetId: head, destination: { imageSetId: sub!.id, versionId: "1" } }), undefined);
       // a merge of instances already there: refused
-      assert.equal(await create("dup", { sourceImageSetId: mra, subset: { series: { [big]: series[big].slice(0, 1) } }, destination: { imageSetId: sub!.id, versionId: "1" }, force: true }), undefined);
+      assert.equal(
+        await create("dup", {
+          sourceImageSetId: mra,
+          subset: { series: { [big]: series[big].slice(0, 1) } },
+          destination: { imageSetId: sub!.id, versionId: "1" },
+          force: true,
+        }),
+        undefined,
+      );
       // unknown UIDs, a stale pin, bad inputs
       assert.equal(await create("unknownuid", { sourceImageSetId: mra, subset: { series: { [big]: ["1.2.3.4"] } } }), undefined);
       assert.equal(await create("pin", { sourceImageSetId: head, sourceVersionId: "7" }), undefined);
       assert.equal(await create("badinput", { sourceImageSetId: "NOT-AN-ID", subset: { series: { "01.2": "all" } } }), undefined);
       // update in place and delete
-      const checked = await host.check(urn("sub"), {}, { ownerTag: "sec/dev/sub", datastoreId: ds, sourceImageSetId: mra, subset: { series: { [big]: series[big].slice(1, 5) } } });
+      const checked = await host.check(
+        urn("sub"),
+        {},
+        { ownerTag: "sec/dev/sub", datastoreId: ds, sourceImageSetId: mra, subset: { series: { [big]: series[big].slice(1, 5) } } },
+      );
       const upd = await host.update(urn("sub"), sub!.id, sub!.outs, checked.inputs);
       texts.push(JSON.stringify(upd));
       await host.delete(urn("sub"), sub!.id, upd.outs);

@@ -10,7 +10,11 @@ let installed: string | undefined;
 
 /** Install (first time: a virtualenv + pip, about a minute) and return the path of `aws`. */
 export function installAwsCli(): string {
-  installed ??= execFileSync("bash", [path.join(ROOT, "scripts", "install-aws-cli.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 600_000 }).trim();
+  installed ??= execFileSync("bash", [path.join(ROOT, "scripts", "install-aws-cli.sh")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    timeout: 600_000,
+  }).trim();
   return installed;
 }
 

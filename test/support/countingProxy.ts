@@ -4,7 +4,7 @@
 // calls without touching the service.
 
 import * as http from "node:http";
-import { AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { matchRoute } from "../../emulator/routes";
 
 export interface Call {
@@ -33,18 +33,20 @@ export async function startProxy(target: string): Promise<CountingProxy> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const match = matchRoute(req.method ?? "GET", url.pathname);
-    const call: Call = { at: Date.now(), op: match?.route.operation ?? `${req.method} ${url.pathname}`, imageSetId: match?.params.imageSetId ?? match?.params.sourceImageSetId, status: 0 };
+    const call: Call = {
+      at: Date.now(),
+      op: match?.route.operation ?? `${req.method} ${url.pathname}`,
+      imageSetId: match?.params.imageSetId ?? match?.params.sourceImageSetId,
+      status: 0,
+    };
     calls.push(call);
-    const out = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
-      (up) => {
-        call.status = up.statusCode ?? 0;
-        const et = up.headers["x-amzn-errortype"];
-        if (et) call.errorType = String(et);
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
+    const out = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent }, (up) => {
+      call.status = up.statusCode ?? 0;
+      const et = up.headers["x-amzn-errortype"];
+      if (et) call.errorType = String(et);
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
     out.on("error", (e) => {
       call.status = 502;
       res.destroy(e);

@@ -2,7 +2,7 @@
 
 import { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import * as net from "node:net";
-import { EmulatorOptions, RunningEmulator, startEmulator } from "../../emulator/server";
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../../emulator/server";
 
 export async function startTestEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
   return startEmulator({ profile: "fast", ...opts });

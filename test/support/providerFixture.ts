@@ -5,10 +5,10 @@
 
 import { serializedProvider } from "../../provider/resource/serializedProvider";
 import { ensureBuilt } from "./build";
-import { DynamicHost, PartialFailureError, Props, dynamicUrn, serializeProvider, startDynamicHost } from "./dynamicHost";
-import { Seeded, startSeeded } from "./seeded";
-import { EmulatorOptions } from "../../emulator/server";
-import { CountingProxy, startProxy } from "./countingProxy";
+import { type DynamicHost, PartialFailureError, type Props, dynamicUrn, serializeProvider, startDynamicHost } from "./dynamicHost";
+import { type Seeded, startSeeded } from "./seeded";
+import type { EmulatorOptions } from "../../emulator/server";
+import { type CountingProxy, startProxy } from "./countingProxy";
 
 export interface ProviderFixture {
   seeded: Seeded;

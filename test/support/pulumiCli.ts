@@ -1,12 +1,12 @@
 // The real Pulumi CLI (built from Go modules by scripts/install-pulumi.sh, cached) running a
 // program in a temporary project with a file backend, offline, against a local service.
 
-import { ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { installPulumi, ROOT } from "../../scripts/local";
-import { RunningEmulator } from "../../emulator/server";
+import type { RunningEmulator } from "../../emulator/server";
 
 export interface CliResult {
   code: number | null;
@@ -59,7 +59,11 @@ export async function createProject(name: string, files: Record<string, string>,
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n`);
   for (const [file, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), content);
-  const env: NodeJS.ProcessEnv = { ...offlinePulumiEnv(bin, dir, emu), PULUMI_HEALTHIMAGING_JOURNAL: path.join(dir, "journal"), PULUMI_HEALTHIMAGING_HOME: dir };
+  const env: NodeJS.ProcessEnv = {
+    ...offlinePulumiEnv(bin, dir, emu),
+    PULUMI_HEALTHIMAGING_JOURNAL: path.join(dir, "journal"),
+    PULUMI_HEALTHIMAGING_HOME: dir,
+  };
   const run: PulumiProject["run"] = (args, opts = {}) =>
     new Promise((resolve) => {
       const child = spawn("pulumi", [...args, "--stack", stack, "--non-interactive"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });

@@ -1,14 +1,14 @@
 // A local service seeded with the real pydicom `dicomdirtests` files through the public import
 // API, plus helpers to read what is in it. Every test that needs image sets starts here.
 
-import { CopyImageSetCommand, GetImageSetCommand, GetImageSetMetadataCommand, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
+import { CopyImageSetCommand, GetImageSetCommand, GetImageSetMetadataCommand, type MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { ImageSetDocument } from "../../emulator/model/document";
-import { seed, SeedResult } from "../../emulator/seed";
-import { EmulatorOptions, RunningEmulator } from "../../emulator/server";
+import { seed, type SeedResult } from "../../emulator/seed";
+import type { EmulatorOptions, RunningEmulator } from "../../emulator/server";
 import { eventually, sdkClient, startTestEmulator } from "./emulator";
 import { pydicomTestFiles } from "./sampleData";
 
@@ -112,7 +112,12 @@ export async function multiSeriesCopy(seeded: Seeded, series: string[]): Promise
     const sourceImageSetId = seeded.imageSetOfSeries(uid);
     const latestVersionId = (await settled(sourceImageSetId)).versionId!;
     const out = await client.send(
-      new CopyImageSetCommand({ datastoreId, sourceImageSetId, force: destination !== undefined, copyImageSetInformation: { sourceImageSet: { latestVersionId }, destinationImageSet: destination } }),
+      new CopyImageSetCommand({
+        datastoreId,
+        sourceImageSetId,
+        force: destination !== undefined,
+        copyImageSetInformation: { sourceImageSet: { latestVersionId }, destinationImageSet: destination },
+      }),
     );
     const id = out.destinationImageSetProperties!.imageSetId!;
     const done = await settled(id);

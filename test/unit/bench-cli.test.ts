@@ -8,7 +8,12 @@ import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const TRACKED = [path.join(ROOT, "BENCHMARKS.md"), path.join(ROOT, "bench", "last-run.json")];
-const bench = (...args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "bench", "index.ts"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
+const bench = (...args: string[]) =>
+  spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "bench", "index.ts"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 30_000,
+  });
 
 describe("npm run bench: its command line", function () {
   this.timeout(60_000);

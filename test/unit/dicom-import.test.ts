@@ -6,19 +6,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import dcmjs from "dcmjs";
-import { groupIntoImageSets, ImportedImageSet, joinConflict, studyConflict } from "../../emulator/dicom/group";
-import { FolderImportResult, importFolder, listFilesRecursively } from "../../emulator/dicom/importFolder";
-import { DicomImportError, DicomRule, parseDicomFile, ParsedInstance } from "../../emulator/dicom/parse";
+import { groupIntoImageSets, type ImportedImageSet, joinConflict, studyConflict } from "../../emulator/dicom/group";
+import { type FolderImportResult, importFolder, listFilesRecursively } from "../../emulator/dicom/importFolder";
+import { DicomImportError, type DicomRule, parseDicomFile, type ParsedInstance } from "../../emulator/dicom/parse";
 import { countDocument } from "../../emulator/model/document";
-import {
-  copyTestFiles,
-  dicomdirFiles,
-  dicomdirTests,
-  dicomdirTestsFile,
-  makeTempFolder,
-  pydicomTestFiles,
-  readTestFile,
-} from "../support/sampleData";
+import { copyTestFiles, dicomdirFiles, dicomdirTests, dicomdirTestsFile, makeTempFolder, pydicomTestFiles, readTestFile } from "../support/sampleData";
 
 const { DicomMessage } = dcmjs.data;
 
@@ -94,7 +86,7 @@ function ovElement(element: number, values: bigint[]): Buffer {
   header.write("OV", 4, "latin1");
   header.writeUInt32LE(values.length * 8, 8);
   const body = Buffer.alloc(values.length * 8);
-  values.forEach((v, i) => body.writeBigUInt64LE(v, i * 8));
+  for (const [i, v] of values.entries()) body.writeBigUInt64LE(v, i * 8);
   return Buffer.concat([header, body]);
 }
 
@@ -102,7 +94,15 @@ function ovElement(element: number, values: bigint[]): Buffer {
 function withFragments(file: Buffer, fragments: Buffer[], elementsBefore: Buffer[] = []): Buffer {
   const { headerAt, end } = encapsulatedItems(file);
   const delimiter = Buffer.from([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
-  return Buffer.concat([file.subarray(0, headerAt), ...elementsBefore, file.subarray(headerAt, headerAt + 12), item(Buffer.alloc(0)), ...fragments.map(item), delimiter, file.subarray(end)]);
+  return Buffer.concat([
+    file.subarray(0, headerAt),
+    ...elementsBefore,
+    file.subarray(headerAt, headerAt + 12),
+    item(Buffer.alloc(0)),
+    ...fragments.map(item),
+    delimiter,
+    file.subarray(end),
+  ]);
 }
 
 function halves(fragment: Buffer): Buffer[] {
@@ -196,8 +196,13 @@ describe("DICOM import of dicomdirtests/", () => {
     const { primary, nonPrimary } = primaryAndOthers(result.imageSets);
     assert.equal(primary.length, 14);
     assert.equal(nonPrimary.length, 0);
-    assert.ok(result.imageSets.every((s) => Object.keys(s.document.Study.Series).length === 1), "an image set holds one series");
-    const totals = result.imageSets.map((s) => countDocument(s.document)).reduce((a, b) => ({ series: a.series + b.series, instances: a.instances + b.instances, frames: a.frames + b.frames }));
+    assert.ok(
+      result.imageSets.every((s) => Object.keys(s.document.Study.Series).length === 1),
+      "an image set holds one series",
+    );
+    const totals = result.imageSets
+      .map((s) => countDocument(s.document))
+      .reduce((a, b) => ({ series: a.series + b.series, instances: a.instances + b.instances, frames: a.frames + b.frames }));
     assert.deepEqual(totals, { series: 14, instances: 81, frames: 31 });
     assert.equal(new Set(result.imageSets.map((s) => s.document.Study.DICOM.StudyInstanceUID)).size, 7);
     assert.equal(new Set(result.imageSets.map((s) => s.document.Patient.DICOM.PatientID)).size, 3);
@@ -205,7 +210,8 @@ describe("DICOM import of dicomdirtests/", () => {
 
   it("puts every series with its study, whatever folder its files came from", () => {
     const byStudy = new Map<unknown, ImportedImageSet[]>();
-    for (const set of result.imageSets) byStudy.set(set.document.Study.DICOM.StudyInstanceUID, [...(byStudy.get(set.document.Study.DICOM.StudyInstanceUID) ?? []), set]);
+    for (const set of result.imageSets)
+      byStudy.set(set.document.Study.DICOM.StudyInstanceUID, [...(byStudy.get(set.document.Study.DICOM.StudyInstanceUID) ?? []), set]);
     assert.deepEqual([...byStudy.keys()].sort(), EXPECTED_STUDIES.map((e) => e.study).sort());
     for (const expected of EXPECTED_STUDIES) {
       const sets = byStudy.get(expected.study)!;
@@ -314,7 +320,11 @@ describe("DICOM attribute conversion", () => {
     for (const [file, syntax, size] of cases) {
       const instance = parse(file);
       assert.equal(instance.transferSyntaxUID, syntax, file);
-      assert.deepEqual(instance.frames.map((f) => f.length), [size], file);
+      assert.deepEqual(
+        instance.frames.map((f) => f.length),
+        [size],
+        file,
+      );
     }
   });
 });
@@ -328,7 +338,8 @@ describe("DICOM frames", () => {
     assert.ok(instance.frames.every((f) => f.length === 10 * 10 * 4));
     assert.ok(!instance.frames[0].equals(instance.frames[14]), "frames are different slices");
     const bytes = readTestFile("rtdose.dcm");
-    const pixelData = DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).dict["7FE00010"].Value![0];
+    const pixelData = DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).dict["7FE00010"]
+      .Value![0];
     assert.deepEqual(Buffer.concat(instance.frames), Buffer.from(pixelData as ArrayBuffer));
   });
 
@@ -363,8 +374,19 @@ describe("DICOM frames", () => {
       if (i % 2 === 0) offsets.push(BigInt(offset));
       offset += 8 + part.length;
     });
-    const withTable = parseDicomFile(withFragments(original, split, [ovElement(0x0001, offsets), ovElement(0x0002, fragments.map((f) => BigInt(f.length)))]));
-    assert.deepEqual(withTable.frames, fragments.map((f) => Buffer.from(f)));
+    const withTable = parseDicomFile(
+      withFragments(original, split, [
+        ovElement(0x0001, offsets),
+        ovElement(
+          0x0002,
+          fragments.map((f) => BigInt(f.length)),
+        ),
+      ]),
+    );
+    assert.deepEqual(
+      withTable.frames,
+      fragments.map((f) => Buffer.from(f)),
+    );
 
     const error = rejection(withFragments(original, split));
     assert.equal(error.rule, "FRAME_MISMATCH");
@@ -482,7 +504,11 @@ describe("DICOM grouping into image sets", () => {
       // sorted input: MR_small_padded.dcm comes last and is the copy kept
       const kept = primary[0].document.Study.Series["1.3.6.1.4.1.5962.1.3.4.1.20040826185059.5457"].Instances[sop];
       assert.equal(kept.StoredTransferSyntaxUID, parse("MR_small_padded.dcm").transferSyntaxUID);
-      assert.deepEqual([...primary[0].frames.keys()], kept.ImageFrames.map((f) => f.ID), "the overwritten copies' frames are dropped");
+      assert.deepEqual(
+        [...primary[0].frames.keys()],
+        kept.ImageFrames.map((f) => f.ID),
+        "the overwritten copies' frames are dropped",
+      );
     } finally {
       cleanup();
     }
@@ -493,13 +519,26 @@ describe("DICOM grouping into image sets", () => {
     try {
       const series = "98892003/MR700";
       const originals = fs.readdirSync(path.join(dicomdirTests(), series)).sort();
-      copyTestFiles(dir, originals.map((f) => ({ from: `dicomdirtests/${series}/${f}`, as: `a/${f}` })));
+      copyTestFiles(
+        dir,
+        originals.map((f) => ({ from: `dicomdirtests/${series}/${f}`, as: `a/${f}` })),
+      );
       const source = `dicomdirtests/${series}/${originals[0]}`;
-      const conflicting = (uid: string) => rewrite(source, (d) => (setValue("00080018", "UI", uid)(d), setValue("00200011", "IS", "701")(d)));
+      const conflicting = (uid: string) =>
+        rewrite(source, (d) => {
+          setValue("00080018", "UI", uid)(d);
+          setValue("00200011", "IS", "701")(d);
+        });
       fs.writeFileSync(path.join(dir, "b-conflict-1"), conflicting("1.2.3.4.5.1"));
       fs.writeFileSync(path.join(dir, "b-conflict-2"), conflicting("1.2.3.4.5.2"));
       // SeriesDescription is not a grouping element: this copy joins the primary set, which keeps its description
-      fs.writeFileSync(path.join(dir, "c-consistent"), rewrite(source, (d) => (setValue("00080018", "UI", "1.2.3.4.5.3")(d), setValue("0008103E", "LO", "Changed description")(d))));
+      fs.writeFileSync(
+        path.join(dir, "c-consistent"),
+        rewrite(source, (d) => {
+          setValue("00080018", "UI", "1.2.3.4.5.3")(d);
+          setValue("0008103E", "LO", "Changed description")(d);
+        }),
+      );
 
       const result = importFolder(dir, counterIds());
       assert.equal(result.failures.length, 0);
@@ -526,20 +565,45 @@ describe("DICOM grouping into image sets", () => {
     assert.equal(first.studyInstanceUID, second.studyInstanceUID);
     assert.notEqual(first.seriesInstanceUID, second.seriesInstanceUID);
     const consistent = groupIntoImageSets([first, second], counterIds());
-    assert.deepEqual(consistent.map((x) => [x.isPrimary, Object.keys(x.document.Study.Series)]), [[true, [first.seriesInstanceUID]], [true, [second.seriesInstanceUID]]]);
+    assert.deepEqual(
+      consistent.map((x) => [x.isPrimary, Object.keys(x.document.Study.Series)]),
+      [
+        [true, [first.seriesInstanceUID]],
+        [true, [second.seriesInstanceUID]],
+      ],
+    );
     const disagreeing = parseDicomFile(rewrite("dicomdirtests/98892003/MR2/6273", setValue("00080050", "SH", "ACC2")));
     const sets = groupIntoImageSets([first, disagreeing], counterIds());
-    assert.deepEqual(sets.map((x) => x.isPrimary), [true, false]);
+    assert.deepEqual(
+      sets.map((x) => x.isPrimary),
+      [true, false],
+    );
     assert.equal(studyConflict(sets[0], disagreeing), "Study-level grouping elements differ: AccessionNumber");
   });
 
   it("splits off a copy whose PatientID changed, naming the keyword but not the value; a PatientName change alone joins", () => {
     const source = "dicomdirtests/98892003/MR700/4467";
     const original = parse(source);
-    const otherId = parseDicomFile(rewrite(source, (d) => (setValue("00100020", "LO", "GENERATED1")(d), setValue("00080018", "UI", "1.2.3.4.6")(d))));
-    const renamed = parseDicomFile(rewrite(source, (d) => (setValue("00100010", "PN", { Alphabetic: "Other^Name" })(d), setValue("00080018", "UI", "1.2.3.4.7")(d))));
+    const otherId = parseDicomFile(
+      rewrite(source, (d) => {
+        setValue("00100020", "LO", "GENERATED1")(d);
+        setValue("00080018", "UI", "1.2.3.4.6")(d);
+      }),
+    );
+    const renamed = parseDicomFile(
+      rewrite(source, (d) => {
+        setValue("00100010", "PN", { Alphabetic: "Other^Name" })(d);
+        setValue("00080018", "UI", "1.2.3.4.7")(d);
+      }),
+    );
     const sets = groupIntoImageSets([original, otherId, renamed], counterIds());
-    assert.deepEqual(sets.map((s) => [s.isPrimary, s.instanceCount]), [[true, 2], [false, 1]]);
+    assert.deepEqual(
+      sets.map((s) => [s.isPrimary, s.instanceCount]),
+      [
+        [true, 2],
+        [false, 1],
+      ],
+    );
     assert.equal(joinConflict(sets[0], otherId), "Patient-level grouping elements differ: PatientID");
     assert.equal(joinConflict(sets[0], renamed), undefined);
     assert.equal(sets[0].document.Patient.DICOM.PatientName, original.patient.PatientName, "the set keeps the values it has");
@@ -551,7 +615,10 @@ describe("DICOM grouping into image sets", () => {
     assert.equal(lossy.seriesInstanceUID, j2k.seriesInstanceUID);
     assert.notEqual(lossy.series.InstitutionName, j2k.series.InstitutionName);
     const sets = groupIntoImageSets([lossy, j2k], counterIds());
-    assert.deepEqual(sets.map((s) => s.isPrimary), [true]);
+    assert.deepEqual(
+      sets.map((s) => s.isPrimary),
+      [true],
+    );
     assert.equal(joinConflict(sets[0], j2k), undefined);
     assert.equal(sets[0].instanceCount, new Set([lossy.sopInstanceUID, j2k.sopInstanceUID]).size);
   });
@@ -570,8 +637,11 @@ describe("DICOM failure messages", () => {
     for (const file of listFilesRecursively(pydicomTestFiles())) {
       const bytes = fs.readFileSync(file);
       try {
-        const { dict } = DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, { ignoreErrors: true });
-        for (const tag of ["00100010", "00100020", "00100030"]) for (const v of dict[tag]?.Value ?? []) add(typeof v === "object" && v ? (v as { Alphabetic?: string }).Alphabetic : v);
+        const { dict } = DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, {
+          ignoreErrors: true,
+        });
+        for (const tag of ["00100010", "00100020", "00100030"])
+          for (const v of dict[tag]?.Value ?? []) add(typeof v === "object" && v ? (v as { Alphabetic?: string }).Alphabetic : v);
       } catch {
         // not DICOM at all: no patient values to collect
       }
@@ -586,7 +656,10 @@ describe("DICOM failure messages", () => {
       const mr = "dicomdirtests/98892003/MR700/4467";
       fs.writeFileSync(path.join(dir, "bad-uid"), rewrite(mr, setValue("00080018", "UI", "1.02")));
       fs.writeFileSync(path.join(dir, "bad-frames"), rewrite(mr, setValue("00280008", "IS", "x")));
-      fs.writeFileSync(path.join(dir, "no-series"), rewrite(mr, (d) => delete d["0020000E"]));
+      fs.writeFileSync(
+        path.join(dir, "no-series"),
+        rewrite(mr, (d) => delete d["0020000E"]),
+      );
       const truncated = fs.readFileSync(dicomdirTestsFile("98892003/MR700/4467"));
       fs.writeFileSync(path.join(dir, "truncated"), truncated.subarray(0, truncated.length - 100));
 

@@ -10,7 +10,7 @@ import {
   instancesOf,
   resolveSubset,
 } from "../../provider/subset/copiable";
-import { InstancesBySeries, UNKNOWN } from "../../provider/resource/types";
+import { type InstancesBySeries, UNKNOWN } from "../../provider/resource/types";
 
 const IMAGE_SET_ID = "3a19e171a2a4f56dd78abf493bd07bda";
 const SERIES_CT = "1.3.6.1.4.1.5962.1.3.0.0.1.3";
@@ -243,15 +243,7 @@ const layout = fc.uniqueArray(uid, { minLength: 30, maxLength: 30 }).chain((uids
 const documentAndSubset = layout.chain((shape) => {
   const seriesUids = Object.keys(shape);
   return fc
-    .tuple(
-      ...seriesUids.map((s) =>
-        fc.oneof(
-          fc.constant<"skip">("skip"),
-          fc.constant<"all">("all"),
-          fc.subarray(Object.keys(shape[s]), { minLength: 1 }),
-        ),
-      ),
-    )
+    .tuple(...seriesUids.map((s) => fc.oneof(fc.constant<"skip">("skip"), fc.constant<"all">("all"), fc.subarray(Object.keys(shape[s]), { minLength: 1 }))))
     .filter((choices) => choices.some((c) => c !== "skip"))
     .map((choices) => ({
       shape,
@@ -288,7 +280,7 @@ describe("provider/copiable: properties", () => {
         assert.equal(parsed.SchemaVersion, "1.1");
         const named: InstancesBySeries = {};
         for (const [s, series] of Object.entries(parsed.Study.Series as Record<string, { Instances: Record<string, unknown> }>)) {
-          assert.ok(Object.prototype.hasOwnProperty.call(doc.Study.Series, s), "series key not from the source");
+          assert.ok(Object.hasOwn(doc.Study.Series, s), "series key not from the source");
           assert.ok(DICOM_UID.test(s));
           for (const value of Object.values(series.Instances)) assert.deepEqual(value, {});
           named[s] = Object.keys(series.Instances);
@@ -328,7 +320,10 @@ describe("provider/copiable: properties", () => {
         const removed: InstancesBySeries = {};
         for (const batch of batches) {
           // what the SDK sends: the blob base64-encoded inside the request's JSON body
-          const body = JSON.stringify({ latestVersionId: "123456", updateImageSetMetadataUpdates: { DICOMUpdates: { removableAttributes: Buffer.from(batch).toString("base64") } } });
+          const body = JSON.stringify({
+            latestVersionId: "123456",
+            updateImageSetMetadataUpdates: { DICOMUpdates: { removableAttributes: Buffer.from(batch).toString("base64") } },
+          });
           assert.ok(Buffer.byteLength(body) <= maxBytes, `${Buffer.byteLength(body)} > ${maxBytes}`);
           const parsed = JSON.parse(batch);
           assert.equal(parsed.SchemaVersion, 1.1);

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { canonicalSubset, diffDerivedImageSet } from "../../provider/lifecycle/diff";
-import { Outputs } from "../../provider/resource/outputs";
+import type { Outputs } from "../../provider/resource/outputs";
 import { UNKNOWN } from "../../provider/resource/types";
 
 const DS = "a".repeat(32);
@@ -11,9 +11,26 @@ const DEST = "c".repeat(32);
 
 function olds(extra: Partial<Outputs> = {}): Outputs {
   return {
-    datastoreId: DS, sourceImageSetId: SRC, imageSetId: DEST, versionId: "2", latestVersionId: "2", imageSetArn: "", imageSetState: "ACTIVE",
-    workflowStatus: "COPIED", isPrimary: false, forced: false, instanceCount: 1, seriesCount: 1, sourceVersionId: "1", sourceVersionPinned: false,
-    destinationVersionBefore: null, copiedInstances: { "1.2": ["1.2.3"] }, driftVersions: [], missingInstances: 0, createdAt: "", updatedAt: "",
+    datastoreId: DS,
+    sourceImageSetId: SRC,
+    imageSetId: DEST,
+    versionId: "2",
+    latestVersionId: "2",
+    imageSetArn: "",
+    imageSetState: "ACTIVE",
+    workflowStatus: "COPIED",
+    isPrimary: false,
+    forced: false,
+    instanceCount: 1,
+    seriesCount: 1,
+    sourceVersionId: "1",
+    sourceVersionPinned: false,
+    destinationVersionBefore: null,
+    copiedInstances: { "1.2": ["1.2.3"] },
+    driftVersions: [],
+    missingInstances: 0,
+    createdAt: "",
+    updatedAt: "",
     ...extra,
   };
 }

@@ -7,7 +7,8 @@ import { Pacer, pacerFor } from "../../provider/service/pace";
 import { processState } from "../../provider/settings/processState";
 import { loadCeiling } from "../../provider/service/rateStore";
 
-const near = (actual: number, expected: number, message?: string) => assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} ≠ ${expected}${message ? `: ${message}` : ""}`);
+const near = (actual: number, expected: number, message?: string) =>
+  assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} ≠ ${expected}${message ? `: ${message}` : ""}`);
 
 describe("provider/pace: the write pacer", () => {
   it("AWS endpoints start at the documented 0.25 TPS, custom endpoints unlimited, and the environment overrides both", () => {

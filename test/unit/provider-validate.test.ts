@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { UNKNOWN, containsUnknown, isUnknown } from "../../provider/resource/types";
-import { CheckFailure, parseDuration, validateInputs } from "../../provider/lifecycle/check";
+import { type CheckFailure, parseDuration, validateInputs } from "../../provider/lifecycle/check";
 
 const DATASTORE = "5bb1dcedf7c14ece969d7fe73c5b87a1";
 const SOURCE = "3a19e171a2a4f56dd78abf493bd07bda";
@@ -86,7 +86,7 @@ describe("provider/validate: validateInputs", () => {
       });
     });
 
-    for (const bad of [SOURCE.toUpperCase(), SOURCE + "0", SOURCE.slice(1), "", `${SOURCE.slice(0, 31)}-`]) {
+    for (const bad of [SOURCE.toUpperCase(), `${SOURCE}0`, SOURCE.slice(1), "", `${SOURCE.slice(0, 31)}-`]) {
       it(`rejects sourceImageSetId ${JSON.stringify(bad)}`, () => {
         const failure = onlyFailure({ ...minimal(), sourceImageSetId: bad });
         assert.equal(failure.property, "sourceImageSetId");
@@ -147,10 +147,10 @@ describe("provider/validate: validateInputs", () => {
     });
 
     it("rejects UIDs longer than 64 characters and accepts exactly 64", () => {
-      const uid64 = "1." + "2".repeat(62);
+      const uid64 = `1.${"2".repeat(62)}`;
       assert.equal(uid64.length, 64);
       assert.deepEqual(failuresOf(withSeries({ [SERIES_A]: [uid64] })), []);
-      const failure = onlyFailure(withSeries({ [SERIES_A]: [uid64 + "3"] }));
+      const failure = onlyFailure(withSeries({ [SERIES_A]: [`${uid64}3`] }));
       assert.equal(failure.property, `subset.series["${SERIES_A}"][0]`);
       assert.match(failure.reason, /at most 64 characters, got 65 characters/);
     });
@@ -416,21 +416,27 @@ const TOP_LEVEL = Object.keys(full());
 
 const validId = fc.stringMatching(HEALTHIMAGING_ID);
 const component = fc.oneof(fc.constant("0"), fc.bigInt({ min: 1n, max: 10n ** 12n }).map(String));
-const validUid = fc.array(component, { minLength: 1, maxLength: 8 }).map((parts) => parts.join(".")).filter((u) => u.length <= 64);
+const validUid = fc
+  .array(component, { minLength: 1, maxLength: 8 })
+  .map((parts) => parts.join("."))
+  .filter((u) => u.length <= 64);
 const validVersion = fc.oneof(fc.integer({ min: 1, max: 1_000_000 }).map(String), fc.integer({ min: 1, max: 1_000_000 }));
 const validDuration = fc
   .tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 1, max: 59 }))
   .map(([h, m, s]) => `${h}h${m}m${s}s`);
 
-const validSubset = fc
-  .uniqueArray(validUid, { minLength: 1, maxLength: 4 })
-  .chain((seriesUids) =>
-    fc.uniqueArray(validUid.filter((u) => !seriesUids.includes(u)), { minLength: seriesUids.length * 3, maxLength: seriesUids.length * 3 }).chain((instanceUids) =>
+const validSubset = fc.uniqueArray(validUid, { minLength: 1, maxLength: 4 }).chain((seriesUids) =>
+  fc
+    .uniqueArray(
+      validUid.filter((u) => !seriesUids.includes(u)),
+      { minLength: seriesUids.length * 3, maxLength: seriesUids.length * 3 },
+    )
+    .chain((instanceUids) =>
       fc.tuple(...seriesUids.map(() => fc.boolean())).map((useAll) => ({
         series: Object.fromEntries(seriesUids.map((s, i) => [s, useAll[i] ? "all" : instanceUids.slice(i * 3, i * 3 + 1 + (i % 3))])),
       })),
     ),
-  );
+);
 
 const validInputs = fc
   .record(
@@ -482,7 +488,12 @@ describe("provider/validate: properties", () => {
       fc.anything(),
       fc.constant(UNKNOWN),
       fc.dictionary(fc.oneof(fc.string(), validUid, fc.constantFrom("series", "imageSetId", "versionId", "create")), fc.anything()),
-      fc.record({ series: fc.dictionary(fc.oneof(validUid, fc.string()), fc.oneof(fc.constant("all"), fc.array(fc.oneof(validUid, fc.string(), fc.anything())), fc.anything())) }),
+      fc.record({
+        series: fc.dictionary(
+          fc.oneof(validUid, fc.string()),
+          fc.oneof(fc.constant("all"), fc.array(fc.oneof(validUid, fc.string(), fc.anything())), fc.anything()),
+        ),
+      }),
     );
     fc.assert(
       fc.property(fc.dictionary(key, junkValue), (news) => {
@@ -490,7 +501,10 @@ describe("provider/validate: properties", () => {
         wellFormed(failures);
         const keys = new Set([...Object.keys(news), "datastoreId", "sourceImageSetId"]);
         for (const failure of failures) {
-          assert.ok([...keys].some((k) => isRootedAt(failure.property, k)), `unrooted property ${failure.property}`);
+          assert.ok(
+            [...keys].some((k) => isRootedAt(failure.property, k)),
+            `unrooted property ${failure.property}`,
+          );
         }
       }),
       { numRuns: 500 },
@@ -512,7 +526,13 @@ describe("provider/validate: properties", () => {
   });
 
   it("rejects an id exactly when it is not 32 lowercase letters or digits", () => {
-    const candidate = fc.oneof(fc.string({ maxLength: 40 }), validId, validId.map((id) => id.toUpperCase()), validId.map((id) => id.slice(1)), validId.map((id) => id + "a"));
+    const candidate = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      validId,
+      validId.map((id) => id.toUpperCase()),
+      validId.map((id) => id.slice(1)),
+      validId.map((id) => `${id}a`),
+    );
     fc.assert(
       fc.property(candidate, (id) => {
         fc.pre(!isUnknown(id));
@@ -524,7 +544,13 @@ describe("provider/validate: properties", () => {
   });
 
   it("accepts a version exactly when it is a whole number from 1, and returns it as a string", () => {
-    const candidate = fc.oneof(fc.string({ maxLength: 8 }), fc.string({ unit: fc.constantFrom("0", "1", "9", "."), maxLength: 6 }), fc.integer(), fc.double(), validVersion);
+    const candidate = fc.oneof(
+      fc.string({ maxLength: 8 }),
+      fc.string({ unit: fc.constantFrom("0", "1", "9", "."), maxLength: 6 }),
+      fc.integer(),
+      fc.double(),
+      validVersion,
+    );
     fc.assert(
       fc.property(candidate, (version) => {
         const { inputs, failures } = validateInputs({ ...minimal(), sourceVersionId: version });
@@ -544,7 +570,11 @@ describe("provider/validate: properties", () => {
         const failures = failuresOf({ ...minimal(), subset: { series: { [SERIES_A]: [uid] } } });
         const ok = uid.length <= 64 && UID.test(uid);
         assert.equal(failures.length === 0, ok);
-        if (!ok) assert.deepEqual(failures.map((f) => f.property), [`subset.series["${SERIES_A}"][0]`]);
+        if (!ok)
+          assert.deepEqual(
+            failures.map((f) => f.property),
+            [`subset.series["${SERIES_A}"][0]`],
+          );
       }),
     );
   });
@@ -556,9 +586,12 @@ describe("provider/validate: properties", () => {
         const broken: Record<string, unknown> = { ...news, [field]: field === "timeouts" ? { create: junk } : junk };
         const failures = failuresOf(broken);
         // Long values only: a short UID like "1" occurs in any text by chance.
-        const others = [field === "datastoreId" ? undefined : news.datastoreId, news.sourceImageSetId, news.destination?.imageSetId, ...Object.keys(news.subset?.series ?? {})].filter(
-          (v): v is string => typeof v === "string" && v.length >= 12 && !junk.includes(v),
-        );
+        const others = [
+          field === "datastoreId" ? undefined : news.datastoreId,
+          news.sourceImageSetId,
+          news.destination?.imageSetId,
+          ...Object.keys(news.subset?.series ?? {}),
+        ].filter((v): v is string => typeof v === "string" && v.length >= 12 && !junk.includes(v));
         for (const failure of failures) {
           for (const other of others) assert.ok(!failure.reason.includes(other), `${failure.property}: ${failure.reason}`);
         }

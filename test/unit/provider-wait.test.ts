@@ -50,7 +50,13 @@ describe("provider/wait: schedule", () => {
   it("never sleeps past the deadline, and reports the last state on timeout", async () => {
     const clock = fakeClock();
     await assert.rejects(
-      waitFor(async () => ({ done: false, value: 0, state: "LOCKED/COPYING" }), { deadline: 5000, label: "the copy", now: clock.now, sleep: clock.sleep, random: () => 0.5 }),
+      waitFor(async () => ({ done: false, value: 0, state: "LOCKED/COPYING" }), {
+        deadline: 5000,
+        label: "the copy",
+        now: clock.now,
+        sleep: clock.sleep,
+        random: () => 0.5,
+      }),
       (e: Error) => e instanceof WaitTimeout && /the copy \(last state LOCKED\/COPYING\)/.test(e.message),
     );
     assert.equal(clock.now(), 5000);
@@ -60,7 +66,13 @@ describe("provider/wait: schedule", () => {
     const clock = fakeClock();
     const lines: string[] = [];
     await waitFor(async () => ({ done: clock.now() >= 40_000, value: 0, state: "LOCKED/COPYING" }), {
-      deadline: 120_000, label: "the copy", now: clock.now, sleep: clock.sleep, random: () => 0.5, log: (m) => lines.push(m), progressEveryMs: 10_000,
+      deadline: 120_000,
+      label: "the copy",
+      now: clock.now,
+      sleep: clock.sleep,
+      random: () => 0.5,
+      log: (m) => lines.push(m),
+      progressEveryMs: 10_000,
     });
     assert.ok(lines.length >= 2, lines.join("\n"));
     assert.match(lines[0], /still waiting for the copy: LOCKED\/COPYING, \d+ s elapsed/);
@@ -145,4 +157,3 @@ describe("provider/wait: durations learned in earlier runs", () => {
     assert.equal(stored.k0, undefined, "the least recently used endpoint was dropped");
   });
 });
-
