@@ -105,11 +105,7 @@ async function startCopy(
         const found = await findAmbiguousCopy(reads, plan, destinationVersionBefore, sentAt, opts);
         return found === "none" ? "not-made" : found === "unknown" ? "unknown" : { made: found };
       },
-      conflictHint: plan.destinationImageSetId
-        ? plan.force
-          ? ""
-          : "If the source's Patient, Study or Series attributes differ from the destination's, `force: true` copies anyway (the destination's attributes are kept)."
-        : "",
+      conflictHint: plan.destinationImageSetId && !plan.force ? FORCE_HINT.slice(2) : "",
       fail: (message) => new CopyError(message),
     },
     opts,
@@ -248,10 +244,14 @@ export function forceOnPrimary(imageSetId: string): string {
   return `destination: image set ${imageSetId} is a primary image set, and \`force\` does not apply to primary image sets on AWS (it overrides Patient/Study/Series differences only on non-primary ones). Merge into a non-primary copy of it instead (a DerivedImageSet of it without \`destination\`), or remove \`force\` if the attributes match.`;
 }
 
+/** What a failed merge without `force` adds to the service's message: the input that overrides it. */
+export const FORCE_HINT =
+  ". If the source's Patient, Study or Series attributes differ from the destination's, `force: true` merges anyway (the destination's attributes are kept; not on primary image sets).";
+
 /** Wait until the destination version is no longer being copied; COPY_FAILED is an error. */
 export async function waitForCopy(
   conn: ResolvedConnection,
-  plan: Pick<CopyPlan, "datastoreId" | "instanceCount">,
+  plan: Pick<CopyPlan, "datastoreId" | "instanceCount"> & Partial<Pick<CopyPlan, "destinationImageSetId" | "force">>,
   accepted: CopyAccepted & { acceptedAt?: number; serviceUpdatedAt?: number },
   opts: RunOptions,
 ): Promise<CopyDone> {
@@ -273,7 +273,11 @@ export async function waitForCopy(
     },
   );
   if (COPY_STATES.failed.includes(set.imageSetWorkflowStatus ?? "")) {
-    throw new CopyError(`CopyImageSet failed: ${set.message ?? "the service gave no message"}`, accepted, set.imageSetWorkflowStatus);
+    throw new CopyError(
+      `CopyImageSet failed: ${set.message ?? "the service gave no message"}${plan.destinationImageSetId && !plan.force ? FORCE_HINT : ""}`,
+      accepted,
+      set.imageSetWorkflowStatus,
+    );
   }
   const serviceMs = accepted.serviceUpdatedAt !== undefined && set.updatedAt ? set.updatedAt.getTime() - accepted.serviceUpdatedAt : undefined;
   model.record(plan.instanceCount, serviceMs ?? Date.now() - (accepted.acceptedAt ?? Date.now()));

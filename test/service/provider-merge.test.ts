@@ -66,6 +66,7 @@ describe("provider: merges into a destination", function () {
     await assert.rejects(fx.create("merge-b", inputs), (e: Error) => {
       assert.equal(e.name, "DynamicHostError", "a failed merge is not a partial resource");
       assert.match(e.message, /CopyImageSet failed: INVALID_REQUEST: {2}Series of SourceImageSet and DestinationImageSet don't match/);
+      assert.match(e.message, /`force: true` merges anyway \(the destination's attributes are kept/, "names the input that overrides it");
       return true;
     });
     assert.deepEqual(await contents(dest.id), { [big]: series[big].slice(0, 2).sort() });

@@ -98,6 +98,20 @@ describe("provider: the write engine's bounds", function () {
     assert.equal(calls("CopyImageSet", since), 1);
   });
 
+  it("a request signed for another region names the region and where it came from", async () => {
+    const host = await startDynamicHost({
+      provider: await serializeProvider(serializedProvider),
+      env: { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_REGION: "eu-west-1", AWS_ENDPOINT_URL_MEDICAL_IMAGING: fx.seeded.emu.endpoint },
+    });
+    try {
+      const urn = dynamicUrn("elsewhere", { type: "pulumi-nodejs:dynamic/healthimaging:DerivedImageSet" });
+      const checked = await host.check(urn, {}, { datastoreId: fx.datastoreId, sourceImageSetId: source, ownerTag: "proj/dev/elsewhere" });
+      await assert.rejects(host.create(urn, checked.inputs), /create: InvalidSignatureException: .*signed for region eu-west-1 \(from AWS_REGION\)/s);
+    } finally {
+      await host.stop();
+    }
+  });
+
   it("a refused connection names the endpoint and the setting to fix", async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const host = await startDynamicHost({
