@@ -57,7 +57,7 @@ describe("npm start and npm run destroy: the main job, end to end", function () 
   const userEnv = (): NodeJS.ProcessEnv =>
     Object.fromEntries(
       Object.entries(env).filter(
-        ([k]) => (!k.startsWith("AWS_") && !k.startsWith("PULUMI_")) || ["PULUMI_LOCAL_DIR", "PULUMI_HEALTHIMAGING_HOME", "PULUMI_HI_TEST_RUN"].includes(k),
+        ([k]) => (!k.startsWith("AWS_") && !k.startsWith("PULUMI_")) || ["PULUMI_LOCAL_DIR", "PULUMI_HEALTHIMAGING_HOME"].includes(k),
       ),
     );
   const script = (name: "start" | "destroy" | "run-example", ...args: string[]): Promise<Run> =>
@@ -152,7 +152,7 @@ describe("npm start and npm run destroy: the main job, end to end", function () 
   it("the drift check npm start prints passes when pasted: source scripts/pulumi-env.sh, then pulumi preview --refresh --expect-no-changes", async () => {
     const [line] = printedLines(firstStart.stderr, /^Check that nothing drifted/);
     assert.match(line, /^source scripts\/pulumi-env\.sh && pulumi preview --refresh --expect-no-changes/);
-    const r = await run("bash", ["-c", line], { ...userEnv(), HEALTHIMAGING_PORT: String(port), PULUMI_HI_TEST_RUN: process.env.PULUMI_HI_TEST_RUN });
+    const r = await run("bash", ["-c", line], { ...userEnv(), HEALTHIMAGING_PORT: String(port) });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /4 unchanged/);
   });

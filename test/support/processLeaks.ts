@@ -5,10 +5,10 @@
 
 import * as fs from "node:fs";
 
-const MARKER = "PULUMI_HI_TEST_RUN";
-const runId = process.env[MARKER] && process.env.PULUMI_HI_TEST_RUN_OWNER === String(process.pid) ? process.env[MARKER] : `${process.pid}-${Date.now()}`;
+const MARKER = "HEALTHIMAGING_TEST_RUN";
+const runId = process.env[MARKER] && process.env.HEALTHIMAGING_TEST_RUN_OWNER === String(process.pid) ? process.env[MARKER] : `${process.pid}-${Date.now()}`;
 process.env[MARKER] = runId;
-process.env.PULUMI_HI_TEST_RUN_OWNER = String(process.pid);
+process.env.HEALTHIMAGING_TEST_RUN_OWNER = String(process.pid);
 
 /** A process still carrying this run's marker. */
 export interface Survivor {

@@ -101,11 +101,46 @@ export async function createProject(name: string, files: Record<string, string>,
   return project;
 }
 
-/** Kill a CLI run and everything it started (language host, dynamic-provider host). */
+/** Every descendant of a process, read from /proc (children first found, then theirs). */
+function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of fs.readdirSync("/proc")) {
+    const p = Number(entry);
+    if (!Number.isInteger(p)) continue;
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ")"
+      const stat = fs.readFileSync(`/proc/${p}/stat`, "utf8");
+      parentOf.set(p, Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    for (const [p, pp] of parentOf) {
+      if (pp === parent) {
+        out.push(p);
+        queue.push(p);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Kill a CLI run and everything it started (language host, dynamic-provider host). The CLI puts
+ * plugins in process groups of their own, so killing its group is not enough: every descendant is
+ * found first (they are orphaned, and untraceable, once the CLI dies), then all are killed.
+ */
 export function killTree(child: ChildProcess): void {
-  try {
-    process.kill(-child.pid!, "SIGKILL");
-  } catch {
-    child.kill("SIGKILL");
+  const pids = [child.pid!, ...descendants(child.pid!)];
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
   }
 }

@@ -15,7 +15,7 @@ describe("test tiers: one file runs alone", function () {
     const r = spawnSync(process.execPath, [require.resolve("mocha/bin/mocha.js"), "--reporter", "json", file], {
       cwd: ROOT,
       encoding: "utf8",
-      env: { ...process.env, PULUMI_HI_TEST_RUN: "" },
+      env: { ...process.env, HEALTHIMAGING_TEST_RUN: "" },
     });
     assert.equal(r.status, 0, r.stderr);
     const report = JSON.parse(r.stdout) as { stats: { tests: number }; tests: { file: string }[] };
