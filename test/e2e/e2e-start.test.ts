@@ -56,9 +56,7 @@ describe("npm start and npm run destroy: the main job, end to end", function () 
   /** The user's environment: the test's moved folders and port, but no AWS settings of its own. */
   const userEnv = (): NodeJS.ProcessEnv =>
     Object.fromEntries(
-      Object.entries(env).filter(
-        ([k]) => (!k.startsWith("AWS_") && !k.startsWith("PULUMI_")) || ["PULUMI_LOCAL_DIR", "PULUMI_HEALTHIMAGING_HOME"].includes(k),
-      ),
+      Object.entries(env).filter(([k]) => (!k.startsWith("AWS_") && !k.startsWith("PULUMI_")) || ["PULUMI_LOCAL_DIR", "PULUMI_HEALTHIMAGING_HOME"].includes(k)),
     );
   const script = (name: "start" | "destroy" | "run-example", ...args: string[]): Promise<Run> =>
     new Promise((resolve) => {
