@@ -5,3 +5,4 @@ export { DerivedImageSetProvider } from "./lifecycle/provider";
 export type { DerivedImageSetInputs, DerivedImageSetOutputs, Subset, Destination, Timeouts, SeriesSelection, InstancesBySeries } from "./resource/types";
 export { findImageSets, findImageSetsOutput, getImageSet, getImageSetOutput } from "./resource/lookups";
 export type { FindImageSetsArgs, ImageSetInfo, ImageSetMatch, LookupTarget } from "./resource/lookups";
+export { summarize } from "./summary/summarize";

@@ -207,7 +207,9 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
       assert.doesNotMatch(text.stdout, /::test\]/, "the untouched cohort is not in the diff");
       assert.match(text.stdout, /~ 2 to update\n\s+\+-1 to replace\n\s+3 changes\. 2 unchanged/);
 
-      const json = JSON.parse((await pulumi(dir, "preview", "--diff", "--json")).stdout);
+      const jsonText = (await pulumi(dir, "preview", "--diff", "--json")).stdout;
+      if (process.env.E2E_PREVIEW_JSON_OUT) fs.writeFileSync(process.env.E2E_PREVIEW_JSON_OUT, jsonText);
+      const json = JSON.parse(jsonText);
       const ops = Object.fromEntries(
         (json.steps as { op: string; urn: string }[]).filter((s) => s.urn.includes("DerivedImageSet::")).map((s) => [s.urn.split("::").pop()!, s.op]),
       );

@@ -104,7 +104,8 @@ for (const { sdk, node } of CASES)
       }[];
       tarball = path.join(work, packed.filename);
       const files = packed.files.map((f) => f.path);
-      for (const f of files) assert.match(f, /^(dist\/.*\.(js|d\.ts)|README\.md|LICENSE|package\.json)$/, `unexpected file in the package: ${f}`);
+      for (const f of files)
+        assert.match(f, /^(dist\/.*\.(js|d\.ts)|bin\/pulumi-healthimaging\.js|README\.md|LICENSE|package\.json)$/, `unexpected file in the package: ${f}`);
       assert.ok(files.includes("dist/index.js") && files.includes("dist/index.d.ts") && files.includes("LICENSE") && files.includes("README.md"));
       console.log(
         `      packed: ${packed.filename}, ${(packed.size / 1024).toFixed(1)} KB (${(packed.unpackedSize / 1024).toFixed(1)} KB unpacked, ${files.length} files)`,
