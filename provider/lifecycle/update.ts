@@ -35,14 +35,21 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
   };
   /** instances a copy accepted by the service is adding: state must claim them if we fail now */
   let inFlight: InstancesBySeries = {};
+  /** whether state.copied has been read (a failure before that changed nothing) */
+  let known = false;
   const fail = (e: unknown): never => {
     const timedOut = e instanceof WaitTimeout || (e instanceof CopyError && e.timedOut);
     const message = `${e instanceof Error ? e.message : String(e)}${timedOut ? `. ${timeoutHint(news, "update")}` : ""}`;
     if (e instanceof MadeTagError) wrote(e.versionId); // written, only not recorded in the tag
     // copiedInstances: undefined drops 0.1.0's list (PartialFailure keeps plain JSON)
+    // State must say what the image set holds, since what a resource copied is derived from its
+    // recorded subset (recovery/copied.ts): a half-done update records the instances actually
+    // there as the subset; the next `up` sees it differ from the program and converges.
+    const realized = known ? { subset: isEmpty(state.copied) ? olds.subset : { series: state.copied } } : { subset: olds.subset };
     const props = {
       ...olds,
       ...news,
+      ...realized,
       versionId: state.versionId,
       versionsMade: made.slice(-VERSIONS_MADE_KEPT),
       copiedInstances: undefined,
@@ -53,6 +60,7 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
 
   try {
     state.copied = await copiedBy(client, olds);
+    known = true;
     // 1. A create that was interrupted while the copy ran: wait for it instead of copying again.
     if (olds.imageSetState === "LOCKED" && olds.workflowStatus === "COPYING") {
       const count = Object.values(state.copied).reduce((n, l) => n + l.length, 0);

@@ -364,7 +364,9 @@ describe("reliability: kill -9 of the service during copies, updates and deletes
       const merges = [...state.values()].filter((m) => (m.inputs.destination as { imageSetId?: string } | undefined)?.imageSetId === r.id);
       // what state says each resource copied: its recorded subset, resolved against its source (state no longer lists instances)
       const declared = async (inputs: Props): Promise<Record<string, string[]>> => {
-        const source = instancesIn(await metadataOf(c, datastoreId, String(inputs.sourceImageSetId)));
+        // at the source version it copied: a source made by this test may have been merged into since
+        const version = inputs.sourceVersionId ? String(inputs.sourceVersionId) : undefined;
+        const source = instancesIn(await metadataOf(c, datastoreId, String(inputs.sourceImageSetId), version));
         const subset = inputs.subset as { series: Record<string, "all" | string[]> } | undefined;
         return subset ? Object.fromEntries(Object.entries(subset.series).map(([k, sel]) => [k, sel === "all" ? source[k] : sel])) : source;
       };
@@ -376,7 +378,7 @@ describe("reliability: kill -9 of the service during copies, updates and deletes
       assert.deepEqual(
         actual,
         expected,
-        `image set ${r.id} of ${r.name} holds what state says; versions ${JSON.stringify(s.imageSets[r.id].versions.map((v) => [v.versionId, v.workflowStatus, v.docVersionId, v.message]))}, tags ${JSON.stringify(s.imageSets[r.id].tags)}, outs.versionId ${r.outs.versionId}`,
+        `image set ${r.id} of ${r.name} holds what state says (RELIABILITY_SEED=${SEED}); versions ${JSON.stringify(s.imageSets[r.id].versions.map((v) => [v.versionId, v.workflowStatus, v.docVersionId, v.message]))}, tags ${JSON.stringify(s.imageSets[r.id].tags)}, outs.versionId ${r.outs.versionId}`,
       );
     }
   }
