@@ -12,7 +12,12 @@ describe("no process outlives the suite (the root hook's check)", () => {
     const pid = Number((await new Promise<Buffer>((resolve) => sh.stdout.once("data", resolve))).toString().trim());
     try {
       const deadline = Date.now() + 5_000;
-      while (!survivors(id).some((p) => p.pid === pid && p.command === "sleep 30") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // until sh has exited and sleep (its orphan) is the only marked process
+      const onlySleep = () => {
+        const left = survivors(id);
+        return left.length === 1 && left[0].pid === pid && left[0].command === "sleep 30";
+      };
+      while (!onlySleep() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       assert.deepEqual(
         survivors(id).map((p) => [p.pid, p.command]),
         [[pid, "sleep 30"]],
