@@ -2,7 +2,8 @@
 // Once the service accepted the copy, every failure is a PartialFailure so the image set stays
 // in state and the next `pulumi up` resumes instead of copying again.
 
-import { countFrames, resolveSubset, DEFAULT_MAX_FRAMES_PER_COPY } from "../subset/copiable";
+import { countFrames, maxFramesPerCopy, resolveSubset } from "../subset/copiable";
+import { countInstances } from "../subset/instanceSets";
 import { imagingClient } from "../service/client";
 import { findLeftover, inputsFingerprint } from "../recovery/leftovers";
 import { type CopyAccepted, type CopyDone, CopyError, runCopy, waitForCopy } from "../service/copy";
@@ -56,34 +57,32 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
   const sourceDoc = await findMetadata(client, inputs.datastoreId, inputs.sourceImageSetId);
   const copied = resolveSubset(inputs.subset, sourceDoc);
   const frames = countFrames(copied, sourceDoc);
-  const maxFrames = Number(process.env.PULUMI_HEALTHIMAGING_MAX_FRAMES_PER_COPY ?? DEFAULT_MAX_FRAMES_PER_COPY);
+  const maxFrames = maxFramesPerCopy();
   if (frames > maxFrames) {
     throw new Error(
       `subset: the copy would copy ${frames} image frames, more than the ${maxFrames} per CopyImageSet the service allows; split it across resources (merge several subsets into one destination).`,
     );
   }
-  const instanceCount = Object.values(copied).reduce((n, l) => n + l.length, 0);
+  const instanceCount = countInstances(copied);
   const ownerTag = inputs.ownerTag ?? "";
   const source = await findImageSet(client, inputs.datastoreId, inputs.sourceImageSetId);
   const fingerprint = inputsFingerprint(inputs, copied, source?.versionId ?? "");
   const studyInstanceUid = String(sourceDoc.Study.DICOM.StudyInstanceUID ?? "") || undefined;
   if (inputs.adoptImageSetId) {
-    const adopted = await adoptExisting(
+    const imageSet = await adoptExisting(
       client,
-      conn,
       { datastoreId: inputs.datastoreId, adoptImageSetId: inputs.adoptImageSetId, declared: copied, ownerTag },
       { deadline, log },
     );
-    const imageSet = (await findImageSet(client, inputs.datastoreId, adopted.imageSetId))!;
     const recorded = {
       imageSet,
-      imageSetId: adopted.imageSetId,
-      versionId: adopted.versionId,
+      imageSetId: inputs.adoptImageSetId,
+      versionId: imageSet.versionId!,
       sourceVersionId: source?.versionId ?? "",
       destinationVersionBefore: null,
       copiedInstances: copied,
     };
-    return { id: adopted.imageSetId, outs: buildOutputs(inputs, recorded) };
+    return { id: inputs.adoptImageSetId, outs: buildOutputs(inputs, recorded) };
   }
   try {
     const leftover = ownerTag

@@ -19,7 +19,8 @@ export async function readDerivedImageSet(id: string, props: Outputs): Promise<{
   // Being deleted counts as gone: nothing can stop a delete once the service accepted it.
   if (!set || set.imageSetWorkflowStatus === "DELETING") return {};
   const locked = set.imageSetState === "LOCKED";
-  const present = locked ? undefined : instancesOf(await findMetadata(client, props.datastoreId, props.imageSetId));
+  const latest = locked ? undefined : await findMetadata(client, props.datastoreId, props.imageSetId);
+  const present = latest && instancesOf(latest);
   const copied = present ? await copiedBy(client, props) : {};
   const missing = present ? countInstances(copied) - countInstances(stillPresent(copied, present)) : (props.missingInstances ?? 0);
   // Only an image set this resource owns can drift by versions; a shared destination moves on
@@ -27,12 +28,8 @@ export async function readDerivedImageSet(id: string, props: Outputs): Promise<{
   const drift = props.destination ? [] : (await accountVersions(client, props.datastoreId, props.imageSetId, set.imageSetArn!, props.versionId)).foreign;
   // What they changed, by attribute name and count only (the preview shows it).
   const driftSummary =
-    drift.length > 0 && !locked
-      ? describeDrift(
-          drift,
-          await findMetadata(client, props.datastoreId, props.imageSetId, props.versionId),
-          await findMetadata(client, props.datastoreId, props.imageSetId),
-        )
+    drift.length > 0 && latest
+      ? describeDrift(drift, await findMetadata(client, props.datastoreId, props.imageSetId, props.versionId), latest)
       : drift.length > 0
         ? (props.driftSummary ?? "")
         : "";

@@ -3,7 +3,7 @@
 // (removableAttributes); newly declared ones are copied in from the source (a merge into the
 // resource's own image set, or into the destination).
 
-import { buildRemovableAttributeBatches, countFrames, DEFAULT_MAX_FRAMES_PER_COPY, instancesOf, resolveSubset } from "../subset/copiable";
+import { buildRemovableAttributeBatches, countFrames, instancesOf, maxFramesPerCopy, resolveSubset } from "../subset/copiable";
 import { imagingClient } from "../service/client";
 import { CopyError, runCopy, waitForCopy } from "../service/copy";
 import { copyStatusOf, pendingOutputs } from "./create";
@@ -16,7 +16,7 @@ import { connectionOf, deadlineFor, progressLog, timeoutHint } from "../settings
 import { WaitTimeout } from "../service/wait";
 import type { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
 import { accountVersions } from "../recovery/versions";
-import { MadeTagError, recordMadeVersions } from "../recovery/madeVersions";
+import { MadeTagError, recordMadeVersionsOf } from "../recovery/madeVersions";
 import { updateMetadata } from "../service/writes";
 
 type UpdateInputs = DerivedImageSetInputs & { ownerTag?: string; __provider?: string };
@@ -41,10 +41,10 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
     const timedOut = e instanceof WaitTimeout || (e instanceof CopyError && e.timedOut);
     const message = `${e instanceof Error ? e.message : String(e)}${timedOut ? `. ${timeoutHint(news, "update")}` : ""}`;
     if (e instanceof MadeTagError) wrote(e.versionId); // written, only not recorded in the tag
-    // copiedInstances: undefined drops 0.1.0's list (PartialFailure keeps plain JSON)
     // State must say what the image set holds, since what a resource copied is derived from its
     // recorded subset (recovery/copied.ts): a half-done update records the instances actually
     // there as the subset; the next `up` sees it differ from the program and converges.
+    // copiedInstances: undefined drops 0.1.0's list (PartialFailure keeps plain JSON).
     const realized = known ? { subset: isEmpty(state.copied) ? olds.subset : { series: state.copied } } : { subset: olds.subset };
     const props = {
       ...olds,
@@ -63,10 +63,9 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
     known = true;
     // 1. A create that was interrupted while the copy ran: wait for it instead of copying again.
     if (olds.imageSetState === "LOCKED" && olds.workflowStatus === "COPYING") {
-      const count = Object.values(state.copied).reduce((n, l) => n + l.length, 0);
       await waitForCopy(
         conn,
-        { datastoreId: olds.datastoreId, instanceCount: count },
+        { datastoreId: olds.datastoreId, instanceCount: countInstances(state.copied) },
         {
           imageSetId: olds.imageSetId,
           versionId: olds.versionId,
@@ -79,10 +78,7 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
 
     // 1b. A merge's versions must be known as made by the stack (a run that could not record them
     //     failed loudly, with the image set in state): record them now. One ListTags when in order.
-    if (olds.destination) {
-      const dest = await findImageSet(client, olds.datastoreId, olds.imageSetId);
-      if (dest?.imageSetArn) await recordMadeVersions(client, dest.imageSetArn, made);
-    }
+    if (olds.destination) await recordMadeVersionsOf(client, olds.datastoreId, olds.imageSetId, made);
 
     // 2. Versions of an image set we own that nobody in the stack made. onDrift "keep" (the
     //    default) takes the latest as the new baseline, with no API call: a colleague's fix is
@@ -125,11 +121,11 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
     state.copied = minus(present, toRemove);
     if (!isEmpty(toAdd)) {
       const frames = countFrames(toAdd, sourceDoc);
-      const maxFrames = Number(process.env.PULUMI_HEALTHIMAGING_MAX_FRAMES_PER_COPY ?? DEFAULT_MAX_FRAMES_PER_COPY);
+      const maxFrames = maxFramesPerCopy();
       if (frames > maxFrames)
         throw new Error(`subset: adding these instances would copy ${frames} image frames, more than the ${maxFrames} per CopyImageSet the service allows`);
       inFlight = toAdd;
-      opts.log(`copying ${Object.values(toAdd).reduce((n, l) => n + l.length, 0)} added instances into image set ${olds.imageSetId}`);
+      opts.log(`copying ${countInstances(toAdd)} added instances into image set ${olds.imageSetId}`);
       const done = await runCopy(
         conn,
         {
@@ -137,7 +133,7 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
           sourceImageSetId: news.sourceImageSetId,
           sourceVersionId: news.sourceVersionId,
           selection: toAdd,
-          instanceCount: Object.values(toAdd).reduce((n, l) => n + l.length, 0),
+          instanceCount: countInstances(toAdd),
           destinationImageSetId: olds.imageSetId,
           // Our own image set was cut from this source, so its levels match unless the source
           // changed since; a merge keeps the user's choice.

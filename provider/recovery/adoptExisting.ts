@@ -3,26 +3,19 @@
 // its source; then it is tagged as ours and recorded, and the stack owns it from here on.
 
 import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
-import { type ResolvedConnection, sdk } from "../service/client";
+import { sdk } from "../service/client";
 import { instancesOf } from "../subset/copiable";
-import { findImageSet, findMetadata } from "../service/find";
+import { findImageSet, findMetadata, type ImageSet } from "../service/find";
 import { type RunOptions, unlocked } from "../service/reads";
 import { OWNER_TAG } from "./tags";
 import type { InstancesBySeries } from "../resource/types";
 
-/** The adopted image set, once checked: its id and latest version. */
-export interface Adopted {
-  imageSetId: string;
-  versionId: string;
-}
-
-/** Checks and tags the image set to adopt; rejects naming adoptImageSetId and what does not match. */
+/** Checks and tags the image set to adopt, and returns it as read; rejects naming adoptImageSetId and what does not match. */
 export async function adoptExisting(
   client: MedicalImagingClient,
-  _conn: ResolvedConnection,
   q: { datastoreId: string; adoptImageSetId: string; declared: InstancesBySeries; ownerTag: string },
   opts: RunOptions,
-): Promise<Adopted> {
+): Promise<ImageSet> {
   const found = await findImageSet(client, q.datastoreId, q.adoptImageSetId);
   if (!found) throw new Error(`adoptImageSetId: image set ${q.adoptImageSetId} does not exist in data store ${q.datastoreId}.`);
   const set = found.imageSetState === "LOCKED" ? await unlocked(client, q.datastoreId, q.adoptImageSetId, "adopted", opts) : found;
@@ -40,5 +33,5 @@ export async function adoptExisting(
     throw new Error(`adoptImageSetId: image set ${q.adoptImageSetId} already belongs to ${owner}; two resources cannot own one image set.`);
   await client.send(new (sdk().TagResourceCommand)({ resourceArn: set.imageSetArn!, tags: { [OWNER_TAG]: q.ownerTag } }));
   opts.log(`adopted image set ${q.adoptImageSetId} (version ${set.versionId}) instead of copying`);
-  return { imageSetId: q.adoptImageSetId, versionId: set.versionId! };
+  return set;
 }

@@ -9,7 +9,7 @@
 
 import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import { sdk } from "../service/client";
-import { listTags } from "../service/find";
+import { findImageSet, listTags } from "../service/find";
 
 export const MADE_TAG = "pulumi-healthimaging:made";
 const MAX_TAG_VALUE = 256;
@@ -63,6 +63,12 @@ export async function recordMadeVersions(client: MedicalImagingClient, arn: stri
   const value = encodeRanges(made);
   if (value === tags[MADE_TAG]) return;
   await client.send(new (sdk().TagResourceCommand)({ resourceArn: arn, tags: { [MADE_TAG]: value } }));
+}
+
+/** recordMadeVersions for an image set known by id (its ARN looked up first); a gone image set records nothing. */
+export async function recordMadeVersionsOf(client: MedicalImagingClient, datastoreId: string, imageSetId: string, versionIds: string[]): Promise<void> {
+  const arn = (await findImageSet(client, datastoreId, imageSetId))?.imageSetArn;
+  if (arn) await recordMadeVersions(client, arn, versionIds);
 }
 
 /** The error a failed "made" tag becomes: what happened, why it matters, and that the next run retries. */

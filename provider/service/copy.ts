@@ -14,7 +14,7 @@ import type { InstancesBySeries } from "../resource/types";
 import { journal } from "../recovery/journal";
 import { processState } from "../settings/processState";
 import { INPUTS_TAG, OWNER_TAG } from "../recovery/tags";
-import { madeTagFailure, recordMadeVersions } from "../recovery/madeVersions";
+import { madeTagFailure, recordMadeVersionsOf } from "../recovery/madeVersions";
 import { durationsOf, WaitTimeout, waitFor } from "./wait";
 
 export { OWNER_TAG } from "../recovery/tags";
@@ -34,7 +34,7 @@ export interface CopyPlan {
   promoteToPrimary: boolean;
   /** who owns what the copy makes: "<project>/<stack>/<resource name>" */
   ownerTag: string;
-  /** fingerprint of the declared copy, tagged on a new image set (see adopt.ts) */
+  /** fingerprint of the declared copy, tagged on a new image set (see recovery/leftovers.ts) */
   fingerprint?: string;
   /** StudyInstanceUID of the source, to find an image set an ambiguous call may have made */
   studyInstanceUid?: string;
@@ -125,8 +125,9 @@ async function startCopy(
 
 /**
  * Tag what the copy made so an interrupted run can adopt it and refresh can explain versions.
- * Never throws: the copy was accepted, so a failure here must not lose track of it (the caller
- * would report a plain error without the image set id, and the next run would copy again).
+ * A new image set's tags only help recovery: failing to write them is logged. A merge's version
+ * must be recorded in the "made" tag: failing that throws, with the copy as accepted, so the
+ * image set stays in state (a partial failure) and the next run records it.
  */
 async function tagAccepted(client: MedicalImagingClient, plan: CopyPlan, accepted: CopyAccepted, opts: RunOptions): Promise<void> {
   if (plan.destinationImageSetId) processState().mergedHere.add(`${accepted.imageSetId}@${accepted.versionId}`);
@@ -137,8 +138,7 @@ async function tagAccepted(client: MedicalImagingClient, plan: CopyPlan, accepte
     // A merge's version must be known as made by the stack, or other resources would take it for
     // drift: failing to say so is an error (the copy is kept in state; the next `pulumi up` retries).
     try {
-      const arn = (await findImageSet(client, plan.datastoreId, accepted.imageSetId))?.imageSetArn;
-      if (arn) await recordMadeVersions(client, arn, [accepted.versionId]);
+      await recordMadeVersionsOf(client, plan.datastoreId, accepted.imageSetId, [accepted.versionId]);
     } catch (e) {
       throw new CopyError(madeTagFailure(accepted.imageSetId, accepted.versionId, e), accepted);
     }
@@ -187,43 +187,41 @@ async function lookForCopy(
   destinationVersionBefore: string | null,
   sentAt: number,
 ): Promise<CopyImageSetCommandOutput | "none" | "unknown"> {
-  {
-    if (plan.destinationImageSetId) {
-      const dest = await findImageSet(client, plan.datastoreId, plan.destinationImageSetId);
-      if (!dest) return "unknown";
-      if (dest.versionId === destinationVersionBefore) return "none";
-      if (Number(dest.versionId) === Number(destinationVersionBefore) + 1) return synthetic(plan, dest);
-      return "unknown";
-    }
-    if (!plan.studyInstanceUid) return "unknown";
-    const found = await client.send(
-      new (sdk().SearchImageSetsCommand)({
-        datastoreId: plan.datastoreId,
-        searchCriteria: {
-          filters: [
-            { operator: "BETWEEN", values: [{ createdAt: new Date(sentAt - 5000) }, { createdAt: new Date(Date.now() + 5000) }] },
-            { operator: "EQUAL", values: [{ DICOMStudyInstanceUID: plan.studyInstanceUid }] },
-          ],
-        },
-      }),
-    );
-    const candidates = [];
-    for (const s of found.imageSetsMetadataSummaries ?? []) {
-      if (s.imageSetId === plan.sourceImageSetId) continue;
-      // a copy without promoteToPrimary is not primary: the study's primary image sets (one per
-      // series since imports organise data by series) are never the copy we are looking for
-      if (s.isPrimary === true && !plan.promoteToPrimary) continue;
-      // Its version is whatever the service gave it (AWS's own CLI example shows a new copy at "2"):
-      // the latest one, since nothing else has written to a set created this moment.
-      const set = await findImageSet(client, plan.datastoreId, s.imageSetId!);
-      if (!set) return "unknown"; // listed by the search but not readable yet: do not copy again
-      const tags = await client.send(new (sdk().ListTagsForResourceCommand)({ resourceArn: set.imageSetArn! }));
-      if (!tags.tags?.[OWNER_TAG]) candidates.push(set);
-    }
-    if (candidates.length === 0) return "none";
-    if (candidates.length === 1) return synthetic(plan, candidates[0]);
+  if (plan.destinationImageSetId) {
+    const dest = await findImageSet(client, plan.datastoreId, plan.destinationImageSetId);
+    if (!dest) return "unknown";
+    if (dest.versionId === destinationVersionBefore) return "none";
+    if (Number(dest.versionId) === Number(destinationVersionBefore) + 1) return synthetic(plan, dest);
     return "unknown";
   }
+  if (!plan.studyInstanceUid) return "unknown";
+  const found = await client.send(
+    new (sdk().SearchImageSetsCommand)({
+      datastoreId: plan.datastoreId,
+      searchCriteria: {
+        filters: [
+          { operator: "BETWEEN", values: [{ createdAt: new Date(sentAt - 5000) }, { createdAt: new Date(Date.now() + 5000) }] },
+          { operator: "EQUAL", values: [{ DICOMStudyInstanceUID: plan.studyInstanceUid }] },
+        ],
+      },
+    }),
+  );
+  const candidates = [];
+  for (const s of found.imageSetsMetadataSummaries ?? []) {
+    if (s.imageSetId === plan.sourceImageSetId) continue;
+    // a copy without promoteToPrimary is not primary: the study's primary image sets (one per
+    // series since imports organise data by series) are never the copy we are looking for
+    if (s.isPrimary === true && !plan.promoteToPrimary) continue;
+    // Its version is whatever the service gave it (AWS's own CLI example shows a new copy at "2"):
+    // the latest one, since nothing else has written to a set created this moment.
+    const set = await findImageSet(client, plan.datastoreId, s.imageSetId!);
+    if (!set) return "unknown"; // listed by the search but not readable yet: do not copy again
+    const tags = await client.send(new (sdk().ListTagsForResourceCommand)({ resourceArn: set.imageSetArn! }));
+    if (!tags.tags?.[OWNER_TAG]) candidates.push(set);
+  }
+  if (candidates.length === 0) return "none";
+  if (candidates.length === 1) return synthetic(plan, candidates[0]);
+  return "unknown";
 }
 
 function synthetic(plan: CopyPlan, set: ImageSet): CopyImageSetCommandOutput {

@@ -6,7 +6,7 @@
 //   quota (per request)       → fail at once, naming the quota
 //   conflict, explained       → a watched image set is LOCKED or moved: prepare again (waits it out)
 //   conflict, unexplained     → nothing we watch changed: a few attempts, then the service's message
-//   connection refused        → the request never left: a few attempts, then name the endpoint
+//   connection refused        → the request never left: a few attempts, then the error (explain.ts names the endpoint)
 //   network error / 5xx       → ambiguous: ask `recover` whether the write was made; never resend blindly
 //   any other 4xx             → the service's own message
 
@@ -118,11 +118,9 @@ export async function runWrite<Out>(conn: ResolvedConnection, spec: WriteSpec<Ou
         case "rejected":
           throw fail(describe(spec.operation, e));
         case "not-sent":
-          if (++notSent >= MAX_NOT_SENT) {
-            throw fail(
-              `${spec.operation}: could not connect to ${conn.endpoint ?? `the AWS endpoint of ${conn.region}`} (connection refused, ${notSent} attempts). Check the resource's \`endpoint\` input or AWS_ENDPOINT_URL_MEDICAL_IMAGING, and that the service is running.`,
-            );
-          }
+          // nothing was sent, so nothing to keep: the connection error itself goes up, and the
+          // provider's boundary (service/explain.ts) names the endpoint and setting, as for reads
+          if (++notSent >= MAX_NOT_SENT) throw e;
           opts.log(`${spec.operation}: ${(e as Error).message}; the request was not sent, trying again`);
           await sleep(backoff(notSent, 5_000));
           continue;

@@ -16,6 +16,11 @@ export type SeriesSource = Pick<ImageSetMetadata, "Study">;
 export const COPIABLE_ATTRIBUTES_MAX_CHARS = 260_000;
 /** Default quota: image frames copied per CopyImageSet request (adjustable per account). */
 export const DEFAULT_MAX_FRAMES_PER_COPY = 1_000;
+
+/** The frames-per-copy quota in force: PULUMI_HEALTHIMAGING_MAX_FRAMES_PER_COPY (a raised quota), else the default. */
+export function maxFramesPerCopy(env: NodeJS.ProcessEnv = process.env): number {
+  return Number(env.PULUMI_HEALTHIMAGING_MAX_FRAMES_PER_COPY ?? DEFAULT_MAX_FRAMES_PER_COPY);
+}
 /** Default quota: UpdateImageSetMetadata payload (adjustable per account). */
 export const UPDATE_PAYLOAD_MAX_BYTES = 10 * 1024;
 
