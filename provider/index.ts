@@ -6,3 +6,7 @@ export type { DerivedImageSetInputs, DerivedImageSetOutputs, Subset, Destination
 export { findImageSets, findImageSetsOutput, getImageSet, getImageSetOutput } from "./resource/lookups";
 export type { FindImageSetsArgs, ImageSetInfo, ImageSetMatch, LookupTarget } from "./resource/lookups";
 export { summarize } from "./summary/summarize";
+export { Dataset, manifestOf } from "./dataset/dataset";
+export type { DatasetArgs, DatasetEntry, DatasetManifest } from "./dataset/dataset";
+export { DatasetError, loadDataset, validateDataset } from "./dataset/manifest";
+export type { CohortSpec, DatasetSpec, Selection, SeriesChoice, SplitSpec } from "./dataset/manifest";

@@ -19,6 +19,8 @@ type Selection = Record<string, "all" | string[]>;
 /** One derived image set's planned change. */
 export interface ResourceChange {
   name: string;
+  /** "<dataset>/<cohort>" for a hi.Dataset's image sets (named "<dataset>/<cohort>/<SeriesInstanceUID>") */
+  cohort?: string;
   op: "create" | "update" | "replace" | "delete";
   /** SOP Instance UIDs by series: added and removed; "all" for a whole series */
   added: Selection;
@@ -29,6 +31,8 @@ export interface ResourceChange {
 }
 
 const TYPE = /healthimaging:DerivedImageSet$/;
+/** A hi.Dataset child's name (dataset/dataset.ts): "<dataset>/<cohort>/<SeriesInstanceUID>". */
+const DATASET_CHILD = /^(.+\/[A-Za-z0-9][A-Za-z0-9_-]*)\/[0-9.]+$/;
 const WRITE_TPS_DEFAULT = 0.25;
 
 const seriesOf = (inputs: Record<string, unknown> | undefined): Selection | "everything" => {
@@ -89,7 +93,9 @@ export function changesOf(preview: { steps?: PreviewStep[] }): ResourceChange[] 
     const reasons = (step.replaceReasons ?? []).map(
       (k) => `\`${k}\`${REPLACE_WHY[k as InputName] ? `: ${REPLACE_WHY[k as InputName]}` : k in INPUTS ? "" : " (a provider rule)"}`,
     );
-    out.push({ name: step.urn.split("::").pop() ?? step.urn, op, added, removed, reasons, calls });
+    const name = step.urn.split("::").pop() ?? step.urn;
+    const cohort = DATASET_CHILD.exec(name)?.[1];
+    out.push({ name, ...(cohort ? { cohort } : {}), op, added, removed, reasons, calls });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -114,6 +120,17 @@ export function summarize(preview: { steps?: PreviewStep[] }, opts: { writeTps?:
   const changes = changesOf(preview);
   const out = ["## HealthImaging: what `pulumi up` will do", ""];
   if (changes.length === 0) return [...out, "No derived image set changes.", ""].join("\n");
+  const cohorts = [...new Set(changes.flatMap((c) => (c.cohort ? [c.cohort] : [])))].sort();
+  if (cohorts.length) {
+    out.push("| cohort | series added | series removed | series changed | instances added | instances removed |", "|---|---|---|---|---|---|");
+    for (const cohort of cohorts) {
+      const of = changes.filter((c) => c.cohort === cohort);
+      const n = (op: ResourceChange["op"][]) => of.filter((c) => op.includes(c.op)).length;
+      const sum = (pick: (c: ResourceChange) => Selection) => describeSelection(Object.assign({}, ...of.map(pick)));
+      out.push(`| \`${cohort}\` | ${n(["create"])} | ${n(["delete"])} | ${n(["update", "replace"])} | ${sum((c) => c.added)} | ${sum((c) => c.removed)} |`);
+    }
+    out.push("");
+  }
   out.push("| image set | change | instances added | instances removed | why |", "|---|---|---|---|---|");
   for (const c of changes)
     out.push(`| \`${c.name}\` | ${c.op} | ${describeSelection(c.added)} | ${describeSelection(c.removed)} | ${c.reasons.join("; ") || ""} |`);

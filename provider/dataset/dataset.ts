@@ -1,0 +1,138 @@
+// hi.Dataset: a curated dataset as one declaration. The program reads the data store to resolve
+// the cohorts (read-only calls), then declares one DerivedImageSet per cohort and series, children
+// of this component named "<dataset>/<cohort>/<SeriesInstanceUID>", and exposes the dataset
+// manifest a training job reads: cohort -> the image sets, versions, UIDs and instance counts.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { DerivedImageSet } from "../resource/derivedImageSet";
+import { type Connection, imagingClient, resolveConnection } from "../service/client";
+import { explainFailure } from "../service/explain";
+import { type DatasetSpec, DatasetError, loadDataset, validateDataset } from "./manifest";
+import { type DatasetPlan, type PlannedImageSet, planDataset } from "./plan";
+import { SeriesFinder } from "./resolve";
+
+/** One series of a cohort in the dataset manifest. */
+export interface DatasetEntry {
+  imageSetId: string;
+  /** the image set's version holding the cohort's data (a study's latest merge for perStudy cohorts) */
+  versionId: string;
+  seriesInstanceUID: string;
+  studyInstanceUID: string;
+  instanceCount: number;
+}
+
+/** What a training job reads: cohort -> its series' image sets, by series UID order. */
+export interface DatasetManifest {
+  datastoreId: string;
+  cohorts: Record<string, DatasetEntry[]>;
+}
+
+export interface DatasetArgs extends Connection {
+  /** The data store the series are in, and the derived image sets are made in. */
+  datastoreId: string;
+  /** The declaration: a YAML/JSON file (relative paths from the program's folder), or the object itself. */
+  dataset: string | DatasetSpec;
+  /** Also write the dataset manifest to this JSON file after `pulumi up` (not during preview). */
+  manifestFile?: string;
+}
+
+/**
+ * A curated dataset: cohorts of DICOM series (by UID, by criteria resolved with SearchImageSets,
+ * or shared out by patient in seeded splits), one derived image set per cohort and series.
+ */
+export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
+  /** cohort -> [{imageSetId, versionId, seriesInstanceUID, studyInstanceUID, instanceCount}] */
+  readonly manifest: pulumi.Output<DatasetManifest>;
+  /** The derived image sets, by "<cohort>/<SeriesInstanceUID>" */
+  readonly imageSets: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: DatasetArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("healthimaging:index:Dataset", name, args, opts);
+    const built = this.getData().then((plan) => this.declare(name, args, plan));
+    this.manifest = pulumi.output(built.then((b) => b.manifest));
+    this.imageSets = pulumi.output(built.then((b) => b.ids));
+    this.registerOutputs({ manifest: this.manifest });
+    if (args.manifestFile && !pulumi.runtime.isDryRun()) {
+      const file = args.manifestFile;
+      this.manifest.apply((m) => {
+        fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+        fs.writeFileSync(file, `${JSON.stringify(m, null, 2)}\n`);
+      });
+    }
+  }
+
+  /** Resolve the declaration against the data store (runs once, from the base class constructor). */
+  protected override async initialize(props: pulumi.Inputs): Promise<DatasetPlan> {
+    const args = props as DatasetArgs;
+    const file = typeof args.dataset === "string" ? args.dataset : "the dataset";
+    const spec = typeof args.dataset === "string" ? loadDataset(args.dataset) : validateDataset(args.dataset, file);
+    const finder = new SeriesFinder(imagingClient(resolveConnection(args)), args.datastoreId);
+    try {
+      return await planDataset(spec, finder, file);
+    } catch (e) {
+      if (e instanceof DatasetError) throw e;
+      throw explainFailure(`Dataset ${file}: reading data store ${args.datastoreId}`, args, e);
+    } finally {
+      pulumi.log.info(
+        `dataset ${file}: ${
+          Object.entries(finder.calls)
+            .map(([op, n]) => `${n} ${op}`)
+            .join(", ") || "no"
+        } read calls`,
+        this,
+      );
+    }
+  }
+
+  private declare(name: string, args: DatasetArgs, plan: DatasetPlan) {
+    const sets = new Map<string, DerivedImageSet>();
+    const common = { datastoreId: args.datastoreId, region: args.region, endpoint: args.endpoint };
+    for (const p of plan.imageSets) {
+      const base = p.mergeInto ? sets.get(p.mergeInto) : undefined;
+      const set = new DerivedImageSet(
+        `${name}/${p.key}`,
+        {
+          ...common,
+          sourceImageSetId: p.sourceImageSetId,
+          subset: p.subset,
+          // Another series into a (non-primary) image set needs force: without it the service refuses
+          // "Series of SourceImageSet and DestinationImageSet don't match" (the AWS CLI's
+          // list-image-set-versions example; that force admits a new series is inferred). The
+          // series share their study, so the destination's Patient/Study attributes it keeps are theirs.
+          ...(base ? { destination: { imageSetId: base.imageSetId, versionId: base.versionId }, force: true } : {}),
+        },
+        { parent: this },
+      );
+      sets.set(p.key, set);
+    }
+    const entries = plan.imageSets.map((p) => entryOf(p, sets.get(p.key)!));
+    const manifest = pulumi.all(entries).apply((list) => manifestOf(args.datastoreId, plan, list));
+    const ids = pulumi.all(Object.fromEntries([...sets].map(([k, s]) => [k, s.imageSetId])));
+    return { manifest, ids };
+  }
+}
+
+function entryOf(p: PlannedImageSet, set: DerivedImageSet) {
+  return pulumi.all([set.imageSetId, set.versionId, set.instanceCount]).apply(([imageSetId, versionId, instanceCount]) => ({
+    cohort: p.cohort,
+    imageSetId,
+    versionId,
+    seriesInstanceUID: p.seriesInstanceUid,
+    studyInstanceUID: p.studyInstanceUid,
+    instanceCount,
+  }));
+}
+
+/** The manifest; a perStudy image set's entries all carry its latest version (merges bump it). */
+export function manifestOf(datastoreId: string, plan: DatasetPlan, list: (DatasetEntry & { cohort: string })[]): DatasetManifest {
+  const latest = new Map<string, string>();
+  for (const e of list) {
+    const seen = latest.get(e.imageSetId);
+    if (seen === undefined || Number(e.versionId) > Number(seen)) latest.set(e.imageSetId, e.versionId);
+  }
+  const cohorts: Record<string, DatasetEntry[]> = Object.fromEntries(Object.keys(plan.seriesPerCohort).map((c) => [c, []]));
+  for (const { cohort, ...e } of list) cohorts[cohort].push({ ...e, versionId: latest.get(e.imageSetId) ?? e.versionId });
+  return { datastoreId, cohorts };
+}
