@@ -1,23 +1,25 @@
-// Dataset curation: the cohorts of a manifest (cohorts.yaml), one derived image set each.
-// See curation.ts for the manifest format and README.md for the workflow.
+// Dataset curation: the cohorts of cohorts.yaml as one hi.Dataset (format: the top of
+// provider/dataset/manifest.ts; README.md for the workflow). Each cohort's series become derived
+// image sets named "curated/<cohort>/<SeriesInstanceUID>", and the dataset manifest a training job
+// reads is the stack output `manifest` and, after `pulumi up`, the file dataset-manifest.json.
 //
 // Stack config: datastoreId (required; `npm run example -- dataset-curation` sets it from the
 // seeded sample data), manifest (optional, default cohorts.yaml, relative to this folder).
 // Region: the aws:region config, else AWS_REGION. Endpoint: AWS_ENDPOINT_URL_MEDICAL_IMAGING (the
-// local service), else AWS. The program reads the data store (SearchImageSets,
-// GetImageSetMetadata) when it runs, so `pulumi preview` needs read access to it.
+// local service), else AWS. The program reads the data store (SearchImageSets, and
+// GetImageSetMetadata where a cohort names instances) when it runs, so `pulumi preview` needs
+// read access to it.
 
 import * as pulumi from "@pulumi/pulumi";
-import { curateOrReport, manifestPath } from "./curation";
+import * as hi from "pulumi-healthimaging";
 
 const config = new pulumi.Config();
 
-export = async () => {
-  const manifest = manifestPath(config);
-  const cohorts = await curateOrReport({
-    manifest,
-    datastoreId: config.require("datastoreId"),
-    region: new pulumi.Config("aws").get("region") ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
-  });
-  return { manifest, cohorts };
-};
+const dataset = new hi.Dataset("curated", {
+  datastoreId: config.require("datastoreId"),
+  dataset: config.get("manifest") ?? "cohorts.yaml",
+  manifestFile: "dataset-manifest.json",
+  region: new pulumi.Config("aws").get("region"),
+});
+
+export const manifest = dataset.manifest;

@@ -1,12 +1,21 @@
 // The program the pull-request workflow previews (.github/workflows/pulumi-preview.yml): the
-// dataset-curation program, run on this folder's cohorts.yaml (Pulumi runs a program in its
-// project folder, and the manifest path is relative to it). A pull request that edits
-// cohorts.yaml gets a comment showing which cohorts' image sets it would create, update in
-// place, or replace.
+// cohorts of cohorts.yaml as one hi.Dataset (format: the top of the package's
+// dist/dataset/manifest.d.ts, or provider/dataset/manifest.ts in its repository). A pull request
+// that edits cohorts.yaml gets a comment from `npx pulumi-healthimaging summarize`: per cohort,
+// the series and instances added and removed, why anything is replaced, and the write calls
+// `pulumi up` will make.
 //
 // Stack config: datastoreId (required), manifest (optional, default cohorts.yaml).
-// In a repository of its own, copy ../dataset-curation/{index,curation}.ts here instead.
 
-import program = require("../dataset-curation/index");
+import * as pulumi from "@pulumi/pulumi";
+import * as hi from "pulumi-healthimaging";
 
-export = program;
+const config = new pulumi.Config();
+
+const dataset = new hi.Dataset("cohorts", {
+  datastoreId: config.require("datastoreId"),
+  dataset: config.get("manifest") ?? "cohorts.yaml",
+  region: new pulumi.Config("aws").get("region"),
+});
+
+export const manifest = dataset.manifest;

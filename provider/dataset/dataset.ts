@@ -29,6 +29,7 @@ export interface DatasetManifest {
   cohorts: Record<string, DatasetEntry[]>;
 }
 
+/** The arguments of a {@link Dataset}: where the series are, and the declaration. */
 export interface DatasetArgs extends Connection {
   /** The data store the series are in, and the derived image sets are made in. */
   datastoreId: string;
@@ -49,7 +50,7 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
   readonly imageSets: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: DatasetArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("healthimaging:index:Dataset", name, args, opts);
+    super("healthimaging:index:Dataset", name, { ...args, name }, opts);
     const built = this.getData().then((plan) => this.declare(name, args, plan));
     this.manifest = pulumi.output(built.then((b) => b.manifest));
     this.imageSets = pulumi.output(built.then((b) => b.ids));
@@ -65,9 +66,14 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
 
   /** Resolve the declaration against the data store (runs once, from the base class constructor). */
   protected override async initialize(props: pulumi.Inputs): Promise<DatasetPlan> {
-    const args = props as DatasetArgs;
+    const { name, ...args } = props as DatasetArgs & { name: string };
     const file = typeof args.dataset === "string" ? args.dataset : "the dataset";
     const spec = typeof args.dataset === "string" ? loadDataset(args.dataset) : validateDataset(args.dataset, file);
+    // DatastoreId pattern [0-9a-z]{32} (service model); a placeholder fails here, before any read.
+    if (!/^[0-9a-z]{32}$/.test(String(args.datastoreId)))
+      throw new DatasetError([
+        `Dataset "${name}": datastoreId: ${JSON.stringify(args.datastoreId)} is not a data store id (32 lowercase letters and digits); set the data store the series are in`,
+      ]);
     const finder = new SeriesFinder(imagingClient(resolveConnection(args)), args.datastoreId);
     try {
       return await planDataset(spec, finder, file);

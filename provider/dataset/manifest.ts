@@ -28,6 +28,7 @@
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 
+/** A whole series, or the chosen SOP Instance UIDs of it. */
 export type SeriesChoice = "all" | string[];
 
 /** Which series a cohort or split takes; every criterion given must hold (AND). */
@@ -41,6 +42,7 @@ export interface Selection {
   bodyPart?: string;
 }
 
+/** One cohort: a description, the series it selects (unless a split feeds it), and how many image sets per study. */
 export interface CohortSpec {
   description?: string;
   select?: Selection;
@@ -48,6 +50,7 @@ export interface CohortSpec {
   imageSets?: "perSeries" | "perStudy";
 }
 
+/** A split: one selection shared out among cohorts by patient, with a seed and ratios. */
 export interface SplitSpec {
   select: Selection;
   seed?: string;

@@ -1,5 +1,5 @@
-// hi.Dataset end to end with the real Pulumi CLI against the local service: one manifest whose
-// cohorts span the sample data's two patients and six studies (a seeded patient split, criteria,
+// hi.Dataset end to end with the real Pulumi CLI against the local service, running
+// examples/dataset-curation as shipped: one manifest whose cohorts span the sample data's two patients and six studies (a seeded patient split, criteria,
 // a per-study merge, chosen instances). Preview it (reads only), apply it, read the dataset
 // manifest (stack output and JSON file), edit one cohort and check the pull-request summary word
 // for word, apply the edit, and destroy it all.
@@ -18,42 +18,22 @@ const SOP = (n: number) => `1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.${n}`;
 /** Patient-level values of the sample data that must never show (ids and a name part) */
 const PATIENT_VALUES = ["77654033", "98890234", "Doe^", "Archibald", "Peter"];
 
-const manifest = (angio: string) => `# the e2e dataset: every study of the two sample patients
-seed: "v1"
-cohorts:
-  train: { description: one patient's series }
-  test: { description: the other patient's }
-  head-ct:
-    select: { modality: [CT], studyDescription: head }
-  mra-study:
-    select: { studies: ["${STUDIES.brainMra}"] }
-    imageSets: perStudy
-  angio:
-${angio}
-splits:
-  by-patient:
-    select: { studyDate: { from: "19900101", to: "20101231" } }
-    ratios: { train: 0.5, test: 0.5 }
-disjoint: [train, test]
+const EXAMPLE = path.join(ROOT, "examples", "dataset-curation");
+const ORIGINAL = fs.readFileSync(path.join(EXAMPLE, "cohorts.yaml"), "utf8");
+const ANGIO_BEFORE = `        "${SERIES.mra700}":
+          - "${SOP(119)}"
+          - "${SOP(120)}"
 `;
-const ANGIO_BEFORE = `    select:
-      series:
-        "${SERIES.mra700}": ["${SOP(119)}", "${SOP(120)}"]`;
-const ANGIO_AFTER = `    select:
-      series:
-        "${SERIES.mra700}": ["${SOP(119)}", "${SOP(121)}"]
-        "${SERIES.mra2}": all`;
-
-const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
-import * as hi from "pulumi-healthimaging";
-
-const dataset = new hi.Dataset("curated", {
-  datastoreId: new pulumi.Config().require("datastoreId"),
-  dataset: "dataset.yaml",
-  manifestFile: "out/dataset-manifest.json",
-});
-export const manifest = dataset.manifest;
+/** The edit of one cohort: angio-views swaps one instance and takes a second series whole. */
+const ANGIO_AFTER = `        "${SERIES.mra700}":
+          - "${SOP(119)}"
+          - "${SOP(121)}"
+        "${SERIES.mra2}": all
 `;
+const edited = (replacement: string) => {
+  assert.equal(ORIGINAL.split(ANGIO_BEFORE).length, 2, "the example's angio-views cohort is as this test expects");
+  return ORIGINAL.replace(ANGIO_BEFORE, replacement);
+};
 
 describe("e2e: hi.Dataset, a manifest across 2 patients and 6 studies, with the real CLI", function () {
   this.timeout(600_000);
@@ -68,7 +48,7 @@ describe("e2e: hi.Dataset, a manifest across 2 patients and 6 studies, with the 
     this.timeout(20 * 60_000);
     ensureBuilt();
     seeded = await startSeeded({ profile: "fast" });
-    project = await createProject("dataset", { "index.ts": PROGRAM, "dataset.yaml": manifest(ANGIO_BEFORE) }, seeded.emu);
+    project = await createProject("dataset", { "index.ts": fs.readFileSync(path.join(EXAMPLE, "index.ts"), "utf8"), "cohorts.yaml": ORIGINAL }, seeded.emu);
     await project.ok(["config", "set", "datastoreId", seeded.datastoreId]);
   });
 
@@ -78,13 +58,13 @@ describe("e2e: hi.Dataset, a manifest across 2 patients and 6 studies, with the 
   });
 
   it("an unknown UID fails the preview, naming the file, the cohort and the field", async () => {
-    project.writeFile("dataset.yaml", manifest(`    select: { series: ["${SERIES.mra700}.999"] }`));
+    project.writeFile("cohorts.yaml", edited(`        "${SERIES.mra700}.999": all\n`));
     const r = await project.run(["preview"]);
-    project.writeFile("dataset.yaml", manifest(ANGIO_BEFORE));
+    project.writeFile("cohorts.yaml", ORIGINAL);
     assert.notEqual(r.code, 0);
     assert.match(
       r.stdout + r.stderr,
-      new RegExp(`dataset\\.yaml: cohort "angio": select\\.series\\["${SERIES.mra700.replace(/\./g, "\\.")}\\.999"\\]: no primary image set`),
+      new RegExp(`cohorts\\.yaml: cohort "angio-views": select\\.series\\["${SERIES.mra700.replace(/\./g, "\\.")}\\.999"\\]: no primary image set`),
     );
     noPatientValues(r.stdout + r.stderr, "the error");
   });
@@ -92,9 +72,9 @@ describe("e2e: hi.Dataset, a manifest across 2 patients and 6 studies, with the 
   it("preview plans one derived image set per cohort and series, with read calls only", async () => {
     const before = setsInService();
     const r = await project.ok(["preview", "--diff"]);
-    // train 4 + test 9 (the split by patient) + head-ct 1 + mra-study 3 + angio 1, the component and the stack
+    // train 4 + test 9 (the split by patient) + head-ct 1 + brain-mra 3 + angio-views 1, the component and the stack
     assert.match(r.stdout, /\+ 20 to create/);
-    assert.match(r.stdout + r.stderr, /dataset dataset\.yaml: \d+ SearchImageSets(, \d+ GetImageSetMetadata)? read calls/);
+    assert.match(r.stdout + r.stderr, /dataset cohorts\.yaml: \d+ SearchImageSets(, \d+ GetImageSetMetadata)? read calls/);
     assert.equal(setsInService(), before, "a preview makes no image set");
     noPatientValues(r.stdout + r.stderr, "the preview");
   });
@@ -103,10 +83,16 @@ describe("e2e: hi.Dataset, a manifest across 2 patients and 6 studies, with the 
     const r = await project.ok(["up", "--yes", "--skip-preview"]);
     noPatientValues(r.stdout + r.stderr, "the up output");
     const out = JSON.parse((await project.ok(["stack", "output", "manifest", "--json"])).stdout) as DatasetManifest;
-    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(project.dir, "out", "dataset-manifest.json"), "utf8")), out);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(project.dir, "dataset-manifest.json"), "utf8")), out);
     assert.equal(out.datastoreId, seeded.datastoreId);
     const c = out.cohorts;
-    assert.deepEqual(Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v.length])), { train: 4, test: 9, "head-ct": 1, "mra-study": 3, angio: 1 });
+    assert.deepEqual(Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v.length])), {
+      train: 4,
+      test: 9,
+      "head-ct": 1,
+      "brain-mra": 3,
+      "angio-views": 1,
+    });
     // the split: one patient each, every study of theirs whole
     const studies = (k: string) => new Set(c[k].map((e) => e.studyInstanceUID));
     assert.deepEqual([...studies("train")].sort(), [STUDIES.ctHead, STUDIES.crSpine].sort());
@@ -116,13 +102,13 @@ describe("e2e: hi.Dataset, a manifest across 2 patients and 6 studies, with the 
       [SERIES.ctHead],
     );
     // perStudy: one image set for the study, at its latest version, holding its three series
-    const mra = c["mra-study"];
+    const mra = c["brain-mra"];
     assert.equal(new Set(mra.map((e) => `${e.imageSetId}@${e.versionId}`)).size, 1);
     const held = instancesIn(await metadataOf(seeded.client, seeded.datastoreId, mra[0].imageSetId, mra[0].versionId));
     assert.deepEqual(Object.keys(held).sort(), mra.map((e) => e.seriesInstanceUID).sort());
     assert.deepEqual(mra.map((e) => e.instanceCount).sort(), [1, 3, 7]);
     assert.deepEqual(
-      c.angio.map((e) => [e.seriesInstanceUID, e.instanceCount]),
+      c["angio-views"].map((e) => [e.seriesInstanceUID, e.instanceCount]),
       [[SERIES.mra700, 2]],
     );
     for (const e of Object.values(c).flat()) {
@@ -134,10 +120,11 @@ describe("e2e: hi.Dataset, a manifest across 2 patients and 6 studies, with the 
   });
 
   it("editing one cohort previews as exactly that change, and the PR summary says so", async () => {
-    project.writeFile("dataset.yaml", manifest(ANGIO_AFTER));
+    project.writeFile("cohorts.yaml", edited(ANGIO_AFTER));
     const r = await project.ok(["preview", "--json"]);
     const file = path.join(project.dir, "preview.json");
     fs.writeFileSync(file, r.stdout);
+    if (process.env.E2E_PREVIEW_JSON_OUT) fs.writeFileSync(process.env.E2E_PREVIEW_JSON_OUT, r.stdout);
     const cli = spawnSync(process.execPath, [path.join(ROOT, "provider", "bin", "pulumi-healthimaging.js"), "summarize", file], { encoding: "utf8" });
     assert.equal(cli.status, 0, cli.stderr);
     assert.equal(
@@ -147,14 +134,14 @@ describe("e2e: hi.Dataset, a manifest across 2 patients and 6 studies, with the 
         "",
         "| cohort | series added | series removed | series changed | instances added | instances removed |",
         "|---|---|---|---|---|---|",
-        "| `curated/angio` | 1 | 0 | 1 | 1 instance and 1 whole series | 1 instance |",
+        "| `curated/angio-views` | 1 | 0 | 1 | 1 instance and 1 whole series | 1 instance |",
         "",
         "| image set | change | instances added | instances removed | why |",
         "|---|---|---|---|---|",
-        `| \`curated/angio/${SERIES.mra700}\` | update | 1 instance | 1 instance |  |`,
-        `| \`curated/angio/${SERIES.mra2}\` | create | 1 whole series | none |  |`,
+        `| \`curated/angio-views/${SERIES.mra700}\` | update | 1 instance | 1 instance |  |`,
+        `| \`curated/angio-views/${SERIES.mra2}\` | create | 1 whole series | none |  |`,
         "",
-        `<details><summary><code>curated/angio/${SERIES.mra700}</code>: the instances</summary>`,
+        `<details><summary><code>curated/angio-views/${SERIES.mra700}</code>: the instances</summary>`,
         "",
         "- added:",
         `  - \`${SOP(121)}\` (series \`${SERIES.mra700}\`)`,
@@ -163,7 +150,7 @@ describe("e2e: hi.Dataset, a manifest across 2 patients and 6 studies, with the 
         "",
         "</details>",
         "",
-        `<details><summary><code>curated/angio/${SERIES.mra2}</code>: the instances</summary>`,
+        `<details><summary><code>curated/angio-views/${SERIES.mra2}</code>: the instances</summary>`,
         "",
         "- added:",
         `  - series \`${SERIES.mra2}\`: all instances`,
@@ -181,7 +168,7 @@ describe("e2e: hi.Dataset, a manifest across 2 patients and 6 studies, with the 
     await project.ok(["up", "--yes", "--skip-preview"]);
     const out = JSON.parse((await project.ok(["stack", "output", "manifest", "--json"])).stdout) as DatasetManifest;
     assert.deepEqual(
-      out.cohorts.angio.map((e) => [e.seriesInstanceUID, e.instanceCount]),
+      out.cohorts["angio-views"].map((e) => [e.seriesInstanceUID, e.instanceCount]),
       [
         [SERIES.mra700, 2],
         [SERIES.mra2, 3],

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { EXAMPLE_SERIES, prepareStack, type PulumiRun, pulumiOk, runPulumi } from "../../scripts/run-example";
+import { EXAMPLE_SERIES, prepareStack, pulumiOk } from "../../scripts/run-example";
 import { installPulumi } from "../../scripts/local";
 import { ensureBuilt } from "../support/build";
 import { type DynamicHost, PartialFailureError, startDynamicHost } from "../support/dynamicHost";
@@ -24,7 +24,6 @@ const STACK = "e2e";
 // Public UIDs of the pydicom sample data the examples use.
 const ANGIO = "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.118";
 const angio = (n: number) => `1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.${n}`;
-const HEAD_CT_SERIES = "1.3.6.1.4.1.5962.1.1.0.0.0.1196530851.28319.0.2";
 
 describe("examples end to end (real Pulumi CLI, local service)", function () {
   this.timeout(120_000);
@@ -60,7 +59,6 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
   }
 
   const pulumi = (dir: string, ...args: string[]) => pulumiOk([...args, "--stack", STACK], { cwd: dir, env, capture: true });
-  const pulumiRaw = (dir: string, ...args: string[]) => runPulumi([...args, "--stack", STACK], { cwd: dir, env, capture: true });
   const outputsOf = async (dir: string) => JSON.parse((await pulumi(dir, "stack", "output", "--json")).stdout);
   const contents = async (imageSetId: string) => instancesIn(await metadataOf(seeded.client, seeded.datastoreId, imageSetId));
   const liveImageSets = async () => {
@@ -74,7 +72,6 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
     return ids.sort();
   };
   const seededIds = () => seeded.seed.imageSets.map((s) => s.imageSetId).sort();
-  const both = (run: PulumiRun) => run.stdout + run.stderr;
 
   describe("subset-into-destination", () => {
     it("copies chosen instances into a working copy of another study's image set with force, stays stable, and destroy leaves the primary set as it was", async () => {
@@ -116,150 +113,112 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
     });
   });
 
-  describe("dataset-curation", () => {
+  // examples/dataset-curation runs end to end in test/e2e/dataset.test.ts.
+
+  describe("pr-preview, as a repository of its own would run it", () => {
+    type Step = { name?: string; id?: string; uses?: string; run?: string; with?: Record<string, string>; env?: Record<string, string> };
+    const workflow = () =>
+      yaml.load(fs.readFileSync(path.join(ROOT, "examples", "pr-preview", ".github", "workflows", "pulumi-preview.yml"), "utf8")) as {
+        on: Record<string, unknown>;
+        permissions: Record<string, string>;
+        env: Record<string, string>;
+        jobs: Record<string, { steps: Step[] }>;
+      };
     let dir: string;
-    let manifest: string;
-    let original: string;
+    let steps: Step[];
 
-    before(() => {
-      dir = copyExample("dataset-curation");
-      manifest = path.join(dir, "cohorts.yaml");
-      original = fs.readFileSync(manifest, "utf8");
-    });
-
-    /** The edit the README shows: move one instance from train to validation; head-ct takes a CT series of another study. */
-    function editManifest(text: string): string {
-      const moved = `        - "${angio(122)}"\n`;
-      assert.equal(text.split(moved).length, 2, "the manifest lists instance 122 once");
-      let edited = text.replace(moved, "");
-      edited = edited.replace(`        - "${angio(123)}"\n`, `${moved}        - "${angio(123)}"\n`);
-      const oldSource = `source: { seriesInstanceUid: "${HEAD_CT_SERIES}" }`;
-      assert.ok(edited.includes(oldSource));
-      return edited.replace(oldSource, `source: { seriesInstanceUid: "${EXAMPLE_SERIES.ct5}" }`);
+    /** Run one `run:` step as GitHub Actions does (bash -e, in its working directory); returns what it wrote to GITHUB_OUTPUT. */
+    async function runStep(name: string): Promise<Record<string, string>> {
+      const step = steps.find((s) => s.name === name);
+      assert.ok(step?.run, `the workflow has a "${name}" step that runs a command`);
+      const outputs = path.join(dir, "github-output.txt");
+      fs.writeFileSync(outputs, "");
+      // asynchronously: the local service answers from this very process
+      const { spawn } = await import("node:child_process");
+      const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run], {
+        cwd: dir,
+        env: { ...env, STACK, PROJECT_DIR: ".", WRITE_TPS: "0.25", GITHUB_OUTPUT: outputs },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let log = "";
+      child.stdout.on("data", (d) => (log += d));
+      child.stderr.on("data", (d) => (log += d));
+      const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+      assert.equal(code, 0, `step "${name}" failed:\n${log}`);
+      return Object.fromEntries(
+        fs
+          .readFileSync(outputs, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => l.split("=") as [string, string]),
+      );
     }
 
-    it("up: one derived image set per cohort, holding exactly the cohort's instances", async () => {
-      await prepareStack("dataset-curation", dir, seeded.seed, env, STACK);
-      await pulumi(dir, "up", "--yes", "--skip-preview");
-      const { cohorts } = await outputsOf(dir);
-      assert.deepEqual(Object.keys(cohorts).sort(), ["head-ct", "test", "train", "validation"]);
-      const mra = seeded.imageSetOfSeries(EXAMPLE_SERIES.mrAngio);
-      assert.equal(
-        seeded.imageSetsOfStudy(seeded.seed.imageSets.find((s) => s.imageSetId === mra)!.studyInstanceUid!).length,
-        3,
-        "the study has three image sets",
-      );
-      assert.equal(cohorts.train.sourceImageSetId, mra, "found by StudyInstanceUID: the study's image set holding the series");
-      assert.equal(cohorts["head-ct"].sourceImageSetId, seeded.imageSetOfSeries(HEAD_CT_SERIES), "found by SeriesInstanceUID");
-      assert.deepEqual(await contents(cohorts.train.imageSetId), { [ANGIO]: [119, 120, 121, 122].map(angio) });
-      assert.deepEqual(await contents(cohorts.validation.imageSetId), { [ANGIO]: [123, 124].map(angio) });
-      assert.deepEqual(await contents(cohorts.test.imageSetId), { [ANGIO]: [angio(125)] });
-      assert.deepEqual(Object.keys(await contents(cohorts["head-ct"].imageSetId)), [HEAD_CT_SERIES], "modality CT picked the CT series");
-      assert.equal(new Set(Object.values(cohorts).map((c) => (c as { imageSetId: string }).imageSetId)).size, 4);
+    /** The comment step's script, with GitHub's context and a recording stand-in for its REST client. */
+    async function commentBody(exitCode: string): Promise<string> {
+      const script = steps.find((s) => (s.uses ?? "").startsWith("actions/github-script"))!.with!.script;
+      const created: string[] = [];
+      const github = {
+        paginate: async () => [],
+        rest: { issues: { listComments: {}, createComment: async (c: { body: string }) => created.push(c.body), updateComment: async () => undefined } },
+      };
+      const context = { payload: { pull_request: { head: { sha: "0123456789abcdef" } } }, repo: { owner: "o", repo: "r" }, issue: { number: 1 } };
+      const saved = { ...process.env };
+      Object.assign(process.env, { STACK, COMMENT_FILE: path.join(dir, "comment.md"), EXIT_CODE: exitCode });
+      try {
+        const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor;
+        await new AsyncFunction("require", "context", "github", script)(require, context, github);
+      } finally {
+        process.env = saved;
+      }
+      assert.equal(created.length, 1);
+      return created[0];
+    }
+
+    before(async function () {
+      this.timeout(300_000);
+      const wf = workflow();
+      assert.ok(wf.on.pull_request, "runs on pull requests");
+      assert.equal(wf.permissions["pull-requests"], "write");
+      steps = Object.values(wf.jobs).flatMap((j) => j.steps);
+      // The example folder as a repository holds it, beside the package it depends on by path.
+      dir = path.join(work, "examples", "pr-preview");
+      fs.mkdirSync(path.dirname(dir), { recursive: true });
+      fs.cpSync(path.join(ROOT, "examples", "pr-preview"), dir, { recursive: true, filter: (src) => path.basename(src) !== "node_modules" });
+      fs.symlinkSync(path.join(ROOT, "provider"), path.join(work, "provider"), "dir");
+      assert.ok(fs.existsSync(path.join(dir, "package-lock.json")) && fs.existsSync(path.join(dir, "Pulumi.prod.yaml")), "its own lockfile and stack config");
+      await runStep("npm ci");
+      assert.ok(!fs.lstatSync(path.join(dir, "node_modules", "pulumi-healthimaging")).isSymbolicLink(), "installed as a package, not a link");
+      await prepareStack("pr-preview", dir, seeded.seed, env, STACK);
     });
 
-    it("a broken manifest stops the preview with the file, cohort and field of each problem", async () => {
-      const broken = original
-        .replace(`        - "${angio(124)}"\n`, "        - 1.5\n")
-        .replace("    modality: CT\n", "    modality: CT\n    seriez: {}\n")
-        .replace("disjoint: [train, validation, test]", "disjoint: [train, validation, tset]");
-      fs.writeFileSync(manifest, broken);
-      try {
-        const run = await pulumiRaw(dir, "preview");
-        assert.notEqual(run.code, 0);
-        const out = both(run);
-        assert.match(
-          out,
-          /cohorts\.yaml: cohort "validation": series\["1\.3\.6\.1\.4\.1\.5962\.1\.1\.0\.0\.0\.1196533885\.18148\.0\.118"\]\[1\]: 1\.5 \(number\) is not a DICOM UID \(UIDs are strings: quote them in YAML\)/,
-        );
-        assert.match(out, /cohorts\.yaml: cohort "head-ct": seriez: unknown field/);
-        assert.match(out, /cohorts\.yaml: disjoint: "tset" is not a cohort of this manifest/);
-        assert.doesNotMatch(out, /at Object\.|at async/, "a manifest error is a message, not a stack trace");
+    it("the preview step writes the summary as the comment; the comment step posts it", async () => {
+      const out = await runStep("pulumi preview");
+      const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), "utf8") : "");
+      assert.equal(out.exit_code, "0", `${read("comment.md")}\n${read("preview.log")}`);
+      const comment = fs.readFileSync(path.join(dir, "comment.md"), "utf8");
+      assert.match(comment, /^## HealthImaging: what `pulumi up` will do\n/);
+      assert.match(comment, /\| `cohorts\/angio-views` \| 1 \| 0 \| 0 \| 2 instances \| none \|/);
+      assert.match(comment, /\| `cohorts\/train` \| \d+ \| 0 \| 0 \| \d+ whole series \| none \|/);
+      assert.match(comment, /Write calls: \d+ CopyImageSet, 0 UpdateImageSetMetadata, 0 DeleteImageSet/);
+      const body = await commentBody(out.exit_code);
+      assert.ok(body.startsWith(`<!-- pulumi-preview ${STACK} -->\n#### Pulumi preview: stack \`${STACK}\` at 0123456`));
+      assert.ok(body.endsWith(comment.trimEnd()));
+    });
 
-        // Valid YAML, but a selection the data store does not have, and a leak between disjoint cohorts.
-        fs.writeFileSync(
-          manifest,
-          original.replace(`        - "${angio(125)}"\n`, `        - "${angio(125)}"\n        - "${angio(119)}"\n        - "${angio(99)}"\n`),
-        );
-        const unresolved = both(await pulumiRaw(dir, "preview"));
-        assert.match(
-          unresolved,
-          /cohorts\.yaml: cohort "test": series\["[0-9.]+"\]: not in this series of source image set [0-9a-z]{32}: 1\.3\.6\.1\.4\.1\.5962\.1\.1\.0\.0\.0\.1196533885\.18148\.0\.99/,
-        );
-        assert.match(
-          unresolved,
-          /cohorts\.yaml: cohort "test": SOP instance 1\.3\.6\.1\.4\.1\.5962\.1\.1\.0\.0\.0\.1196533885\.18148\.0\.119 is also in cohort "train", but "disjoint" lists both/,
-        );
+    it("a broken manifest fails the step, and the comment carries the error, named by file, split and field", async () => {
+      const manifest = path.join(dir, "cohorts.yaml");
+      const original = fs.readFileSync(manifest, "utf8");
+      fs.writeFileSync(manifest, original.replace("ratios: { train: 0.5, test: 0.5 }", "ratios: { train: 0.5, tset: 0.5 }"));
+      try {
+        const out = await runStep("pulumi preview");
+        assert.notEqual(out.exit_code, "0");
+        const comment = fs.readFileSync(path.join(dir, "comment.md"), "utf8");
+        assert.match(comment, /cohorts\.yaml: split "ct-by-patient": ratios\.tset: "tset" is not a cohort of this dataset/);
+        assert.match(await commentBody(out.exit_code), /:x: Pulumi preview failed/);
       } finally {
         fs.writeFileSync(manifest, original);
       }
-    });
-
-    it("preview of a manifest edit shows exactly the changed cohorts; up applies it", async () => {
-      const { cohorts: before } = await outputsOf(dir);
-      fs.writeFileSync(manifest, editManifest(original));
-
-      const text = await pulumi(dir, "preview", "--diff", "--color", "never");
-      if (process.env.E2E_PREVIEW_OUT) fs.writeFileSync(process.env.E2E_PREVIEW_OUT, text.stdout);
-      assert.match(text.stdout, /~ pulumi-nodejs:dynamic\/healthimaging:DerivedImageSet: \(update\)\n\s+\[id=[0-9a-z]{32}\]\n\s+\[urn=[^\]]+::train\]/);
-      assert.match(text.stdout, /~ pulumi-nodejs:dynamic\/healthimaging:DerivedImageSet: \(update\)\n\s+\[id=[0-9a-z]{32}\]\n\s+\[urn=[^\]]+::validation\]/);
-      assert.match(text.stdout, /\+-pulumi-nodejs:dynamic\/healthimaging:DerivedImageSet: \(replace\)\n\s+\[id=[0-9a-z]{32}\]\n\s+\[urn=[^\]]+::head-ct\]/);
-      assert.doesNotMatch(text.stdout, /::test\]/, "the untouched cohort is not in the diff");
-      assert.match(text.stdout, /~ 2 to update\n\s+\+-1 to replace\n\s+3 changes\. 2 unchanged/);
-
-      const jsonText = (await pulumi(dir, "preview", "--diff", "--json")).stdout;
-      if (process.env.E2E_PREVIEW_JSON_OUT) fs.writeFileSync(process.env.E2E_PREVIEW_JSON_OUT, jsonText);
-      const json = JSON.parse(jsonText);
-      const ops = Object.fromEntries(
-        (json.steps as { op: string; urn: string }[]).filter((s) => s.urn.includes("DerivedImageSet::")).map((s) => [s.urn.split("::").pop()!, s.op]),
-      );
-      assert.deepEqual(ops, { train: "update", validation: "update", "head-ct": "replace" });
-      assert.deepEqual(json.changeSummary, { same: 2, update: 2, replace: 1 });
-
-      await pulumi(dir, "up", "--yes", "--skip-preview");
-      const { cohorts: after } = await outputsOf(dir);
-      assert.equal(after.train.imageSetId, before.train.imageSetId, "updated in place");
-      assert.equal(after.validation.imageSetId, before.validation.imageSetId, "updated in place");
-      assert.equal(after.test.imageSetId, before.test.imageSetId);
-      assert.notEqual(after["head-ct"].imageSetId, before["head-ct"].imageSetId, "replaced");
-      assert.deepEqual(await contents(after.train.imageSetId), { [ANGIO]: [119, 120, 121].map(angio) });
-      assert.deepEqual(await contents(after.validation.imageSetId), { [ANGIO]: [122, 123, 124].map(angio) });
-      assert.deepEqual(
-        await contents(after["head-ct"].imageSetId),
-        await contents(seeded.imageSetOfSeries(EXAMPLE_SERIES.ct5)),
-        "the CT series of the other study",
-      );
-      assert.ok(!(await liveImageSets()).includes(before["head-ct"].imageSetId), "the replaced image set is deleted");
-      await pulumi(dir, "preview", "--expect-no-changes");
-    });
-
-    it("destroy leaves only the seeded image sets", async () => {
-      await pulumi(dir, "destroy", "--yes", "--skip-preview");
-      assert.deepEqual(await liveImageSets(), seededIds());
-    });
-  });
-
-  describe("pr-preview", () => {
-    it("the workflow previews pull requests with --diff and comments the output; the program previews", async () => {
-      const workflow = yaml.load(fs.readFileSync(path.join(ROOT, "examples", "pr-preview", ".github", "workflows", "pulumi-preview.yml"), "utf8")) as {
-        on: Record<string, unknown>;
-        permissions: Record<string, string>;
-        jobs: Record<string, { steps: { name?: string; uses?: string; run?: string; with?: Record<string, string> }[] }>;
-      };
-      assert.ok(workflow.on.pull_request, "runs on pull requests");
-      assert.equal(workflow.permissions["pull-requests"], "write");
-      const steps = Object.values(workflow.jobs).flatMap((j) => j.steps);
-      const preview = steps.findIndex((s) => /pulumi preview --diff\b/.test(s.run ?? ""));
-      const comment = steps.findIndex((s) => (s.uses ?? "").startsWith("actions/github-script") && /createComment/.test(s.with?.script ?? ""));
-      assert.ok(preview >= 0 && comment > preview, "a comment step follows the preview step");
-
-      if (!fs.existsSync(path.join(work, "dataset-curation"))) copyExample("dataset-curation"); // pr-preview imports ../dataset-curation/curation
-      const dir = copyExample("pr-preview");
-      await prepareStack("pr-preview", dir, seeded.seed, env, STACK);
-      const run = await pulumi(dir, "preview", "--diff", "--color", "never");
-      for (const cohort of ["train", "test", "localizers"])
-        assert.match(run.stdout, new RegExp(`\\+ pulumi-nodejs:dynamic/healthimaging:DerivedImageSet: \\(create\\)\\n\\s+\\[urn=[^\\]]+::${cohort}\\]`));
-      assert.match(run.stdout, /\+ 4 to create/);
     });
   });
 
