@@ -69,7 +69,8 @@ export interface FleetResult {
   footprint?: Footprint;
 }
 
-function sampleProviderMemory(root: number, peaks: Map<number, number>): void {
+/** Peak RSS (VmHWM, kB) of root's descendants whose command line contains `needle`, by pid, into peaks. */
+export function sampleProviderMemory(root: number, peaks: Map<number, number>, needle = "dynamic-provider"): void {
   const parent = new Map<number, number>();
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -87,7 +88,7 @@ function sampleProviderMemory(root: number, peaks: Map<number, number>): void {
   for (const pid of parent.keys()) {
     if (!descends(pid)) continue;
     try {
-      if (!fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("dynamic-provider")) continue;
+      if (!fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(needle)) continue;
       const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
       if (hwm) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, Number(hwm[1])));
     } catch {

@@ -43,14 +43,32 @@ export interface ServiceResult {
 
 const uid = () => `2.25.${BigInt(`0x${randomBytes(15).toString("hex")}`).toString()}`;
 
-function generate(dir: string, studies: { series: number; perSeries: number }[]): { series: string[][]; sops: string[][][] } {
+/** A synthetic study: its series count and instances per series; patient, date and modalities are the template's unless given. */
+export interface SyntheticStudy {
+  series: number;
+  perSeries: number;
+  /** synthetic PatientID (and PatientName "BENCH^<id>") */
+  patientId?: string;
+  /** StudyDate, YYYYMMDD */
+  studyDate?: string;
+  /** Modality of series s: modalities[s % length] */
+  modalities?: string[];
+}
+
+/**
+ * Writes one DICOM file per instance into dir (f0.dcm, f1.dcm, ...): the real pydicom TINY_ALPHA
+ * file cloned with new UIDs. Returns the Series UIDs by study and the SOP UIDs by study and series.
+ */
+export function generate(dir: string, studies: SyntheticStudy[]): { studies: string[]; series: string[][]; sops: string[][][] } {
   const bytes = fs.readFileSync(path.join(pydicomTestFiles(), TEMPLATE));
   const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+  const studyUids: string[] = [];
   const series: string[][] = [];
   const sops: string[][][] = [];
   let n = 0;
   for (const study of studies) {
     const studyUid = uid();
+    studyUids.push(studyUid);
     const seriesUids: string[] = [];
     const sopUids: string[][] = [];
     for (let s = 0; s < study.series; s++) {
@@ -67,6 +85,12 @@ function generate(dir: string, studies: { series: number; perSeries: number }[])
         d.dict["00200011"].Value = [s + 1];
         d.dict["00200013"].Value = [i + 1];
         d.meta["00020003"].Value = [sop];
+        if (study.patientId) {
+          d.dict["00100020"].Value = [study.patientId];
+          d.dict["00100010"].Value = [{ Alphabetic: `BENCH^${study.patientId}` }];
+        }
+        if (study.studyDate) d.dict["00080020"].Value = [study.studyDate];
+        if (study.modalities) d.dict["00080060"].Value = [study.modalities[s % study.modalities.length]];
         fs.writeFileSync(path.join(dir, `f${n++}.dcm`), Buffer.from(d.write()));
       }
       sopUids.push(list);
@@ -74,7 +98,7 @@ function generate(dir: string, studies: { series: number; perSeries: number }[])
     series.push(seriesUids);
     sops.push(sopUids);
   }
-  return { series, sops };
+  return { studies: studyUids, series, sops };
 }
 
 function vmHwmKb(pid: number): number {

@@ -1,0 +1,319 @@
+// Figure 7: hi.Dataset at scale. N synthetic series (default 1,000: 100 patients × 2 studies × 5
+// series of one instance, modalities CT/CT/MR/MR/CR) imported into one data store through
+// StartDICOMImportJob, a dataset manifest whose cohorts select all N by criteria (a seeded patient
+// split of the CT and MR series, a CR cohort by date, a 10-series QA cohort by UID), and the real
+// Pulumi CLI on it: preview of the new stack, up, state size, a no-change preview, and a preview of
+// a one-series edit of the QA cohort. Time is scaled as the fleet's is (rate limits ×SCALE,
+// durations ÷SCALE), by BENCH_DATASET_SCALE (default 20: the up of 1,000 then takes ~3.5 minutes).
+
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PROFILES, type OperationName, type RateLimit } from "../emulator/limits";
+import { seed } from "../emulator/seed";
+import type { RunningEmulator } from "../emulator/server";
+import { byOperation, type Call, startProxy } from "../test/support/countingProxy";
+import { sdkClient, startTestEmulator } from "../test/support/emulator";
+import { createProject, type PulumiProject } from "../test/support/pulumiCli";
+import { sampleProviderMemory } from "./fleet";
+import { generate, type SyntheticStudy } from "./service";
+
+export const DATASET_SCALE = Number(process.env.BENCH_DATASET_SCALE ?? 20);
+/** series in the data store and derived image sets in the dataset (a multiple of 10) */
+export const DATASET_N = Number(process.env.BENCH_DATASET_N ?? 1000);
+const REALISTIC = PROFILES.realistic.timings;
+export const DATASET_COPY_TPS = PROFILES.realistic.rateLimits.CopyImageSet!.rate * DATASET_SCALE;
+const MODALITIES = ["CT", "CT", "MR", "MR", "CR"];
+const SERIES_PER_STUDY = MODALITIES.length;
+/** series in the cohort the edit changes */
+const QA_MAX = 10;
+const WRITES = ["CopyImageSet", "UpdateImageSetMetadata", "DeleteImageSet", "TagResource", "UntagResource", "StartDICOMImportJob"];
+
+export interface DatasetStep {
+  ms: number;
+  exitCode: number | null;
+  calls: Record<string, number>;
+  writes: number;
+  /** the CLI's summary of the plan ("+ 1,002 to create", ...) */
+  plan: string;
+  programPeakKb: number;
+  providerPeakKb: number;
+  /** processes sampled as the program / the provider */
+  processes: [number, number];
+}
+
+export type UpRow = DatasetStep & { lowerBoundMs: number; ratio: number; serviceSpanMs: number; created: number; throttled: Record<string, number> };
+
+export interface DatasetResult {
+  n: number;
+  scale: number;
+  copyTps: number;
+  patients: number;
+  studies: number;
+  cohorts: Record<string, number>;
+  generateMs: number;
+  importMs: number;
+  /** preview of the new stack */
+  preview: DatasetStep;
+  up: UpRow;
+  /** the same up on a second stack with PULUMI_SKIP_CHECKPOINTS=true (the CLI writes state once, at the end) */
+  upSkipCheckpoints?: UpRow;
+  state: { bytes: number; derivedImageSets: number; bytesPerDerivedImageSet: number; outputBytes: number; manifestEntries: number };
+  noChange: DatasetStep;
+  edit: DatasetStep & { description: string };
+  /** processes of the project still running after the last CLI run */
+  leftover: number;
+}
+
+const day = (i: number) => {
+  const d = new Date(Date.UTC(2015, 0, 1) + i * 5 * 86_400_000);
+  return d.toISOString().slice(0, 10).replace(/-/g, "");
+};
+
+const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+import * as hi from "pulumi-healthimaging";
+
+const dataset = new hi.Dataset("curated", { datastoreId: new pulumi.Config().require("datastoreId"), dataset: "dataset.yaml" });
+export const manifest = dataset.manifest;
+`;
+
+function manifestYaml(crUntil: string, qa: string[]): string {
+  return `# bench/dataset.ts: every synthetic series of the data store, by criteria
+seed: "bench"
+cohorts:
+  train: { description: 80 % of the patients' CT and MR series }
+  validation: {}
+  test: {}
+  cr:
+    select: { modality: [CR], studyDate: { from: "20150101", to: "${crUntil}" } }
+  qa:
+    select:
+      series:
+${qa.map((u) => `        "${u}": all`).join("\n")}
+splits:
+  by-patient:
+    select: { modality: [CT, MR], studyDate: { from: "20150101", to: "20301231" } }
+    ratios: { train: 0.8, validation: 0.1, test: 0.1 }
+disjoint: [train, validation, test]
+`;
+}
+
+/** VmHWM of the program (the language host's node process) and of the dynamic provider, sampled every 100 ms. */
+async function timed(
+  project: PulumiProject,
+  proxyCalls: (from: number, to: number) => Call[],
+  args: string[],
+): Promise<DatasetStep & { stdout: string; t0: number; t1: number }> {
+  const program = new Map<number, number>();
+  const provider = new Map<number, number>();
+  let sampler: NodeJS.Timeout | undefined;
+  const t0 = Date.now();
+  const r = await project.run(args, {
+    onStart: (child) =>
+      (sampler = setInterval(() => {
+        sampleProviderMemory(child.pid!, program, "pulumi/cmd/run");
+        sampleProviderMemory(child.pid!, provider, "dynamic-provider");
+      }, 100)),
+  });
+  const t1 = Date.now();
+  clearInterval(sampler);
+  const calls = byOperation(proxyCalls(t0, t1 + 1));
+  const out = r.stdout + r.stderr;
+  const plan = out
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^([+~-]|\+-)\s*[\d,]+ (to create|to update|to delete|to replace|created|updated|deleted|replaced)$|^[\d,]+ unchanged$/.test(l))
+    .join(", ");
+  if (r.code !== 0) process.stderr.write(`${out.split("\n").slice(-40).join("\n")}\n`);
+  return {
+    ms: t1 - t0,
+    exitCode: r.code,
+    calls,
+    writes: WRITES.reduce((a, op) => a + (calls[op] ?? 0), 0),
+    plan,
+    programPeakKb: Math.max(0, ...program.values()),
+    providerPeakKb: Math.max(0, ...provider.values()),
+    processes: [program.size, provider.size],
+    stdout: r.stdout,
+    t0,
+    t1,
+  };
+}
+
+const strip = <T extends { stdout: string; t0: number; t1: number }>({ stdout: _o, t0: _a, t1: _b, ...rest }: T) => rest;
+
+export async function runDataset(log: (m: string) => void, n = DATASET_N): Promise<DatasetResult> {
+  if (n % (2 * SERIES_PER_STUDY) !== 0 || n < 2 * SERIES_PER_STUDY * 2) throw new Error(`BENCH_DATASET_N must be a multiple of 10, at least 20 (got ${n})`);
+  process.env.PULUMI_NODEJS_TRANSPILE_ONLY = "true";
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bench-dataset-"));
+  const bucket = path.join(tmp, "s3", "bench");
+  fs.mkdirSync(bucket, { recursive: true });
+  let emu: RunningEmulator | undefined;
+  let proxy: Awaited<ReturnType<typeof startProxy>> | undefined;
+  let project: PulumiProject | undefined;
+  let second: PulumiProject | undefined;
+  try {
+    // 1. synthetic data: n/10 patients × 2 studies × 5 series of 1 instance
+    const patients = n / (2 * SERIES_PER_STUDY);
+    const studies: SyntheticStudy[] = [];
+    for (let p = 0; p < patients; p++)
+      for (let k = 0; k < 2; k++)
+        studies.push({
+          series: SERIES_PER_STUDY,
+          perSeries: 1,
+          patientId: `BENCH-${String(p + 1).padStart(4, "0")}`,
+          studyDate: day(studies.length),
+          modalities: MODALITIES,
+        });
+    let t = Date.now();
+    const gen = generate(bucket, studies);
+    const generateMs = Date.now() - t;
+    emu = await startTestEmulator({ s3Root: path.join(tmp, "s3"), profile: "fast" });
+    const client = sdkClient(emu);
+    t = Date.now();
+    const seeded = await seed(client, { inputS3Uri: "s3://bench/", outputS3Uri: "s3://output/bench/", timeoutMs: 600_000 });
+    const importMs = Date.now() - t;
+    client.destroy();
+    const primaries = seeded.imageSets.filter((s) => s.isPrimary).length;
+    if (primaries !== n) throw new Error(`the import made ${primaries} primary image sets, expected ${n}`);
+    log(
+      `  dataset: ${n} series (${patients} patients, ${studies.length} studies) generated in ${(generateMs / 1000).toFixed(1)} s, imported in ${(importMs / 1000).toFixed(1)} s`,
+    );
+
+    // realistic timings and limits, ×SCALE faster
+    const tm = emu.service.profile.timings;
+    for (const k of Object.keys(REALISTIC) as (keyof typeof REALISTIC)[]) tm[k] = REALISTIC[k] / DATASET_SCALE;
+    const limits: Partial<Record<OperationName, RateLimit>> = {};
+    for (const [op, l] of Object.entries(PROFILES.realistic.rateLimits)) limits[op as OperationName] = { rate: l!.rate * DATASET_SCALE, burst: l!.burst };
+    emu.limiter.setLimits(limits);
+    proxy = await startProxy(emu.endpoint);
+    const between = proxy.between;
+
+    // 2. the manifest: CR of the last 10 studies go to "qa" by UID, the other CR by date
+    const QA = Math.min(QA_MAX, studies.length / 4);
+    const crStudies = studies.length - QA;
+    const crUid = (j: number) => gen.series[j][SERIES_PER_STUDY - 1];
+    const qa = Array.from({ length: QA }, (_, i) => crUid(crStudies + i));
+    const yaml = manifestYaml(day(crStudies - 1), qa);
+    project = await createProject("dataset-bench", { "index.ts": PROGRAM, "dataset.yaml": yaml }, { ...emu, endpoint: proxy.url } as RunningEmulator);
+    // what an AWS endpoint gets by default: the documented write rate known from the start
+    project.env.PULUMI_HEALTHIMAGING_WRITE_TPS = String(DATASET_COPY_TPS);
+    await project.ok(["config", "set", "datastoreId", seeded.datastoreId]);
+
+    // 3. preview of the new stack
+    const preview = await timed(project, between, ["preview"]);
+    log(
+      `  dataset: preview (new stack): exit ${preview.exitCode}, ${(preview.ms / 1000).toFixed(1)} s, ${preview.plan}, calls ${JSON.stringify(preview.calls)}, program peak ${preview.programPeakKb} kB`,
+    );
+    if (preview.exitCode !== 0) throw new Error("the preview failed");
+
+    // 4. up
+    const measureUp = async (p: PulumiProject): Promise<UpRow> => {
+      const throttledBefore = { ...emu!.limiter.throttled };
+      const up = await timed(p, between, ["up", "--yes", "--skip-preview", "--parallel", "16"]);
+      const made = Object.values(emu!.service.state.imageSets).filter((x) => x.createdAt >= up.t0 && x.createdAt <= up.t1);
+      const firstCopy = between(up.t0, up.t1 + 1).find((c) => c.op === "CopyImageSet" && c.status === 200);
+      const lastDone = Math.max(...made.map((x) => x.versions[0].updatedAt));
+      const throttled: Record<string, number> = {};
+      for (const [op, c] of Object.entries(emu!.limiter.throttled)) {
+        const d = c! - (throttledBefore[op as OperationName] ?? 0);
+        if (d) throttled[op] = d;
+      }
+      const lowerBoundMs = (n / DATASET_COPY_TPS) * 1000;
+      const row = {
+        ...strip(up),
+        lowerBoundMs,
+        ratio: up.ms / lowerBoundMs,
+        serviceSpanMs: firstCopy ? lastDone - firstCopy.at : Number.NaN,
+        created: made.length,
+        throttled,
+      };
+      log(
+        `  dataset: up${p.env.PULUMI_SKIP_CHECKPOINTS ? " (PULUMI_SKIP_CHECKPOINTS)" : ""}: exit ${up.exitCode}, ${(up.ms / 1000).toFixed(1)} s (${row.ratio.toFixed(3)} of the ${(lowerBoundMs / 1000).toFixed(0)} s bound; service span ${(row.serviceSpanMs / 1000).toFixed(1)} s), created ${made.length}, throttles ${JSON.stringify(throttled)}, calls ${JSON.stringify(up.calls)}, program peak ${up.programPeakKb} kB, provider peak ${up.providerPeakKb} kB`,
+      );
+      if (up.exitCode !== 0) throw new Error("the up failed");
+      return row;
+    };
+    const upRow = await measureUp(project);
+
+    // 5. state size
+    const exported = (await project.ok(["stack", "export"])).stdout;
+    const resources = (JSON.parse(exported).deployment.resources as { type: string }[]).filter((x) => x.type.includes("DerivedImageSet"));
+    const output = (await project.ok(["stack", "output", "manifest", "--json"])).stdout;
+    const manifestEntries = Object.values(JSON.parse(output).cohorts as Record<string, unknown[]>).reduce((a, l) => a + l.length, 0);
+    const cohorts = Object.fromEntries(Object.entries(JSON.parse(output).cohorts as Record<string, unknown[]>).map(([k, l]) => [k, l.length]));
+    const state = {
+      bytes: Buffer.byteLength(exported),
+      derivedImageSets: resources.length,
+      bytesPerDerivedImageSet: Math.round(resources.reduce((a, x) => a + Buffer.byteLength(JSON.stringify(x)), 0) / resources.length),
+      outputBytes: Buffer.byteLength(JSON.stringify(JSON.parse(output))),
+      manifestEntries,
+    };
+    log(`  dataset: state ${JSON.stringify(state)}, cohorts ${JSON.stringify(cohorts)}`);
+
+    // 6. no-change preview, then a one-series edit of the 10-series cohort
+    const noChange = await timed(project, between, ["preview", "--expect-no-changes"]);
+    log(`  dataset: no-change preview: exit ${noChange.exitCode}, ${(noChange.ms / 1000).toFixed(1)} s, calls ${JSON.stringify(noChange.calls)}`);
+    project.writeFile("dataset.yaml", manifestYaml(day(crStudies - 1), [...qa, gen.series[0][0]]));
+    const edit = await timed(project, between, ["preview"]);
+    log(`  dataset: edit preview: exit ${edit.exitCode}, ${(edit.ms / 1000).toFixed(1)} s, ${edit.plan}, calls ${JSON.stringify(edit.calls)}`);
+
+    // opt-in (BENCH_DATASET_SKIP_CHECKPOINTS=1, ~5 min more): the same up on a second stack, the CLI
+    // writing state once at the end instead of after every step
+    let upSkipCheckpoints: UpRow | undefined;
+    if (process.env.BENCH_DATASET_SKIP_CHECKPOINTS === "1") {
+      second = await createProject("dataset-bench-once", { "index.ts": PROGRAM, "dataset.yaml": yaml }, { ...emu, endpoint: proxy.url } as RunningEmulator);
+      Object.assign(second.env, { PULUMI_HEALTHIMAGING_WRITE_TPS: String(DATASET_COPY_TPS), PULUMI_SKIP_CHECKPOINTS: "true" });
+      await second.ok(["config", "set", "datastoreId", seeded.datastoreId]);
+      upSkipCheckpoints = await measureUp(second);
+    }
+
+    // 7. the temporary project goes (its image sets go with the in-process service); nothing may still run
+    if (process.env.BENCH_DATASET_DESTROY) {
+      const d = await timed(project, between, ["destroy", "--yes", "--skip-preview", "--parallel", "16"]);
+      log(`  dataset: destroy: exit ${d.exitCode}, ${(d.ms / 1000).toFixed(1)} s, calls ${JSON.stringify(d.calls)}`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const leftover = [...processesIn(project.dir), ...(second ? processesIn(second.dir) : [])];
+    if (leftover.length) log(`  dataset: still running after the last CLI run: ${leftover.join("; ")}`);
+    return {
+      n,
+      scale: DATASET_SCALE,
+      copyTps: DATASET_COPY_TPS,
+      patients,
+      studies: studies.length,
+      cohorts,
+      generateMs,
+      importMs,
+      preview: strip(preview),
+      up: upRow,
+      upSkipCheckpoints,
+      state,
+      noChange: strip(noChange),
+      edit: { ...strip(edit), description: `one series added to the ${QA}-series cohort "qa"` },
+      leftover: leftover.length,
+    };
+  } finally {
+    project?.remove();
+    second?.remove();
+    await proxy?.stop();
+    await emu?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Processes whose command line or working folder is in dir. */
+function processesIn(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
+      const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
+      if (cmd && (cmd.includes(dir) || cwd.startsWith(dir))) out.push(`${entry} ${cmd.slice(0, 120)}`);
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return out;
+}
