@@ -54,7 +54,8 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
     const built = this.getData().then((plan) => this.declare(name, args, plan));
     this.manifest = pulumi.output(built.then((b) => b.manifest));
     this.imageSets = pulumi.output(built.then((b) => b.ids));
-    this.registerOutputs({ manifest: this.manifest });
+    // Nothing registered on the component: the manifest reaches state once, as the program exports it.
+    this.registerOutputs({});
     if (args.manifestFile && !pulumi.runtime.isDryRun()) {
       const file = args.manifestFile;
       this.manifest.apply((m) => {

@@ -1,6 +1,8 @@
 // The pull-request summary of a real captured `pulumi preview --json` (test/fixtures/preview-dataset-edit.json:
-// the dataset-curation example after moving one instance from train to validation and giving head-ct
-// a series of another study; captured by test/e2e/e2e-examples.test.ts with E2E_PREVIEW_JSON_OUT).
+// the earlier dataset-curation example, one derived image set per cohort, after moving one instance from
+// train to validation and giving head-ct a series of another study; it holds an update of each kind and a
+// replacement). test/e2e/dataset.test.ts checks the summary of a live hi.Dataset preview word for word, and
+// writes that preview to the file named by E2E_PREVIEW_JSON_OUT.
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
