@@ -65,9 +65,25 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
     }
   }
 
-  /** Resolve the declaration against the data store (runs once, from the base class constructor). */
+  /**
+   * Resolve the declaration against the data store (runs once, from the base class constructor).
+   * Problems are reported on this component, one line each, and the program then stops with a
+   * short RunError naming the component.
+   */
   protected override async initialize(props: pulumi.Inputs): Promise<DatasetPlan> {
     const { name, ...args } = props as DatasetArgs & { name: string };
+    try {
+      return await this.resolve(name, args);
+    } catch (e) {
+      if (!(e instanceof DatasetError)) throw e;
+      await pulumi.log.error(e.message, this);
+      throw new pulumi.RunError(
+        `Dataset "${name}": ${e.problems.length === 1 ? "a problem" : `${e.problems.length} problems`} in the declaration, listed under its healthimaging:index:Dataset (${name})`,
+      );
+    }
+  }
+
+  private async resolve(name: string, args: DatasetArgs): Promise<DatasetPlan> {
     const file = typeof args.dataset === "string" ? args.dataset : "the dataset";
     const spec = typeof args.dataset === "string" ? loadDataset(args.dataset) : validateDataset(args.dataset, file);
     // DatastoreId pattern [0-9a-z]{32} (service model); a placeholder fails here, before any read.
@@ -82,14 +98,8 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
       if (e instanceof DatasetError) throw e;
       throw explainFailure(`Dataset ${file}: reading data store ${args.datastoreId}`, args, e);
     } finally {
-      pulumi.log.info(
-        `dataset ${file}: ${
-          Object.entries(finder.calls)
-            .map(([op, n]) => `${n} ${op}`)
-            .join(", ") || "no"
-        } read calls`,
-        this,
-      );
+      const calls = Object.entries(finder.calls).map(([op, n]) => `${n} ${op}`);
+      pulumi.log.info(`dataset ${file}: ${calls.join(", ") || "no"} read calls`, this);
     }
   }
 
