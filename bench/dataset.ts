@@ -27,6 +27,8 @@ const MODALITIES = ["CT", "CT", "MR", "MR", "CR"];
 const SERIES_PER_STUDY = MODALITIES.length;
 /** series in the cohort the edit changes */
 const QA_MAX = 10;
+/** `--target` for the edit: every resource of the edited cohort (`*` spans no ":", `**` anything) */
+export const EDIT_TARGET = "urn:pulumi:*::*::**::curated/qa/*";
 const WRITES = ["CopyImageSet", "UpdateImageSetMetadata", "DeleteImageSet", "TagResource", "UntagResource", "StartDICOMImportJob"];
 
 export interface DatasetStep {
@@ -40,6 +42,28 @@ export interface DatasetStep {
   providerPeakKb: number;
   /** processes sampled as the program / the provider */
   processes: [number, number];
+  /** where the time went (ms from the CLI's start), from the program's trace lines and the provider hook */
+  trace?: StepTrace;
+}
+
+export interface StepTrace {
+  /** the program's node process started (the language host's `@pulumi/pulumi/cmd/run`) */
+  programProcess: number;
+  /** the program's first line ran (the SDK and the program loaded, transpiled) */
+  programStart: number;
+  /** the first derived image set constructed: the dataset resolved (its read calls done) */
+  firstChild?: number;
+  /** the last one constructed: every resource declared */
+  lastChild?: number;
+  /** the program exited: every registration answered by the engine */
+  programExit: number;
+  programCpuMs: number;
+  /** the dynamic-provider process started (the engine's first check of a derived image set) */
+  providerProcess?: number;
+  providerCpuMs?: number;
+  /** calls reaching the dynamic provider */
+  check: number;
+  diff: number;
 }
 
 export type UpRow = DatasetStep & { lowerBoundMs: number; ratio: number; serviceSpanMs: number; created: number; throttled: Record<string, number> };
@@ -61,6 +85,10 @@ export interface DatasetResult {
   state: { bytes: number; derivedImageSets: number; bytesPerDerivedImageSet: number; outputBytes: number; manifestEntries: number };
   noChange: DatasetStep;
   edit: DatasetStep & { description: string };
+  /** the same edit previewed with `--target` <a glob of the edited cohort's URNs> */
+  editTargeted?: DatasetStep & { target: string };
+  /** the no-change preview with PULUMI_DEBUG_PROMISE_LEAKS=true: the SDK's promise stack traces kept */
+  noChangeStacks?: DatasetStep;
   /** processes of the project still running after the last CLI run */
   leftover: number;
 }
@@ -75,6 +103,67 @@ import * as hi from "pulumi-healthimaging";
 
 const dataset = new hi.Dataset("curated", { datastoreId: new pulumi.Config().require("datastoreId"), dataset: "dataset.yaml" });
 export const manifest = dataset.manifest;
+`;
+
+/**
+ * The bench's own lines before the README program: when BENCH_DATASET_TRACE names a file, the times
+ * the program started, declared its first and last derived image set (a stack transformation sees
+ * each constructor) and exited (every registration answered), with its CPU time and peak RSS.
+ */
+const TRACE = `// bench/dataset.ts: trace lines (BENCH_DATASET_TRACE), then the README program
+const traceFile = process.env.BENCH_DATASET_TRACE;
+if (traceFile) {
+  const fs = require("node:fs") as typeof import("node:fs");
+  const { runtime } = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+  const line = (what: string, at = Date.now()) => {
+    const c = process.cpuUsage();
+    fs.appendFileSync(traceFile, JSON.stringify({ what, at, cpuMs: Math.round((c.user + c.system) / 1000), rssKb: process.resourceUsage().maxRSS }) + "\\n");
+  };
+  let children = 0;
+  let lastChild = 0;
+  line("program", Date.now() - Math.round(process.uptime() * 1000));
+  line("start");
+  runtime.registerStackTransformation((a) => {
+    if (a.type.endsWith(":DerivedImageSet")) {
+      if (children++ === 0) line("first");
+      lastChild = Date.now();
+    }
+    return undefined;
+  });
+  process.on("exit", () => {
+    line("last", lastChild);
+    line("exit");
+  });
+}
+`;
+
+/**
+ * Loaded with NODE_OPTIONS=--require by the node processes of a traced run; in the dynamic-provider
+ * process it counts the check and diff calls reaching the provider, and writes them with the
+ * process's start, CPU time and peak RSS when the engine stops it.
+ */
+const PROVIDER_HOOK = `const fs = require("node:fs");
+const file = process.env.BENCH_DATASET_TRACE;
+if (file && process.argv.join(" ").includes("dynamic-provider")) {
+  const s = { what: "provider", born: Date.now() - Math.round(process.uptime() * 1000), calls: {} };
+  const p = require(require.resolve("pulumi-healthimaging/dist/provider", { paths: [process.cwd()] })).derivedImageSetProvider;
+  for (const k of ["check", "diff"]) {
+    const f = p[k];
+    p[k] = (...a) => {
+      s.calls[k] = (s.calls[k] || 0) + 1;
+      return f.apply(p, a);
+    };
+  }
+  let done = false;
+  const dump = () => {
+    if (done) return;
+    done = true;
+    const c = process.cpuUsage();
+    fs.appendFileSync(file, JSON.stringify({ ...s, at: Date.now(), cpuMs: Math.round((c.user + c.system) / 1000), rssKb: process.resourceUsage().maxRSS }) + "\\n");
+  };
+  process.on("exit", dump);
+  for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => { dump(); process.exit(0); });
+}
 `;
 
 function manifestYaml(crUntil: string, qa: string[]): string {
@@ -107,6 +196,8 @@ async function timed(
   const program = new Map<number, number>();
   const provider = new Map<number, number>();
   let sampler: NodeJS.Timeout | undefined;
+  const traceFile = path.join(project.dir, `trace-${Date.now()}.jsonl`);
+  project.env.BENCH_DATASET_TRACE = traceFile;
   const t0 = Date.now();
   const r = await project.run(args, {
     onStart: (child) =>
@@ -117,6 +208,8 @@ async function timed(
   });
   const t1 = Date.now();
   clearInterval(sampler);
+  delete project.env.BENCH_DATASET_TRACE;
+  const trace = readTrace(traceFile, t0);
   const calls = byOperation(proxyCalls(t0, t1 + 1));
   const out = r.stdout + r.stderr;
   const plan = out
@@ -134,9 +227,39 @@ async function timed(
     programPeakKb: Math.max(0, ...program.values()),
     providerPeakKb: Math.max(0, ...provider.values()),
     processes: [program.size, provider.size],
+    trace,
     stdout: r.stdout,
     t0,
     t1,
+  };
+}
+
+function readTrace(file: string, t0: number): StepTrace | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const lines = fs
+    .readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { what: string; at: number; cpuMs: number; calls?: Record<string, number>; born?: number });
+  fs.rmSync(file);
+  const at = (what: string) => {
+    const l = lines.find((x) => x.what === what);
+    return l && l.at > 0 ? l.at - t0 : undefined;
+  };
+  const provider = lines.find((x) => x.what === "provider");
+  const exit = lines.find((x) => x.what === "exit");
+  if (!exit) return undefined;
+  return {
+    programProcess: at("program")!,
+    programStart: at("start")!,
+    firstChild: at("first"),
+    lastChild: at("last"),
+    programExit: exit.at - t0,
+    programCpuMs: exit.cpuMs,
+    providerProcess: provider?.born ? provider.born - t0 : undefined,
+    providerCpuMs: provider?.cpuMs,
+    check: provider?.calls?.check ?? 0,
+    diff: provider?.calls?.diff ?? 0,
   };
 }
 
@@ -195,7 +318,11 @@ export async function runDataset(log: (m: string) => void, n = DATASET_N): Promi
     const crUid = (j: number) => gen.series[j][SERIES_PER_STUDY - 1];
     const qa = Array.from({ length: QA }, (_, i) => crUid(crStudies + i));
     const yaml = manifestYaml(day(crStudies - 1), qa);
-    project = await createProject("dataset-bench", { "index.ts": PROGRAM, "dataset.yaml": yaml }, { ...emu, endpoint: proxy.url } as RunningEmulator);
+    project = await createProject("dataset-bench", { "index.ts": TRACE + PROGRAM, "bench-trace.js": PROVIDER_HOOK, "dataset.yaml": yaml }, {
+      ...emu,
+      endpoint: proxy.url,
+    } as RunningEmulator);
+    project.env.NODE_OPTIONS = `--require ${path.join(project.dir, "bench-trace.js")}`;
     // what an AWS endpoint gets by default: the documented write rate known from the start
     project.env.PULUMI_HEALTHIMAGING_WRITE_TPS = String(DATASET_COPY_TPS);
     await project.ok(["config", "set", "datastoreId", seeded.datastoreId]);
@@ -257,6 +384,17 @@ export async function runDataset(log: (m: string) => void, n = DATASET_N): Promi
     project.writeFile("dataset.yaml", manifestYaml(day(crStudies - 1), [...qa, gen.series[0][0]]));
     const edit = await timed(project, between, ["preview"]);
     log(`  dataset: edit preview: exit ${edit.exitCode}, ${(edit.ms / 1000).toFixed(1)} s, ${edit.plan}, calls ${JSON.stringify(edit.calls)}`);
+    // the same edit, the engine told which resources may change: a glob of the edited cohort's URNs
+    const editTargeted = await timed(project, between, ["preview", "--target", EDIT_TARGET]);
+    log(
+      `  dataset: edit preview --target: exit ${editTargeted.exitCode}, ${(editTargeted.ms / 1000).toFixed(1)} s, ${editTargeted.plan}, trace ${JSON.stringify(editTargeted.trace)}`,
+    );
+    // the no-change preview again with the SDK's promise stack traces kept (hi.Dataset skips them otherwise)
+    project.writeFile("dataset.yaml", yaml);
+    project.env.PULUMI_DEBUG_PROMISE_LEAKS = "true";
+    const noChangeStacks = await timed(project, between, ["preview", "--expect-no-changes"]);
+    delete project.env.PULUMI_DEBUG_PROMISE_LEAKS;
+    log(`  dataset: no-change preview, PULUMI_DEBUG_PROMISE_LEAKS: exit ${noChangeStacks.exitCode}, ${(noChangeStacks.ms / 1000).toFixed(1)} s`);
 
     // opt-in (BENCH_DATASET_SKIP_CHECKPOINTS=1, ~5 min more): the same up on a second stack, the CLI
     // writing state once at the end instead of after every step
@@ -291,6 +429,8 @@ export async function runDataset(log: (m: string) => void, n = DATASET_N): Promi
       state,
       noChange: strip(noChange),
       edit: { ...strip(edit), description: `one series added to the ${QA}-series cohort "qa"` },
+      editTargeted: { ...strip(editTargeted), target: EDIT_TARGET },
+      noChangeStacks: strip(noChangeStacks),
       leftover: leftover.length,
     };
   } finally {

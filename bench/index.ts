@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { installPulumi } from "../scripts/local";
 import { ensureBuilt } from "../test/support/build";
-import { DATASET_N, DATASET_SCALE, type DatasetResult, runDataset } from "./dataset";
+import { DATASET_N, DATASET_SCALE, type DatasetResult, type DatasetStep, runDataset } from "./dataset";
 import { COPY_TPS, type FleetResult, runFleet, SCALE } from "./fleet";
 import { runService, type ServiceResult } from "./service";
 import { runStateSize, type StateSizeRow } from "./stateSize";
@@ -39,7 +39,7 @@ const USAGE = `usage: npm run bench -- [options]
                        service  figure 5, the local service itself (~1 min)
                        state    figure 6, state size per resource (seconds)
                        dataset  figure 7, hi.Dataset of ${DATASET_N.toLocaleString("en-US")} derived image sets: preview, up, state,
-                                no-change and one-edit previews (~6 min; BENCH_DATASET_N, BENCH_DATASET_SCALE=${DATASET_SCALE},
+                                no-change and one-edit previews, the edit with --target (~6 min; BENCH_DATASET_N, BENCH_DATASET_SCALE=${DATASET_SCALE},
                                 BENCH_DATASET_SKIP_CHECKPOINTS=1 adds an up with PULUMI_SKIP_CHECKPOINTS)
   --quick            2 s and 10 s copies only, fleets of 20 and 50 (a smoke run)
   --write            rewrite BENCHMARKS.md and bench/last-run.json (a partial run keeps the other
@@ -239,7 +239,7 @@ function renderDataset(d: DatasetResult): string[] {
   out.push(
     `10-series cohort \`qa\` listing series UIDs — ${n} derived image sets (${Object.entries(d.cohorts)
       .map(([c, k]) => `${c} ${k}`)
-      .join(", ")}). The real CLI runs the program of the README (\`new hi.Dataset("curated", {...})\`, transpile-only).`,
+      .join(", ")}). The real CLI runs the program of the README (\`new hi.Dataset("curated", {...})\`, transpile-only) after the bench's trace lines.`,
   );
   out.push(
     `**Time is scaled ${d.scale}×** (\`BENCH_DATASET_SCALE\`), like figure 2's ${SCALE}×: CopyImageSet ${d.copyTps} TPS with a burst of 1, SearchImageSets ${25 * d.scale} TPS, every duration ÷${d.scale}`,
@@ -260,7 +260,36 @@ function renderDataset(d: DatasetResult): string[] {
   if (d.upSkipCheckpoints) row("the same `up` on a second stack, `PULUMI_SKIP_CHECKPOINTS=true`", d.upSkipCheckpoints);
   row("`pulumi preview --expect-no-changes`", d.noChange);
   row(`\`pulumi preview\` of an edit: ${d.edit.description}`, d.edit);
+  if (d.editTargeted) row(`the same edit, \`pulumi preview --target '${d.editTargeted.target}'\``, d.editTargeted);
+  if (d.noChangeStacks) row("`pulumi preview --expect-no-changes`, `PULUMI_DEBUG_PROMISE_LEAKS=true`", d.noChangeStacks);
   out.push("");
+  const traced: [string, DatasetStep][] = [
+    ["new stack", d.preview],
+    ["no change", d.noChange],
+    ["edit", d.edit],
+    ...(d.editTargeted ? ([["edit, `--target`", d.editTargeted]] as [string, DatasetStep][]) : []),
+    ...(d.noChangeStacks ? ([["no change, promise stacks kept", d.noChangeStacks]] as [string, DatasetStep][]) : []),
+  ];
+  if (traced.some(([, x]) => x.trace)) {
+    out.push(
+      "Where a preview's time goes (seconds from the CLI's start; the program's own trace lines, `BENCH_DATASET_TRACE`, and a hook in the dynamic-provider",
+      "process counting the check and diff calls that reach it): the program's node process starts, its first line runs (SDK loaded, TypeScript",
+      "transpiled; pulumi-healthimaging is loaded after it), the dataset is resolved (its first derived image set constructed), every resource is declared (the last one), and the program exits",
+      "once the engine has answered every registration (the engine checks and diffs each resource through the dynamic provider meanwhile).",
+      "",
+      "| preview | wall | node starts | program starts | dataset resolved | all declared | all registered | program CPU (s) | check / diff calls | provider starts | provider CPU (s) |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    );
+    for (const [label, x] of traced) {
+      const t = x.trace;
+      if (!t) continue;
+      const o = (ms: number | undefined) => (ms === undefined ? "–" : s(ms));
+      out.push(
+        `| ${label} | ${s(x.ms)} | ${o(t.programProcess)} | ${o(t.programStart)} | ${o(t.firstChild)} | ${o(t.lastChild)} | ${o(t.programExit)} | ${o(t.programCpuMs)} | ${t.check.toLocaleString("en-US")} / ${t.diff.toLocaleString("en-US")} | ${o(t.providerProcess)} | ${o(t.providerCpuMs)} |`,
+      );
+    }
+    out.push("");
+  }
   const u = d.up;
   const thr = calls(u.throttled);
   out.push(
@@ -279,8 +308,22 @@ function renderDataset(d: DatasetResult): string[] {
   );
   const ratio = d.edit.ms / d.noChange.ms;
   out.push(
-    `- **An edit vs. no change:** the one-series edit previews in ${s(d.edit.ms)} s, the no-change preview of the same stack in ${s(d.noChange.ms)} s (${ratio.toFixed(2)}×), each with ${(d.edit.calls.SearchImageSets ?? 0).toLocaleString("en-US")} and ${(d.noChange.calls.SearchImageSets ?? 0).toLocaleString("en-US")} SearchImageSets reads. Goal "preview cost proportional to the edit, not the dataset": ${yes(ratio < 0.5)} — the program re-resolves every cohort's criteria on each run and the engine diffs all ${n} resources, so an edit of one series costs a whole preview (see the notes).`,
+    `- **An edit vs. no change:** the one-series edit previews in ${s(d.edit.ms)} s, the no-change preview of the same stack in ${s(d.noChange.ms)} s (${ratio.toFixed(2)}×), each with ${(d.edit.calls.SearchImageSets ?? 0).toLocaleString("en-US")} and ${(d.noChange.calls.SearchImageSets ?? 0).toLocaleString("en-US")} SearchImageSets reads. Goal "preview cost proportional to the edit, not the dataset": ${yes(ratio < 0.5)} — the program re-resolves every cohort's criteria on each run and declares all ${n} resources, and the engine checks and diffs each, so an edit of one series costs a whole preview (see the notes).`,
   );
+  const tg = d.editTargeted;
+  if (tg) {
+    const calls = tg.trace
+      ? `${tg.trace.check} check and ${tg.trace.diff} diff calls reach the provider (${d.edit.trace?.check ?? "?"} and ${d.edit.trace?.diff ?? "?"} untargeted)`
+      : "";
+    out.push(
+      `- **The edit with \`--target\`** (a URN glob of the edited cohort): ${s(tg.ms)} s, ${(tg.ms / d.edit.ms).toFixed(2)}× the untargeted edit and ${(tg.ms / d.noChange.ms).toFixed(2)}× the no-change preview, plan ${tg.plan || "?"}; ${calls}. The engine skips check and diff for the resources outside the target, but the program still resolves the dataset and declares and registers all ${n}: ${yes(tg.ms / d.noChange.ms < 0.5)} for the goal above.`,
+    );
+  }
+  const st = d.noChangeStacks;
+  if (st)
+    out.push(
+      `- **Promise stack traces:** with \`PULUMI_DEBUG_PROMISE_LEAKS=true\` (hi.Dataset then lets the Node SDK capture and source-map a stack trace for each of the four promises it makes per property of each child, as for any other resource) the no-change preview takes ${s(st.ms)} s (${(st.ms / d.noChange.ms).toFixed(2)}×), the program ${st.trace ? s(st.trace.programCpuMs) : "?"} s of CPU against ${d.noChange.trace ? s(d.noChange.trace.programCpuMs) : "?"} s, peak RSS ${mb(st.programPeakKb)} MB against ${mb(d.noChange.programPeakKb)} MB.`,
+    );
   out.push(`- Processes of the project still running after the last CLI run: ${d.leftover}.`, "");
   return out;
 }

@@ -2,7 +2,7 @@
 // in the props so it appears on the object (https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/).
 
 import * as pulumi from "@pulumi/pulumi";
-import { type INPUTS, OUTPUTS, type SameKeys } from "./schema";
+import { type INPUTS, OUTPUTS, type OutputName, type SameKeys } from "./schema";
 import { serializedProvider } from "./serializedProvider";
 import type { SeriesSelection } from "./types";
 
@@ -84,19 +84,22 @@ export class DerivedImageSet extends pulumi.dynamic.Resource {
   declare readonly updatedAt: pulumi.Output<string>;
 
   constructor(name: string, args: DerivedImageSetArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      serializedProvider,
-      name,
-      {
-        ...args,
-        ownerTag: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
-        // every output, seeded so it appears on the object (schema.ts OUTPUTS)
-        ...Object.fromEntries(OUTPUTS.map((k) => [k, undefined])),
-        sourceVersionId: args.sourceVersionId,
-      },
-      opts,
-      "healthimaging",
-      "DerivedImageSet",
-    );
+    // every output, seeded so it appears on the object (schema.ts OUTPUTS)
+    super(serializedProvider, name, derivedImageSetProps(name, args, OUTPUTS), opts, "healthimaging", "DerivedImageSet");
   }
+}
+
+/**
+ * What a DerivedImageSet registers: the inputs (undefined ones dropped: they are not sent either),
+ * the owner tag, and the outputs to expose on the object, seeded as undefined. The Node SDK gives
+ * every key of these props an Output of four promises, so a class that needs few outputs (hi.Dataset's
+ * children) seeds only those: the inputs and the state are the same, whatever outputs are seeded.
+ *
+ * @internal
+ */
+export function derivedImageSetProps(name: string, args: DerivedImageSetArgs, outputs: readonly OutputName[]): pulumi.Inputs {
+  const props: pulumi.Inputs = Object.fromEntries(outputs.map((k) => [k, undefined]));
+  for (const [k, v] of Object.entries(args)) if (v !== undefined) props[k] = v;
+  props.ownerTag = `${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
+  return props;
 }
