@@ -122,12 +122,17 @@ export function summarize(preview: { steps?: PreviewStep[] }, opts: { writeTps?:
   if (changes.length === 0) return [...out, "No derived image set changes.", ""].join("\n");
   const cohorts = [...new Set(changes.flatMap((c) => (c.cohort ? [c.cohort] : [])))].sort();
   if (cohorts.length) {
-    out.push("| cohort | series added | series removed | series changed | instances added | instances removed |", "|---|---|---|---|---|---|");
+    out.push(
+      "| cohort | series added | series removed | series updated | series replaced | instances added | instances removed |",
+      "|---|---|---|---|---|---|---|",
+    );
     for (const cohort of cohorts) {
       const of = changes.filter((c) => c.cohort === cohort);
       const n = (op: ResourceChange["op"][]) => of.filter((c) => op.includes(c.op)).length;
       const sum = (pick: (c: ResourceChange) => Selection) => describeSelection(Object.assign({}, ...of.map(pick)));
-      out.push(`| \`${cohort}\` | ${n(["create"])} | ${n(["delete"])} | ${n(["update", "replace"])} | ${sum((c) => c.added)} | ${sum((c) => c.removed)} |`);
+      out.push(
+        `| \`${cohort}\` | ${n(["create"])} | ${n(["delete"])} | ${n(["update"])} | ${n(["replace"])} | ${sum((c) => c.added)} | ${sum((c) => c.removed)} |`,
+      );
     }
     out.push("");
   }

@@ -132,9 +132,9 @@ describe("e2e: hi.Dataset, a manifest across 2 patients and 6 studies, with the 
       [
         "## HealthImaging: what `pulumi up` will do",
         "",
-        "| cohort | series added | series removed | series changed | instances added | instances removed |",
-        "|---|---|---|---|---|---|",
-        "| `curated/angio-views` | 1 | 0 | 1 | 1 instance and 1 whole series | 1 instance |",
+        "| cohort | series added | series removed | series updated | series replaced | instances added | instances removed |",
+        "|---|---|---|---|---|---|---|",
+        "| `curated/angio-views` | 1 | 0 | 1 | 0 | 1 instance and 1 whole series | 1 instance |",
         "",
         "| image set | change | instances added | instances removed | why |",
         "|---|---|---|---|---|",

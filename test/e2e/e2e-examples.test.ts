@@ -198,8 +198,8 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
       assert.equal(out.exit_code, "0", `${read("comment.md")}\n${read("preview.log")}`);
       const comment = fs.readFileSync(path.join(dir, "comment.md"), "utf8");
       assert.match(comment, /^## HealthImaging: what `pulumi up` will do\n/);
-      assert.match(comment, /\| `cohorts\/angio-views` \| 1 \| 0 \| 0 \| 2 instances \| none \|/);
-      assert.match(comment, /\| `cohorts\/train` \| \d+ \| 0 \| 0 \| \d+ whole series \| none \|/);
+      assert.match(comment, /\| `cohorts\/angio-views` \| 1 \| 0 \| 0 \| 0 \| 2 instances \| none \|/);
+      assert.match(comment, /\| `cohorts\/train` \| \d+ \| 0 \| 0 \| 0 \| \d+ whole series \| none \|/);
       assert.match(comment, /Write calls: \d+ CopyImageSet, 0 UpdateImageSetMetadata, 0 DeleteImageSet/);
       const body = await commentBody(out.exit_code);
       assert.ok(body.startsWith(`<!-- pulumi-preview ${STACK} -->\n#### Pulumi preview: stack \`${STACK}\` at 0123456`));
