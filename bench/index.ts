@@ -32,7 +32,7 @@ interface Results {
 }
 const USAGE = `usage: npm run bench -- [options]
 
-  (no options)       every part (~20 minutes on 2 cores); prints the report, writes no tracked file
+  (no options)       every part (~30 minutes on 2 cores); prints the report, writes no tracked file
   --only <parts>     some parts: wait,fleet,service,state,dataset (comma-separated; --parts is the same)
                        wait     figure 1, wait overhead of one copy (~4 min)
                        fleet    figures 2-4, N derived image sets in one pulumi up (~6 min)
