@@ -12,6 +12,7 @@
 //         modality: [CT]                 # a series' Modality
 //         studyDate: { from: "19950101", to: "20011231" }   # YYYYMMDD, either bound optional
 //         studyDescription: head         # case-insensitive substring
+//         seriesDescription: localizer   # case-insensitive substring (read from each candidate's metadata)
 //         bodyPart: HEAD                 # BodyPartExamined, case-insensitive
 //       imageSets: perSeries             # default; perStudy merges a study's series into one
 //     train: {}                          # a cohort may get its series only from a split
@@ -39,6 +40,8 @@ export interface Selection {
   modality?: string[];
   studyDate?: { from?: string; to?: string };
   studyDescription?: string;
+  /** compared with each candidate series' metadata (one GetImageSetMetadata per candidate) */
+  seriesDescription?: string;
   bodyPart?: string;
 }
 
@@ -84,7 +87,7 @@ const DATE = /^\d{8}$/;
 const TOP_KEYS = ["seed", "cohorts", "splits", "disjoint"];
 const COHORT_KEYS = ["description", "select", "imageSets"];
 const SPLIT_KEYS = ["select", "seed", "ratios"];
-const SELECT_KEYS = ["studies", "series", "modality", "studyDate", "studyDescription", "bodyPart"];
+const SELECT_KEYS = ["studies", "series", "modality", "studyDate", "studyDescription", "seriesDescription", "bodyPart"];
 
 const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const show = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : `${JSON.stringify(v)} (${Array.isArray(v) ? "a list" : typeof v})`);
@@ -153,7 +156,7 @@ function checkSelection(raw: unknown, field: string, at: At): Selection | undefi
       out.studyDate = { ...(d.from !== undefined ? { from: String(d.from) } : {}), ...(d.to !== undefined ? { to: String(d.to) } : {}) };
     }
   }
-  for (const k of ["studyDescription", "bodyPart"] as const) {
+  for (const k of ["studyDescription", "seriesDescription", "bodyPart"] as const) {
     if (raw[k] === undefined) continue;
     if (typeof raw[k] !== "string" || !(raw[k] as string).trim()) at(`${field}.${k}`, `must be non-empty text, not ${show(raw[k])}`);
     else out[k] = raw[k] as string;

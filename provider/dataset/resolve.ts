@@ -24,6 +24,9 @@ export interface FoundSeries {
   patientKey: string;
 }
 
+/** GetImageSetMetadata calls in flight for one criterion (its quota is 50 TPS by default) */
+const METADATA_READS_AT_ONCE = 10;
+
 type Filter = NonNullable<NonNullable<SearchImageSetsCommandInput["searchCriteria"]>["filters"]>[number];
 
 /** Reads with memoised queries: cohorts that share criteria search once. */
@@ -76,7 +79,25 @@ export class SeriesFinder {
     const pages = await Promise.all(queries.map((q) => this.search(q)));
     const seen = new Map<string, FoundSeries>();
     for (const s of pages.flat()) if (matches(s, selection)) seen.set(s.seriesInstanceUid, s);
-    return [...seen.values()].sort(bySeriesUid);
+    const found = [...seen.values()].sort(bySeriesUid);
+    return selection.seriesDescription ? this.describedAs(found, selection.seriesDescription) : found;
+  }
+
+  /**
+   * The series whose SeriesDescription holds `part`. SearchImageSets' DICOMTags have no series
+   * description (ImageSetsMetadataSummary in the service model), so each candidate's metadata is
+   * read, ten at a time: criteria the search can filter on narrow the candidates first.
+   */
+  private async describedAs(found: FoundSeries[], part: string): Promise<FoundSeries[]> {
+    const keep: FoundSeries[] = [];
+    for (let i = 0; i < found.length; i += METADATA_READS_AT_ONCE) {
+      const batch = found.slice(i, i + METADATA_READS_AT_ONCE);
+      const docs = await Promise.all(batch.map((s) => this.document(s.imageSetId)));
+      batch.forEach((s, j) => {
+        if (includes(String(docs[j].Study.Series[s.seriesInstanceUid]?.DICOM?.SeriesDescription ?? ""), part)) keep.push(s);
+      });
+    }
+    return keep;
   }
 
   private search(filter: Filter | undefined): Promise<FoundSeries[]> {

@@ -72,8 +72,8 @@ describe("e2e: hi.Dataset, a manifest across 2 patients and 6 studies, with the 
   it("preview plans one derived image set per cohort and series, with read calls only", async () => {
     const before = setsInService();
     const r = await project.ok(["preview", "--diff"]);
-    // train 4 + test 9 (the split by patient) + head-ct 1 + brain-mra 3 + angio-views 1, the component and the stack
-    assert.match(r.stdout, /\+ 20 to create/);
+    // train 4 + test 9 (the split by patient) + head-ct 1 + brain-mra 3 + localizers 4 + angio-views 1, the component and the stack
+    assert.match(r.stdout, /\+ 24 to create/);
     assert.match(r.stdout + r.stderr, /dataset cohorts\.yaml: \d+ SearchImageSets(, \d+ GetImageSetMetadata)? read calls/);
     assert.equal(setsInService(), before, "a preview makes no image set");
     noPatientValues(r.stdout + r.stderr, "the preview");
@@ -91,6 +91,7 @@ describe("e2e: hi.Dataset, a manifest across 2 patients and 6 studies, with the 
       test: 9,
       "head-ct": 1,
       "brain-mra": 3,
+      localizers: 4,
       "angio-views": 1,
     });
     // the split: one patient each, every study of theirs whole

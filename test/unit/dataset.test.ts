@@ -48,7 +48,12 @@ describe("dataset: the declaration", () => {
     const spec = validateDataset(
       {
         seed: 7,
-        cohorts: { train: null, test: {}, ct: { select: { modality: "CT", studyDate: { from: "20000101" } }, imageSets: "perStudy" } },
+        cohorts: {
+          train: null,
+          test: {},
+          ct: { select: { modality: "CT", studyDate: { from: "20000101" } }, imageSets: "perStudy" },
+          scouts: { select: { seriesDescription: "scout", bodyPart: "CHEST" } },
+        },
         splits: { all: { select: { studies: ["1.2.3"] }, ratios: { train: 4, test: 1 } } },
         disjoint: ["train", "test"],
       },
@@ -57,6 +62,7 @@ describe("dataset: the declaration", () => {
     assert.equal(spec.seed, "7");
     assert.deepEqual(spec.cohorts.ct.select, { modality: ["CT"], studyDate: { from: "20000101" } });
     assert.deepEqual(spec.splits?.all.ratios, { train: 4, test: 1 });
+    assert.deepEqual(spec.cohorts.scouts.select, { seriesDescription: "scout", bodyPart: "CHEST" });
   });
 
   it("names the file, the cohort or split, and the field of every problem at once", () => {
