@@ -1,8 +1,9 @@
 // The pull-request summary of a real captured `pulumi preview --json` (test/fixtures/preview-dataset-edit.json:
 // the earlier dataset-curation example, one derived image set per cohort, after moving one instance from
 // train to validation and giving head-ct a series of another study; it holds an update of each kind and a
-// replacement). test/e2e/dataset.test.ts checks the summary of a live hi.Dataset preview word for word, and
-// writes that preview to the file named by E2E_PREVIEW_JSON_OUT.
+// replacement), and test/fixtures/preview-dataset-cohorts.json: examples/dataset-curation (a hi.Dataset) after
+// its angio-views cohort swaps one instance and takes a second series, captured by test/e2e/dataset.test.ts
+// with E2E_PREVIEW_JSON_OUT (that test checks the same summary live, word for word).
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -12,6 +13,7 @@ import { changesOf, summarize } from "../../provider/summary/summarize";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const FIXTURE = path.join(ROOT, "test", "fixtures", "preview-dataset-edit.json");
+const COHORTS_FIXTURE = path.join(ROOT, "test", "fixtures", "preview-dataset-cohorts.json");
 const preview = () => JSON.parse(fs.readFileSync(FIXTURE, "utf8"));
 const MOVED = "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.122";
 const ANGIO = "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.118";
@@ -37,6 +39,22 @@ describe("summary: pulumi preview --json → a pull-request comment", () => {
     assert.match(text, /\| `train` \| update \| none \| 1 instance \|/);
     assert.match(text, new RegExp(`\`${MOVED.replace(/\./g, "\\.")}\` \\(series`));
     assert.match(text, /Write calls: 2 CopyImageSet, 1 UpdateImageSetMetadata, 1 DeleteImageSet; at 0\.25 TPS/);
+  });
+
+  it("a hi.Dataset preview: one row per changed cohort, series and instances counted apart, nothing of the untouched cohorts", () => {
+    const cohortsPreview = JSON.parse(fs.readFileSync(COHORTS_FIXTURE, "utf8"));
+    const changes = changesOf(cohortsPreview);
+    assert.deepEqual(
+      changes.map((c) => [c.cohort, c.op]),
+      [
+        ["curated/angio-views", "update"],
+        ["curated/angio-views", "create"],
+      ],
+    );
+    const text = summarize(cohortsPreview);
+    assert.match(text, /\| cohort \| series added \| series removed \| series updated \| series replaced \| instances added \| instances removed \|/);
+    assert.match(text, /\| `curated\/angio-views` \| 1 \| 0 \| 1 \| 0 \| 1 instance and 1 whole series \| 1 instance \|/);
+    assert.equal(text.match(/^\| `curated\/[^/`]+` \|/gm)?.length, 1, "one cohort row");
   });
 
   it("compares instances as sets: a reordered list is no change", () => {
