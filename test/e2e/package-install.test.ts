@@ -1,6 +1,7 @@
 // The package as users get it: `npm pack` of provider/, installed into a fresh project beside
 // `@pulumi/pulumi` (the latest release, and the lowest of the peer range) and `typescript`, as
-// `pulumi new typescript` adds, then a real `pulumi up` / `pulumi destroy` of a DerivedImageSet with
+// `pulumi new typescript` adds, then a real `pulumi up` / `pulumi destroy` of a DerivedImageSet and a
+// hi.Dataset read from a YAML file, with
 // the program running on Node 22 (latest SDK) and Node 24 (lowest SDK).
 // Proves: one @pulumi/pulumi runtime (a peer dependency, not a nested copy), none of the local
 // service's dependencies, a tarball of compiled code only, and the supported older runtime.
@@ -160,10 +161,14 @@ for (const { sdk, node } of CASES)
           "const config = new pulumi.Config();",
           'const copy = new hi.DerivedImageSet("copy", { datastoreId: config.require("datastoreId"), sourceImageSetId: config.require("sourceImageSetId") });',
           "export const imageSetId = copy.imageSetId;",
+          "// a dataset from a YAML file: the package reads it with its own js-yaml dependency",
+          'const dataset = new hi.Dataset("ds", { datastoreId: config.require("datastoreId"), dataset: "cohorts.yaml" });',
+          "export const datasetImageSets = dataset.manifest.apply((m) => m.cohorts.one.map((e) => e.imageSetId));",
           "export const nodeVersion = process.version;",
           "",
         ].join("\n"),
       );
+      fs.writeFileSync(path.join(project, "cohorts.yaml"), `cohorts:\n  one:\n    select: { series: ["${source.seriesInstanceUid}"] }\n`);
       const bin = installPulumi();
       const env = {
         ...offlinePulumiEnv(bin, project, seeded.emu),
@@ -175,7 +180,10 @@ for (const { sdk, node } of CASES)
       await pulumi("config", "set", "datastoreId", seeded.datastoreId);
       await pulumi("config", "set", "sourceImageSetId", source.imageSetId);
       await pulumi("up", "--yes", "--skip-preview");
-      const outputs = JSON.parse((await pulumi("stack", "output", "--json")).stdout) as { imageSetId: string; nodeVersion: string };
+      const outputs = JSON.parse((await pulumi("stack", "output", "--json")).stdout) as { imageSetId: string; nodeVersion: string; datasetImageSets: string[] };
+      assert.equal(outputs.datasetImageSets.length, 1, "the dataset's one cohort holds the one series");
+      const derived = await seeded.client.send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: outputs.datasetImageSets[0] }));
+      assert.equal(derived.imageSetState, "ACTIVE");
       assert.match(outputs.nodeVersion, new RegExp(`^v${node}\\.`), `the program ran on Node ${node}`);
       const copy = await seeded.client.send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: outputs.imageSetId }));
       assert.equal(copy.imageSetState, "ACTIVE");
@@ -183,5 +191,7 @@ for (const { sdk, node } of CASES)
       await pulumi("destroy", "--yes", "--skip-preview");
       const gone = await seeded.client.send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: outputs.imageSetId }));
       assert.equal(gone.imageSetState, "DELETED");
+      const datasetGone = await seeded.client.send(new GetImageSetCommand({ datastoreId: seeded.datastoreId, imageSetId: outputs.datasetImageSets[0] }));
+      assert.equal(datasetGone.imageSetState, "DELETED");
     });
   });
