@@ -70,7 +70,8 @@ export class SeriesFinder {
               {
                 operator: "BETWEEN",
                 values: [
-                  { DICOMStudyDateAndTime: { DICOMStudyDate: selection.studyDate.from ?? "00010101" } },
+                  // an open bound becomes a far date (inferred: the docs give no range; 1900 keeps clear of year 1)
+                  { DICOMStudyDateAndTime: { DICOMStudyDate: selection.studyDate.from ?? "19000101" } },
                   { DICOMStudyDateAndTime: { DICOMStudyDate: selection.studyDate.to ?? "99991231", DICOMStudyTime: "235959.999999" } },
                 ],
               },
