@@ -9,7 +9,7 @@ import { seed } from "../emulator/seed";
 import type { RunningEmulator } from "../emulator/server";
 import { serializedProvider } from "../provider/resource/serializedProvider";
 import { dynamicUrn, serializeProvider, startDynamicHost } from "../test/support/dynamicHost";
-import { createProject } from "../test/support/pulumiCli";
+import { createProject, descendants } from "../test/support/pulumiCli";
 import { SAMPLE_BUCKET, startSeeded } from "../test/support/seeded";
 import { byOperation, startProxy } from "../test/support/countingProxy";
 
@@ -71,22 +71,7 @@ export interface FleetResult {
 
 /** Peak RSS (VmHWM, kB) of root's descendants whose command line contains `needle`, by pid, into peaks. */
 export function sampleProviderMemory(root: number, peaks: Map<number, number>, needle = "dynamic-provider"): void {
-  const parent = new Map<number, number>();
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const descends = (pid: number): boolean => {
-    for (let p = pid, i = 0; p > 1 && i < 20; p = parent.get(p) ?? 0, i++) if (p === root) return true;
-    return false;
-  };
-  for (const pid of parent.keys()) {
-    if (!descends(pid)) continue;
+  for (const pid of descendants(root)) {
     try {
       if (!fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(needle)) continue;
       const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));

@@ -3,13 +3,13 @@
 // of this component named "<dataset>/<cohort>/<SeriesInstanceUID>", and exposes the dataset
 // manifest a training job reads: cohort -> the image sets, versions, UIDs and instance counts.
 
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { type DerivedImageSetArgs, derivedImageSetProps } from "../resource/derivedImageSet";
 import { serializedProvider } from "../resource/serializedProvider";
 import { type Connection, imagingClient, resolveConnection } from "../service/client";
 import { explainFailure } from "../service/explain";
+import { writeFileAtomic } from "../settings/home";
 import { type DatasetSpec, DatasetError, loadDataset, validateDataset } from "./manifest";
 import { type DatasetPlan, type PlannedImageSet, planDataset } from "./plan";
 import { SeriesFinder } from "./resolve";
@@ -59,10 +59,8 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
     this.registerOutputs({});
     if (args.manifestFile && !pulumi.runtime.isDryRun()) {
       const file = args.manifestFile;
-      this.manifest.apply((m) => {
-        fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-        fs.writeFileSync(file, `${JSON.stringify(m, null, 2)}\n`);
-      });
+      // atomically: a training job reading the file never sees half of it
+      this.manifest.apply((m) => writeFileAtomic(path.resolve(file), `${JSON.stringify(m, null, 2)}\n`));
     }
   }
 

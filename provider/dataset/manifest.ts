@@ -28,6 +28,7 @@
 
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
+import { uidProblem as dicomUidProblem } from "../lifecycle/check";
 
 /** A whole series, or the chosen SOP Instance UIDs of it. */
 export type SeriesChoice = "all" | string[];
@@ -80,7 +81,6 @@ export class DatasetError extends pulumi.RunError {
   }
 }
 
-const UID = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const MODALITY = /^[A-Z0-9_ ]{1,16}$/;
 const DATE = /^\d{8}$/;
@@ -92,11 +92,10 @@ const SELECT_KEYS = ["studies", "series", "modality", "studyDate", "studyDescrip
 const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const show = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : `${JSON.stringify(v)} (${Array.isArray(v) ? "a list" : typeof v})`);
 
-/** Why v is not a DICOM UID (PS3.5 §9.1), or undefined when it is one. */
-export function uidProblem(v: unknown): string | undefined {
+/** Why v is not a DICOM UID, or undefined when it is one: the provider's own rule, after YAML's typing. */
+function uidProblem(v: unknown): string | undefined {
   if (typeof v !== "string") return `${show(v)} is not a DICOM UID (UIDs are strings: quote them in YAML)`;
-  if (v.length > 64 || !UID.test(v)) return `${show(v)} is not a DICOM UID (digits and dots, at most 64 characters, no leading zeros)`;
-  return undefined;
+  return dicomUidProblem(v);
 }
 
 type At = (field: string, problem: string) => void;

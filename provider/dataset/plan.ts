@@ -78,10 +78,11 @@ export async function planDataset(spec: DatasetSpec, finder: SeriesFinder, file:
   });
   await Promise.all([...cohortJobs, ...splitJobs]);
 
+  const sorted = new Map([...members].map(([cohort, m]) => [cohort, [...m.values()].sort((a, b) => bySeriesUid(a.series, b.series))]));
   // No patient in two of the disjoint cohorts (train/test leakage). Named by series, never by patient.
   const owner = new Map<string, { cohort: string; series: string }>();
   for (const cohort of spec.disjoint ?? [])
-    for (const { series } of [...members.get(cohort)!.values()].sort((a, b) => bySeriesUid(a.series, b.series))) {
+    for (const { series } of sorted.get(cohort)!) {
       const other = owner.get(series.patientKey);
       if (other && other.cohort !== cohort)
         problems.push(
@@ -96,11 +97,10 @@ export async function planDataset(spec: DatasetSpec, finder: SeriesFinder, file:
 
   const imageSets: PlannedImageSet[] = [];
   const seriesPerCohort: Record<string, number> = {};
-  for (const [cohort, m] of members) {
-    const sorted = [...m.values()].sort((a, b) => bySeriesUid(a.series, b.series));
-    seriesPerCohort[cohort] = sorted.length;
+  for (const [cohort, list] of sorted) {
+    seriesPerCohort[cohort] = list.length;
     const firstOfStudy = new Map<string, string>();
-    for (const { series, choice } of sorted) {
+    for (const { series, choice } of list) {
       const key = `${cohort}/${series.seriesInstanceUid}`;
       const planned: PlannedImageSet = {
         key,

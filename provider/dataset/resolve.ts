@@ -114,19 +114,15 @@ export class SeriesFinder {
   private async searchAll(filter: Filter | undefined): Promise<FoundSeries[]> {
     const filters: Filter[] = [{ operator: "EQUAL", values: [{ isPrimary: true }] }, ...(filter ? [filter] : [])];
     const out: FoundSeries[] = [];
-    let nextToken: string | undefined;
-    do {
+    const pages = sdk().paginateSearchImageSets({ client: this.client, pageSize: 50 }, { datastoreId: this.datastoreId, searchCriteria: { filters } });
+    for await (const page of pages) {
       this.count("SearchImageSets");
-      const page = await this.client.send(
-        new (sdk().SearchImageSetsCommand)({ datastoreId: this.datastoreId, searchCriteria: { filters }, nextToken, maxResults: 50 }),
-      );
       for (const summary of page.imageSetsMetadataSummaries ?? []) {
         // Inferred: a service that ignores the isPrimary filter must not make us copy conflicting data.
         if (summary.isPrimary === false) continue;
         out.push(...(await this.seriesOf(summary)));
       }
-      nextToken = page.nextToken;
-    } while (nextToken);
+    }
     return out;
   }
 

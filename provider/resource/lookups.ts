@@ -85,11 +85,7 @@ export async function findImageSets(args: FindImageSetsArgs): Promise<ImageSetMa
   try {
     const client = imagingClient(resolveConnection(args));
     const out: ImageSetMatch[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await client.send(
-        new (sdk().SearchImageSetsCommand)({ datastoreId: args.datastoreId, searchCriteria: { filters }, nextToken, maxResults: 50 }),
-      );
+    for await (const page of sdk().paginateSearchImageSets({ client, pageSize: 50 }, { datastoreId: args.datastoreId, searchCriteria: { filters } })) {
       for (const s of page.imageSetsMetadataSummaries ?? []) {
         if (args.primaryOnly && s.isPrimary === false) continue;
         out.push({
@@ -102,8 +98,8 @@ export async function findImageSets(args: FindImageSetsArgs): Promise<ImageSetMa
           createdAt: iso(s.createdAt),
         });
       }
-      nextToken = page.nextToken;
-    } while (nextToken && out.length < limit);
+      if (out.length >= limit) break;
+    }
     return out.slice(0, limit);
   } catch (e) {
     throw explainFailure("findImageSets", args, e);

@@ -102,7 +102,7 @@ export async function createProject(name: string, files: Record<string, string>,
 }
 
 /** Every descendant of a process, read from /proc (children first found, then theirs). */
-function descendants(pid: number): number[] {
+export function descendants(pid: number): number[] {
   const parentOf = new Map<number, number>();
   for (const entry of fs.readdirSync("/proc")) {
     const p = Number(entry);
