@@ -114,7 +114,11 @@ export class SeriesFinder {
   private async searchAll(filter: Filter | undefined): Promise<FoundSeries[]> {
     const filters: Filter[] = [{ operator: "EQUAL", values: [{ isPrimary: true }] }, ...(filter ? [filter] : [])];
     const out: FoundSeries[] = [];
-    const pages = sdk().paginateSearchImageSets({ client: this.client, pageSize: 50 }, { datastoreId: this.datastoreId, searchCriteria: { filters } });
+    // pages until the service gives no nextToken (or the same one twice: a bound on a looping service)
+    const pages = sdk().paginateSearchImageSets(
+      { client: this.client, pageSize: 50, stopOnSameToken: true },
+      { datastoreId: this.datastoreId, searchCriteria: { filters } },
+    );
     for await (const page of pages) {
       this.count("SearchImageSets");
       for (const summary of page.imageSetsMetadataSummaries ?? []) {

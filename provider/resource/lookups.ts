@@ -85,7 +85,10 @@ export async function findImageSets(args: FindImageSetsArgs): Promise<ImageSetMa
   try {
     const client = imagingClient(resolveConnection(args));
     const out: ImageSetMatch[] = [];
-    for await (const page of sdk().paginateSearchImageSets({ client, pageSize: 50 }, { datastoreId: args.datastoreId, searchCriteria: { filters } })) {
+    for await (const page of sdk().paginateSearchImageSets(
+      { client, pageSize: 50, stopOnSameToken: true },
+      { datastoreId: args.datastoreId, searchCriteria: { filters } },
+    )) {
       for (const s of page.imageSetsMetadataSummaries ?? []) {
         if (args.primaryOnly && s.isPrimary === false) continue;
         out.push({
