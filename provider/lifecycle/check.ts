@@ -14,6 +14,9 @@
 // * null counts as "not set" for optional properties and is dropped from the returned inputs.
 
 import { INPUT_NAMES, OWNER_TAG_INPUT } from "../resource/schema";
+import { parseDuration } from "../settings/duration";
+
+export { parseDuration } from "../settings/duration";
 import { type DerivedImageSetInputs, isUnknown } from "../resource/types";
 
 export interface CheckFailure {
@@ -70,6 +73,7 @@ export function validateInputs(news: unknown): ValidationResult {
   checkOwnerTag(inputs.ownerTag, fail);
   checkId(inputs.adoptImageSetId, "adoptImageSetId", fail, false);
   checkOnDrift(inputs.onDrift, fail);
+  checkOnForeignVersions(inputs.onForeignVersions, fail);
   if (inputs.adoptImageSetId !== undefined && !isUnknown(inputs.adoptImageSetId)) {
     if (inputs.destination !== undefined)
       fail("adoptImageSetId", "cannot be combined with destination: adoption records an image set of its own, a merge belongs to the destination");
@@ -93,6 +97,15 @@ function checkOnDrift(value: unknown, fail: Fail): void {
   if (value === undefined || isUnknown(value)) return;
   if (value !== "keep" && value !== "revert")
     fail("onDrift", `must be "keep" (record versions made outside Pulumi as the new baseline) or "revert" (revert them), got ${describe(value)}`);
+}
+
+function checkOnForeignVersions(value: unknown, fail: Fail): void {
+  if (value === undefined || isUnknown(value)) return;
+  if (value !== "stop" && value !== "delete" && value !== "leave")
+    fail(
+      "onForeignVersions",
+      `must be "stop" (destroy fails naming versions this stack did not make), "delete" (delete the image set anyway) or "leave" (keep it, remove it from state), got ${describe(value)}`,
+    );
 }
 
 function checkId(value: unknown, property: string, fail: Fail, required: boolean): void {
@@ -192,43 +205,6 @@ function checkTimeouts(value: unknown, fail: Fail): void {
     }
     if (!(ms > 0) || ms > MAX_TIMEOUT_MS) fail(property, `must be more than 0 and at most 24h, got ${describe(duration)}`);
   }
-}
-
-const DURATION_UNIT_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  "\u00b5s": 1e-3, // micro sign
-  "\u03bcs": 1e-3, // Greek mu
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-const DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/y;
-
-/**
- * Parses a Go time.ParseDuration string ("90s", "1h30m", "1.5h", "500ms", "-5m", "0") into
- * milliseconds. Throws on anything else (including a missing unit, as Go does).
- */
-export function parseDuration(s: string): number {
-  if (typeof s !== "string") throw new Error("duration must be a string");
-  let rest = s;
-  let sign = 1;
-  if (rest.startsWith("-") || rest.startsWith("+")) {
-    sign = rest.startsWith("-") ? -1 : 1;
-    rest = rest.slice(1);
-  }
-  if (rest === "0") return 0;
-  if (rest === "") throw new Error(`invalid duration ${JSON.stringify(s)}`);
-  let total = 0;
-  DURATION_PART.lastIndex = 0;
-  while (DURATION_PART.lastIndex < rest.length) {
-    const match = DURATION_PART.exec(rest);
-    if (!match) throw new Error(`invalid duration ${JSON.stringify(s)}`);
-    total += Number(match[1]) * DURATION_UNIT_MS[match[2]];
-  }
-  if (!Number.isFinite(total)) throw new Error(`duration ${JSON.stringify(s)} is too large`);
-  return sign * total;
 }
 
 // ---- subset ----

@@ -1,36 +1,158 @@
-// create: resolve the subset from the source's metadata, copy, wait, record what was copied.
-// Once the service accepted the copy, every failure is a PartialFailure so the image set stays
-// in state and the next `pulumi up` resumes instead of copying again.
+// create, top to bottom: read the source (and destination) once; decide what the copy brings;
+// ask recovery whether an earlier run already made it; copy (after a lost answer, recovery proves
+// what was made before anything is sent again); record the claim; wait; return what was made.
+// Once the service accepted a copy, every failure is a PartialFailure, so the image set stays in
+// state and the next `pulumi up` resumes instead of copying again. A copy whose outcome cannot be
+// proven either way stays in state too, as "unresolved" (the next `pulumi up` decides again).
 
 import { countFrames, maxFramesPerCopy, resolveSubset } from "../subset/copiable";
 import { countInstances } from "../subset/instanceSets";
 import { imagingClient } from "../service/client";
-import { findLeftover, inputsFingerprint } from "../recovery/leftovers";
-import { type CopyAccepted, type CopyDone, CopyError, runCopy, waitForCopy } from "../service/copy";
-import { journal } from "../recovery/journal";
-import { adoptExisting } from "../recovery/adoptExisting";
-import type { RunOptions } from "../service/reads";
+import { CLOCK_RESOLUTION_MS, serviceNow } from "../service/clock";
+import { type Accepted, type CopyAccepted, CopyError, type CopyRequest, inCopyQueue, sendCopy, waitForCopy } from "../service/copy";
+import { findMetadata } from "../service/find";
+import { type RunOptions, unlocked } from "../service/reads";
 import { deleteImageSet } from "../service/writes";
 import { PartialFailure } from "../service/errors";
-import { findImageSet, findMetadata } from "../service/find";
+import { adoptExisting } from "../recovery/adoptExisting";
+import { type Claim, findEarlierCopy, proveCopy, UnknownOutcome, unknownMessage } from "../recovery/ownership";
+import { fingerprintOf, journal, madeTagFailure, recordMadeVersions, tagNewImageSet } from "../recovery/records";
 import { buildOutputs, type Outputs } from "../resource/outputs";
-import { connectionOf, deadlineFor, progressLog, timeoutHint } from "../settings/settings";
-import { WaitTimeout } from "../service/wait";
 import type { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
+import { connectionOf, runOptions, timeoutHint } from "../settings/settings";
+import { processState } from "../settings/processState";
 
 export type CreateInputs = DerivedImageSetInputs & { ownerTag?: string; __provider?: string };
+
+export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id: string; outs: Outputs }> {
+  const conn = connectionOf(inputs);
+  const opts = runOptions(inputs, "create");
+  const client = imagingClient(conn);
+
+  // 1. The source, read once: its latest version, and that version's metadata.
+  const source = await unlocked(client, inputs.datastoreId, inputs.sourceImageSetId, "source", opts);
+  const sourceDoc = await findMetadata(client, inputs.datastoreId, inputs.sourceImageSetId, source.versionId);
+
+  // 2. What the copy brings, within the frames-per-copy quota.
+  const declared = resolveSubset(inputs.subset, sourceDoc);
+  const frames = countFrames(declared, sourceDoc);
+  if (frames > maxFramesPerCopy()) {
+    throw new Error(
+      `subset: the copy would copy ${frames} image frames, more than the ${maxFramesPerCopy()} per CopyImageSet the service allows; split it across resources (merge several subsets into one destination).`,
+    );
+  }
+  const ownerTag = inputs.ownerTag ?? "";
+  const claim: Claim = {
+    datastoreId: inputs.datastoreId,
+    sourceImageSetId: inputs.sourceImageSetId,
+    ownerTag,
+    fingerprint: fingerprintOf(inputs, declared, source.versionId!),
+    declared,
+    destinationImageSetId: inputs.destination?.imageSetId,
+    promoteToPrimary: inputs.promoteToPrimary ?? false,
+  };
+  const request: CopyRequest = {
+    datastoreId: inputs.datastoreId,
+    sourceImageSetId: inputs.sourceImageSetId,
+    sourceVersionId: inputs.sourceVersionId,
+    selection: inputs.subset ? declared : undefined,
+    instanceCount: countInstances(declared),
+    destinationImageSetId: inputs.destination?.imageSetId,
+    force: inputs.force ?? false,
+    promoteToPrimary: inputs.promoteToPrimary ?? false,
+  };
+  const recorded = (done: CopyAccepted & { imageSet: Awaited<ReturnType<typeof waitForCopy>>["imageSet"] }) => ({
+    ...done,
+    sourceVersionId: done.sourceVersionId || source.versionId!,
+    copiedInstances: declared,
+  });
+
+  // 3. An image set made outside Pulumi, declared to be adopted: checked, tagged, recorded.
+  if (inputs.adoptImageSetId) {
+    const imageSet = await adoptExisting(client, { datastoreId: inputs.datastoreId, adoptImageSetId: inputs.adoptImageSetId, declared, ownerTag }, opts);
+    const done = { imageSet, imageSetId: inputs.adoptImageSetId, versionId: imageSet.versionId!, sourceVersionId: "", destinationVersionBefore: null };
+    return { id: inputs.adoptImageSetId, outs: buildOutputs(inputs, recorded(done)) };
+  }
+
+  let accepted: Accepted | undefined;
+  try {
+    const done = await inCopyQueue(request, async () => {
+      // 4. Recovery: an earlier, interrupted run of this resource may have made it already.
+      const earlier = await findEarlierCopy(client, claim, opts);
+      if (earlier) opts.log(`adopting image set ${earlier.imageSetId} (version ${earlier.versionId}), made for this resource by an interrupted run`);
+      // 5. Copy. After a lost answer, recovery proves what the request made before anything is resent.
+      accepted = earlier ? { ...earlier, acceptedAt: Date.now() } : await copy(conn, request, claim, opts);
+      // 6. Record the claim before waiting, so an interrupted wait is resumed, not copied again.
+      await claimCopy(client, claim, accepted, opts);
+      // 7. Wait until the copy's version is no longer locked.
+      return waitForCopy(conn, request, accepted, opts);
+    });
+    journal.remove(ownerTag, claim.fingerprint);
+    return { id: resourceId(inputs, done), outs: buildOutputs(inputs, recorded(done)) };
+  } catch (e) {
+    if (e instanceof UnknownOutcome) throw unresolved(inputs, claim, e);
+    const failed = e instanceof CopyError && e.accepted ? e.accepted : accepted;
+    if (!failed) throw e;
+    const status = e instanceof CopyError && e.status === "COPY_FAILED" ? "COPY_FAILED" : "COPYING";
+    if (status === "COPY_FAILED") {
+      // A failed merge left the destination as it was (the failed version changes nothing): nothing
+      // to record. A new image set whose copy failed holds nothing useful: it is ours (the service
+      // answered our request with it), so it is removed; only if that fails does state keep it.
+      journal.remove(ownerTag, claim.fingerprint);
+      if (inputs.destination || (await deleteQuietly(conn, inputs.datastoreId, failed.imageSetId, opts))) throw new Error((e as Error).message);
+    }
+    const message = e instanceof CopyError && e.timedOut ? `${e.message}. ${timeoutHint(inputs, "create")}` : (e as Error).message;
+    throw new PartialFailure(resourceId(inputs, failed), { ...pendingOutputs(inputs, failed, declared, status), ...providerOf(inputs) }, message);
+  }
+}
+
+/** Sends the copy; a lost answer is settled by proof (recovery/ownership.ts), "unknown" included. */
+async function copy(conn: ReturnType<typeof connectionOf>, request: CopyRequest, claim: Claim, opts: RunOptions): Promise<Accepted> {
+  const client = imagingClient(conn);
+  journal.write(claim.ownerTag, claim.fingerprint, { sent: { from: serviceNow() - CLOCK_RESOLUTION_MS } });
+  return sendCopy(
+    conn,
+    request,
+    async (window, versions) => {
+      journal.write(claim.ownerTag, claim.fingerprint, { sent: window });
+      const proof = await proveCopy(client, claim, window, versions.destinationVersionBefore, opts);
+      if (proof === "unknown") throw new UnknownOutcome(unknownMessage(claim), window);
+      if (proof !== "not-made")
+        opts.log(
+          `the lost CopyImageSet made version ${proof.made.versionId} of image set ${proof.made.imageSetId} (proven: a copy holding exactly the declared instances)`,
+        );
+      return proof === "not-made" ? proof : { made: { ...proof.made, sourceVersionId: versions.sourceVersionId } };
+    },
+    opts,
+  );
+}
+
+/**
+ * Records what the service accepted as this resource's: the journal (no API call, first), then
+ * the tags. A new image set's tags only help recovery: failing to write them is logged. A merge's
+ * version must be in the stack's tag, or others would take it for foreign: failing that is an error.
+ */
+async function claimCopy(client: ReturnType<typeof imagingClient>, claim: Claim, accepted: CopyAccepted, opts: RunOptions): Promise<void> {
+  journal.write(claim.ownerTag, claim.fingerprint, { accepted });
+  if (claim.destinationImageSetId) {
+    processState().mergedHere.add(`${accepted.imageSetId}@${accepted.versionId}`);
+    await recordMadeVersions(client, claim.datastoreId, accepted.imageSetId, claim.ownerTag, [accepted.versionId]).catch((e) => {
+      throw new CopyError(madeTagFailure(accepted.imageSetId, accepted.versionId, e), accepted);
+    });
+    return;
+  }
+  processState().madeHere.add(accepted.imageSetId);
+  await tagNewImageSet(client, claim.datastoreId, accepted, claim.ownerTag, claim.fingerprint).catch((e: Error) =>
+    opts.log(`could not tag image set ${accepted.imageSetId}: ${e.message}`),
+  );
+}
 
 /** Resource id: the image set for a new set; destination + version for a merge. */
 export function resourceId(inputs: Pick<DerivedImageSetInputs, "destination">, accepted: CopyAccepted): string {
   return inputs.destination ? `${accepted.imageSetId}/merge/${accepted.versionId}` : accepted.imageSetId;
 }
 
-/** COPY_FAILED when the service reported the copy failed, else COPYING (still running or unknown). */
-export function copyStatusOf(e: CopyError): "COPY_FAILED" | "COPYING" {
-  return e.status === "COPY_FAILED" ? "COPY_FAILED" : "COPYING";
-}
-
-/** What state records while a copy is still running (resumed by update). */
+/** What state records while a copy is still running, or failed (resumed or replaced by the next run). */
 export function pendingOutputs(inputs: CreateInputs, accepted: CopyAccepted, copied: InstancesBySeries, workflowStatus = "COPYING"): Outputs {
   return buildOutputs(inputs, {
     imageSet: {
@@ -49,97 +171,22 @@ export function pendingOutputs(inputs: CreateInputs, accepted: CopyAccepted, cop
   });
 }
 
-export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id: string; outs: Outputs }> {
-  const conn = connectionOf(inputs);
-  const deadline = deadlineFor(inputs, "create");
-  const log = progressLog(inputs.ownerTag ?? inputs.sourceImageSetId);
-  const client = imagingClient(conn);
-  const sourceDoc = await findMetadata(client, inputs.datastoreId, inputs.sourceImageSetId);
-  const copied = resolveSubset(inputs.subset, sourceDoc);
-  const frames = countFrames(copied, sourceDoc);
-  const maxFrames = maxFramesPerCopy();
-  if (frames > maxFrames) {
-    throw new Error(
-      `subset: the copy would copy ${frames} image frames, more than the ${maxFrames} per CopyImageSet the service allows; split it across resources (merge several subsets into one destination).`,
-    );
-  }
-  const instanceCount = countInstances(copied);
-  const ownerTag = inputs.ownerTag ?? "";
-  const source = await findImageSet(client, inputs.datastoreId, inputs.sourceImageSetId);
-  const fingerprint = inputsFingerprint(inputs, copied, source?.versionId ?? "");
-  const studyInstanceUid = String(sourceDoc.Study.DICOM.StudyInstanceUID ?? "") || undefined;
-  if (inputs.adoptImageSetId) {
-    const imageSet = await adoptExisting(
-      client,
-      { datastoreId: inputs.datastoreId, adoptImageSetId: inputs.adoptImageSetId, declared: copied, ownerTag },
-      { deadline, log },
-    );
-    const recorded = {
-      imageSet,
-      imageSetId: inputs.adoptImageSetId,
-      versionId: imageSet.versionId!,
-      sourceVersionId: source?.versionId ?? "",
-      destinationVersionBefore: null,
-      copiedInstances: copied,
-    };
-    return { id: inputs.adoptImageSetId, outs: buildOutputs(inputs, recorded) };
-  }
-  try {
-    const leftover = ownerTag
-      ? await findLeftover(client, { inputs, ownerTag, fingerprint, copied, studyInstanceUid, sourceArn: source?.imageSetArn })
-      : undefined;
-    let done: CopyDone;
-    if (leftover) {
-      // An interrupted run already made this copy: adopt it instead of copying twice.
-      log(`adopting image set ${leftover.imageSetId} (version ${leftover.versionId}) left by an interrupted run`);
-      const adopted = { ...leftover, sourceVersionId: leftover.sourceVersionId || source?.versionId || "" };
-      done = await waitForCopy(conn, { datastoreId: inputs.datastoreId, instanceCount }, adopted, { deadline, log }).catch((e: Error) => {
-        throw e instanceof CopyError ? e : new CopyError(e.message, adopted, undefined, e instanceof WaitTimeout);
-      });
-    } else {
-      done = await runCopy(
-        conn,
-        {
-          datastoreId: inputs.datastoreId,
-          sourceImageSetId: inputs.sourceImageSetId,
-          sourceVersionId: inputs.sourceVersionId,
-          selection: inputs.subset ? copied : undefined,
-          instanceCount,
-          destinationImageSetId: inputs.destination?.imageSetId,
-          force: inputs.force ?? false,
-          promoteToPrimary: inputs.promoteToPrimary ?? false,
-          ownerTag,
-          fingerprint,
-          studyInstanceUid,
-        },
-        { deadline, log },
-      );
-    }
-    journal.remove(ownerTag, fingerprint);
-    return { id: resourceId(inputs, done), outs: buildOutputs(inputs, { ...done, copiedInstances: copied }) };
-  } catch (e) {
-    if (!(e instanceof CopyError) || !e.accepted) throw e;
-    const accepted = e.accepted;
-    if (copyStatusOf(e) === "COPY_FAILED") {
-      // A failed merge left the destination as it was (the failed version changes nothing), so
-      // there is nothing to record. A new image set whose copy failed holds nothing useful:
-      // remove it rather than keep it; only if that fails does state have to track it.
-      if (inputs.destination) throw new Error(e.message);
-      if (await deleteQuietly(conn, inputs.datastoreId, accepted.imageSetId, { deadline: Date.now() + 120_000, log })) throw new Error(e.message);
-    }
-    const message = e.timedOut ? `${e.message}. ${timeoutHint(inputs, "create")}` : e.message;
-    throw new PartialFailure(
-      resourceId(inputs, accepted),
-      { ...pendingOutputs(inputs, accepted, copied, copyStatusOf(e)), ...(inputs.__provider ? { __provider: inputs.__provider } : {}) },
-      message,
-    );
-  }
+/**
+ * A copy whose outcome no proof settles: the resource stays in state, "UNKNOWN", holding no image
+ * set id (nothing is claimed); the next `pulumi up` replaces it, and that create proves again.
+ */
+function unresolved(inputs: CreateInputs, claim: Claim, e: UnknownOutcome): PartialFailure {
+  const outs = pendingOutputs(inputs, { imageSetId: "", versionId: "", sourceVersionId: "", destinationVersionBefore: null }, claim.declared, "UNKNOWN");
+  const message = `${e.message}. Nothing was claimed: this resource stays in state as unresolved, and the next \`pulumi up\` looks again before copying.`;
+  return new PartialFailure(`unresolved-${claim.fingerprint.slice(0, 16)}`, { ...outs, imageSetState: "ACTIVE", ...providerOf(inputs) }, message);
 }
+
+const providerOf = (inputs: CreateInputs) => (inputs.__provider ? { __provider: inputs.__provider } : {});
 
 /** Deletes an image set whose copy failed, through the paced write path; false when that fails too. */
 async function deleteQuietly(conn: ReturnType<typeof connectionOf>, datastoreId: string, imageSetId: string, opts: RunOptions): Promise<boolean> {
   try {
-    await deleteImageSet(conn, datastoreId, imageSetId, opts);
+    await deleteImageSet(conn, datastoreId, imageSetId, { ...opts, deadline: Date.now() + 120_000 });
     return true;
   } catch (e) {
     opts.log(`could not delete image set ${imageSetId}, whose copy failed: ${(e as Error).message}`);

@@ -17,7 +17,7 @@
 // versionId: a.versionId}` stable when other merges move a's image set forward.
 
 import type { Outputs } from "../resource/outputs";
-import { INPUTS, type InputName, inputsWithRule } from "../resource/schema";
+import { defaultOf, type InputName, inputsWithRule } from "../resource/schema";
 import { type DerivedImageSetInputs, isUnknown, type Subset } from "../resource/types";
 
 export interface DiffResult {
@@ -45,7 +45,7 @@ export function diffDerivedImageSet(olds: Outputs, news: DerivedImageSetInputs):
   const destinationId = news.destination?.imageSetId;
   if (!isUnknown(destinationId) && !isUnknown(news.destination) && !same(olds.destination?.imageSetId, destinationId)) replaces.push("destination");
   if (news.sourceVersionId !== undefined && news.sourceVersionId !== olds.sourceVersionId) replaces.push("sourceVersionId");
-  if (olds.workflowStatus === "COPY_FAILED" && !replaces.length) replaces.push("sourceImageSetId");
+  if ((olds.workflowStatus === "COPY_FAILED" || olds.workflowStatus === "UNKNOWN") && !replaces.length) replaces.push("sourceImageSetId");
 
   const changed = (key: InputName) =>
     key === "subset" ? canonicalSubset(olds.subset) !== canonicalSubset(news.subset) : !same(olds[key] ?? defaultOf(key), news[key] ?? defaultOf(key));
@@ -56,12 +56,6 @@ export function diffDerivedImageSet(olds: Outputs, news: DerivedImageSetInputs):
     (olds.missingInstances ?? 0) > 0 ||
     (olds.driftVersions ?? []).length > 0;
   return { changes: replaces.length > 0 || updates, replaces, deleteBeforeReplace: replaces.length > 0 && !!news.destination };
-}
-
-/** What an omitted input means (schema.ts), so `force: false` and no force are the same. */
-function defaultOf(key: InputName): unknown {
-  const rule = INPUTS[key];
-  return "default" in rule ? rule.default : undefined;
 }
 
 /**

@@ -11,9 +11,10 @@ import { findImageSet, findMetadata } from "../service/find";
 import { inputsOf, isoDate, type Outputs, plain } from "../resource/outputs";
 import { connectionOf } from "../settings/settings";
 import { describeDrift } from "../recovery/driftSummary";
-import { accountVersions } from "../recovery/versions";
+import { accountVersions } from "../recovery/ownership";
 
 export async function readDerivedImageSet(id: string, props: Outputs): Promise<{ id?: string; props?: Outputs; inputs?: Record<string, unknown> }> {
+  if (!props.imageSetId) return { id, props, inputs: inputsOf(props) }; // an unresolved copy: the next `up` decides
   const client = imagingClient(connectionOf(props));
   const set = await findImageSet(client, props.datastoreId, props.imageSetId);
   // Being deleted counts as gone: nothing can stop a delete once the service accepted it.
@@ -25,7 +26,11 @@ export async function readDerivedImageSet(id: string, props: Outputs): Promise<{
   const missing = present ? countInstances(copied) - countInstances(stillPresent(copied, present)) : (props.missingInstances ?? 0);
   // Only an image set this resource owns can drift by versions; a shared destination moves on
   // whenever others write to it, which is theirs to do.
-  const drift = props.destination ? [] : (await accountVersions(client, props.datastoreId, props.imageSetId, set.imageSetArn!, props.versionId)).foreign;
+  const drift = props.destination
+    ? []
+    : (await accountVersions(client, { ...props, arn: set.imageSetArn!, ownerTag: props.ownerTag ?? "" }, props.versionId, props.versionsMade)).foreign.map(
+        (v) => v.versionId,
+      );
   // What they changed, by attribute name and count only (the preview shows it).
   const driftSummary =
     drift.length > 0 && latest

@@ -1,106 +1,76 @@
-// update: resume an interrupted create, apply subset changes in place, repair drift, and record
-// the rest. Subset changes: instances no longer declared are removed with UpdateImageSetMetadata
-// (removableAttributes); newly declared ones are copied in from the source (a merge into the
-// resource's own image set, or into the destination).
+// update: resume an interrupted create, record this stack's versions, act on drift, apply subset
+// changes in place, and record the rest. Subset changes: instances no longer declared are removed
+// with UpdateImageSetMetadata (removableAttributes); newly declared ones are copied in from the
+// source (a merge into the resource's own image set, or into the destination). Every version it
+// writes is recorded in the stack's tag before it counts as made.
 
 import { buildRemovableAttributeBatches, countFrames, instancesOf, maxFramesPerCopy, resolveSubset } from "../subset/copiable";
 import { imagingClient } from "../service/client";
-import { CopyError, runCopy, waitForCopy } from "../service/copy";
-import { copyStatusOf, pendingOutputs } from "./create";
-import { countInstances, isEmpty, minus, stillPresent, union } from "../subset/instanceSets";
-import { copiedBy } from "../recovery/copied";
+import { CopyError, type CopyRequest, inCopyQueue, sendCopy, waitForCopy } from "../service/copy";
 import { PartialFailure } from "../service/errors";
 import { findImageSet, findMetadata } from "../service/find";
-import { buildOutputs, type Outputs, VERSIONS_MADE_KEPT } from "../resource/outputs";
-import { connectionOf, deadlineFor, progressLog, timeoutHint } from "../settings/settings";
+import { updateMetadata, type MetadataChange } from "../service/writes";
 import { WaitTimeout } from "../service/wait";
+import { copiedBy } from "../recovery/copied";
+import { accountVersions, describeVersions, proveCopy, UnknownOutcome, unknownMessage } from "../recovery/ownership";
+import { MadeTagError, madeTagFailure, recordMadeVersions } from "../recovery/records";
+import { countInstances, isEmpty, minus, stillPresent, union } from "../subset/instanceSets";
+import { buildOutputs, type Outputs, VERSIONS_MADE_KEPT } from "../resource/outputs";
 import type { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
-import { accountVersions } from "../recovery/versions";
-import { MadeTagError, recordMadeVersionsOf } from "../recovery/madeVersions";
-import { updateMetadata } from "../service/writes";
+import { connectionOf, runOptions, timeoutHint } from "../settings/settings";
+import { pendingOutputs } from "./create";
 
 type UpdateInputs = DerivedImageSetInputs & { ownerTag?: string; __provider?: string };
 
 export async function updateDerivedImageSet(id: string, olds: Outputs, news: UpdateInputs): Promise<{ outs: Outputs }> {
   const conn = connectionOf(news);
-  const opts = { deadline: deadlineFor(news, "update"), log: progressLog(news.ownerTag ?? olds.imageSetId) };
+  const opts = runOptions({ ...news, imageSetId: olds.imageSetId }, "update");
   const client = imagingClient(conn);
+  const ownerTag = news.ownerTag ?? olds.ownerTag ?? "";
   let state = { versionId: olds.versionId, sourceVersionId: olds.sourceVersionId, copied: {} as InstancesBySeries };
   /** every version this resource has made on the image set, oldest first (state's versionsMade) */
   const made = [...(olds.versionsMade ?? [olds.versionId])];
-  /** a write this update made: the resource's version moves to it */
-  const wrote = (versionId: string) => {
+  /** a write this update made, recorded in the stack's tag: the resource's version moves to it */
+  const wrote = async (versionId: string) => {
     state.versionId = versionId;
     made.push(versionId);
+    await recordMadeVersions(client, olds.datastoreId, olds.imageSetId, ownerTag, [versionId]).catch((e) => {
+      throw new MadeTagError(versionId, madeTagFailure(olds.imageSetId, versionId, e));
+    });
   };
-  /** instances a copy accepted by the service is adding: state must claim them if we fail now */
-  let inFlight: InstancesBySeries = {};
-  /** whether state.copied has been read (a failure before that changed nothing) */
-  let known = false;
-  const fail = (e: unknown): never => {
-    const timedOut = e instanceof WaitTimeout || (e instanceof CopyError && e.timedOut);
-    const message = `${e instanceof Error ? e.message : String(e)}${timedOut ? `. ${timeoutHint(news, "update")}` : ""}`;
-    if (e instanceof MadeTagError) wrote(e.versionId); // written, only not recorded in the tag
-    // State must say what the image set holds, since what a resource copied is derived from its
-    // recorded subset (recovery/copied.ts): a half-done update records the instances actually
-    // there as the subset; the next `up` sees it differ from the program and converges.
-    // copiedInstances: undefined drops 0.1.0's list (PartialFailure keeps plain JSON).
-    const realized = known ? { subset: isEmpty(state.copied) ? olds.subset : { series: state.copied } } : { subset: olds.subset };
-    const props = {
-      ...olds,
-      ...news,
-      ...realized,
-      versionId: state.versionId,
-      versionsMade: made.slice(-VERSIONS_MADE_KEPT),
-      copiedInstances: undefined,
-      instanceCount: countInstances(state.copied),
-    };
-    throw new PartialFailure(id, { ...props, ...(news.__provider ? { __provider: news.__provider } : {}) }, message);
-  };
+  const change = (c: MetadataChange) => updateMetadata(conn, { datastoreId: olds.datastoreId, imageSetId: olds.imageSetId, force: true }, c, opts);
 
   try {
     state.copied = await copiedBy(client, olds);
-    known = true;
     // 1. A create that was interrupted while the copy ran: wait for it instead of copying again.
     if (olds.imageSetState === "LOCKED" && olds.workflowStatus === "COPYING") {
-      await waitForCopy(
-        conn,
-        { datastoreId: olds.datastoreId, instanceCount: countInstances(state.copied) },
-        {
-          imageSetId: olds.imageSetId,
-          versionId: olds.versionId,
-          sourceVersionId: olds.sourceVersionId,
-          destinationVersionBefore: olds.destinationVersionBefore,
-        },
-        opts,
-      );
+      await waitForCopy(conn, { datastoreId: olds.datastoreId, instanceCount: countInstances(state.copied) }, olds, opts);
     }
 
-    // 1b. A merge's versions must be known as made by the stack (a run that could not record them
+    // 1b. This resource's versions must be in the stack's tag (a run that could not record them
     //     failed loudly, with the image set in state): record them now. One ListTags when in order.
-    if (olds.destination) await recordMadeVersionsOf(client, olds.datastoreId, olds.imageSetId, made);
+    await recordMadeVersions(client, olds.datastoreId, olds.imageSetId, ownerTag, made);
 
-    // 2. Versions of an image set we own that nobody in the stack made. onDrift "keep" (the
-    //    default) takes the latest as the new baseline, with no API call: a colleague's fix is
-    //    not undone silently. "revert" reverts to ours, unless one of our resources (a merge)
-    //    also changed it since: a revert would undo that too, so then the latest is kept.
+    // 2. Versions of an image set we own that the stack did not make. onDrift "keep" (the default)
+    //    takes the latest as the new baseline, with no write: a colleague's fix is not undone
+    //    silently. "revert" reverts only metadata edits (UPDATED): never an import of new data,
+    //    and never over a merge one of our resources made since (a revert would undo that too).
     if (!olds.destination && (olds.driftVersions ?? []).length > 0) {
       const set = await findImageSet(client, olds.datastoreId, olds.imageSetId);
       if (set) {
-        const account = await accountVersions(client, olds.datastoreId, olds.imageSetId, set.imageSetArn!, olds.versionId);
-        const summary = olds.driftSummary || `versions ${account.foreign.join(", ")} made outside Pulumi`;
-        if (account.foreign.length > 0 && account.explained.length === 0 && news.onDrift === "revert") {
+        const account = await accountVersions(client, { ...olds, arn: set.imageSetArn!, ownerTag }, olds.versionId, made);
+        const summary = olds.driftSummary || `versions ${describeVersions(account.foreign)} made outside this stack`;
+        const onlyEdits = account.foreign.every((v) => v.status === "UPDATED");
+        if (account.foreign.length > 0 && account.explained.length === 0 && onlyEdits && news.onDrift === "revert") {
           opts.log(`image set ${olds.imageSetId}: ${summary}; onDrift is "revert": reverting to version ${olds.versionId}`);
-          wrote(
-            await updateMetadata(
-              conn,
-              { datastoreId: olds.datastoreId, imageSetId: olds.imageSetId, ownerTag: news.ownerTag },
-              { revertToVersionId: olds.versionId },
-              opts,
-            ),
-          );
+          await wrote(await change({ revertToVersionId: olds.versionId }));
         } else if (account.foreign.length > 0) {
-          const why = news.onDrift === "revert" ? "it was merged into since, so a revert would undo that too" : 'onDrift is "keep"';
+          const why =
+            news.onDrift !== "revert"
+              ? 'onDrift is "keep"'
+              : !onlyEdits
+                ? "some of them are not metadata edits (imported data is never reverted)"
+                : "it was merged into since, so a revert would undo that too";
           opts.log(`image set ${olds.imageSetId}: ${summary}; ${why}: keeping version ${account.latestVersionId} as the new baseline`);
           state.versionId = account.latestVersionId;
         }
@@ -113,38 +83,47 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
     const present = stillPresent(state.copied, instancesOf(await findMetadata(client, olds.datastoreId, olds.imageSetId)));
     const toRemove = minus(present, declared);
     const toAdd = minus(declared, present);
-    const target = { datastoreId: olds.datastoreId, imageSetId: olds.imageSetId, force: true, ownerTag: news.ownerTag };
     for (const removableAttributes of isEmpty(toRemove) ? [] : buildRemovableAttributeBatches(toRemove)) {
       opts.log(`removing instances no longer in the subset from image set ${olds.imageSetId}`);
-      wrote(await updateMetadata(conn, target, { removableAttributes }, opts));
+      await wrote(await change({ removableAttributes }));
     }
     state.copied = minus(present, toRemove);
     if (!isEmpty(toAdd)) {
       const frames = countFrames(toAdd, sourceDoc);
-      const maxFrames = maxFramesPerCopy();
-      if (frames > maxFrames)
-        throw new Error(`subset: adding these instances would copy ${frames} image frames, more than the ${maxFrames} per CopyImageSet the service allows`);
-      inFlight = toAdd;
+      if (frames > maxFramesPerCopy())
+        throw new Error(
+          `subset: adding these instances would copy ${frames} image frames, more than the ${maxFramesPerCopy()} per CopyImageSet the service allows`,
+        );
       opts.log(`copying ${countInstances(toAdd)} added instances into image set ${olds.imageSetId}`);
-      const done = await runCopy(
-        conn,
-        {
-          datastoreId: news.datastoreId,
-          sourceImageSetId: news.sourceImageSetId,
-          sourceVersionId: news.sourceVersionId,
-          selection: toAdd,
-          instanceCount: countInstances(toAdd),
-          destinationImageSetId: olds.imageSetId,
-          // Our own image set was cut from this source, so its levels match unless the source
-          // changed since; a merge keeps the user's choice.
-          force: news.destination ? (news.force ?? false) : true,
-          promoteToPrimary: false,
-          ownerTag: news.ownerTag ?? "",
-        },
-        opts,
-      );
+      const request: CopyRequest = {
+        datastoreId: news.datastoreId,
+        sourceImageSetId: news.sourceImageSetId,
+        sourceVersionId: news.sourceVersionId,
+        selection: toAdd,
+        instanceCount: countInstances(toAdd),
+        destinationImageSetId: olds.imageSetId,
+        // Our own image set was cut from this source, so its levels match unless the source changed
+        // since; `force` is never sent to a primary (promoted) one, where AWS refuses it. A merge
+        // keeps the user's choice.
+        force: news.destination ? (news.force ?? false) : !olds.isPrimary,
+        promoteToPrimary: false,
+      };
+      const claim = { ...request, ownerTag, fingerprint: "", declared: toAdd, promoteToPrimary: false };
+      const done = await inCopyQueue(request, async () => {
+        const accepted = await sendCopy(
+          conn,
+          request,
+          async (window, versions) => {
+            const proof = await proveCopy(client, claim, window, versions.destinationVersionBefore, opts);
+            if (proof === "unknown") throw new UnknownOutcome(unknownMessage(claim), window);
+            return proof;
+          },
+          opts,
+        );
+        await wrote(accepted.versionId);
+        return waitForCopy(conn, request, accepted, opts);
+      });
       state = { versionId: done.versionId, sourceVersionId: done.sourceVersionId, copied: union(state.copied, toAdd) };
-      made.push(done.versionId);
     }
 
     const set = await findImageSet(client, olds.datastoreId, olds.imageSetId);
@@ -162,15 +141,29 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
     return { outs: { ...outs, createdAt: olds.createdAt || outs.createdAt } };
   } catch (e) {
     if (e instanceof CopyError && e.accepted) {
-      throw new PartialFailure(
-        id,
-        {
-          ...pendingOutputs(news, { ...e.accepted, imageSetId: olds.imageSetId }, union(state.copied, inFlight), copyStatusOf(e)),
-          ...(news.__provider ? { __provider: news.__provider } : {}),
-        },
-        e.message,
-      );
+      const status = e.status === "COPY_FAILED" ? "COPY_FAILED" : "COPYING";
+      const outs = pendingOutputs(news, { ...e.accepted, imageSetId: olds.imageSetId }, {}, status);
+      throw new PartialFailure(id, { ...outs, ...inFlight(olds, news, made), ...providerOf(news) }, e.message);
     }
-    return fail(e);
+    // State must say what the image set may hold, since what a resource copied is derived from its
+    // declarations (recovery/copied.ts): a half-done update keeps the old subset and names the new
+    // one as in flight, both as declared (never the expanded instance lists: state stays small);
+    // the next `up` sees them differ from the program and converges.
+    const timedOut = e instanceof WaitTimeout || (e instanceof CopyError && e.timedOut);
+    const message = `${e instanceof Error ? e.message : String(e)}${timedOut ? `. ${timeoutHint(news, "update")}` : ""}`;
+    const props = { ...olds, ...news, ...inFlight(olds, news, made), versionId: state.versionId, copiedInstances: undefined };
+    throw new PartialFailure(id, { ...props, ...providerOf(news) }, message);
   }
 }
+
+/** What a failed update leaves in state: the old subset, the new one in flight, the versions made. */
+function inFlight(olds: Outputs, news: UpdateInputs, made: string[]): Partial<Outputs> {
+  const changed = JSON.stringify(olds.subset ?? null) !== JSON.stringify(news.subset ?? null);
+  return {
+    subset: olds.subset,
+    subsetInFlight: changed ? (news.subset ?? null) : (olds.subsetInFlight ?? undefined),
+    versionsMade: made.slice(-VERSIONS_MADE_KEPT),
+  };
+}
+
+const providerOf = (inputs: UpdateInputs) => (inputs.__provider ? { __provider: inputs.__provider } : {});

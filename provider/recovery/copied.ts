@@ -7,12 +7,20 @@ import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import { instancesOf, resolveSubset } from "../subset/copiable";
 import { isNotFound } from "../service/errors";
 import { findMetadata } from "../service/find";
-import { minus } from "../subset/instanceSets";
+import { minus, union } from "../subset/instanceSets";
 import type { Outputs } from "../resource/outputs";
 import type { InstancesBySeries } from "../resource/types";
 
 /** The instances this resource copied into its image set (state written by 0.1.0 lists them). */
 export async function copiedBy(client: MedicalImagingClient, props: Outputs): Promise<InstancesBySeries> {
+  const copied = await copiedByDeclared(client, props);
+  if (props.subsetInFlight === undefined) return copied;
+  // An update that failed half-way may have copied part of the subset it was converging to.
+  const inFlight = resolveSubset(props.subsetInFlight ?? undefined, await findMetadata(client, props.datastoreId, props.sourceImageSetId));
+  return union(copied, inFlight);
+}
+
+async function copiedByDeclared(client: MedicalImagingClient, props: Outputs): Promise<InstancesBySeries> {
   if (props.copiedInstances) return props.copiedInstances;
   try {
     return resolveSubset(props.subset, await findMetadata(client, props.datastoreId, props.sourceImageSetId, props.sourceVersionId || undefined));

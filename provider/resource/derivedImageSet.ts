@@ -40,6 +40,13 @@ export interface DerivedImageSetArgs {
    * them (UpdateImageSetMetadata revertToVersionId). The preview says which versions and what they changed.
    */
   onDrift?: pulumi.Input<"keep" | "revert">;
+  /**
+   * What `pulumi destroy` does when this resource's image set holds versions the stack did not make
+   * (data imported into a promoted primary, a colleague's edits): "stop" (default) fails naming
+   * them; "delete" deletes the image set anyway; "leave" keeps it and removes it from state. A
+   * merge never needs it: its undo removes only what it copied.
+   */
+  onForeignVersions?: pulumi.Input<"stop" | "delete" | "leave">;
 }
 
 // The Args type and the schema (schema.ts) list the same inputs, or this does not compile.

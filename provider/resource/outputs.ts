@@ -3,7 +3,7 @@
 
 import type { ImageSet } from "../service/find";
 import { INPUT_NAMES, OWNER_TAG_INPUT } from "./schema";
-import type { DerivedImageSetInputs, DerivedImageSetOutputs, InstancesBySeries } from "./types";
+import type { DerivedImageSetInputs, DerivedImageSetOutputs, InstancesBySeries, Subset } from "./types";
 
 export interface Recorded {
   imageSet: ImageSet;
@@ -32,6 +32,8 @@ export type Outputs = DerivedImageSetOutputs & {
   driftVersions: string[];
   /** copied instances no longer present (refresh fills it) */
   missingInstances: number;
+  /** the subset a failed update was converging to, as declared (null: everything); cleared by the next update */
+  subsetInFlight?: Subset | null;
 };
 
 export function isoDate(d: Date | undefined): string {

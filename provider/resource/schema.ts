@@ -28,6 +28,8 @@ export const INPUTS = {
   adoptImageSetId: { change: "recorded" },
   /** what update does about versions made outside Pulumi */
   onDrift: { change: "update", default: "keep" },
+  /** what destroy does when the image set holds versions the stack did not make */
+  onForeignVersions: { change: "recorded", default: "stop" },
   timeouts: { change: "recorded" },
   region: { change: "recorded" },
   endpoint: { change: "recorded" },
@@ -41,6 +43,12 @@ export const INPUT_NAMES = Object.keys(INPUTS) as InputName[];
 
 /** Inputs a change of which is converged or recorded by update, by rule. */
 export const inputsWithRule = (rule: ChangeRule): InputName[] => INPUT_NAMES.filter((k) => INPUTS[k].change === rule);
+
+/** What an omitted input means (its schema default), so `force: false` and no force are the same. */
+export function defaultOf(key: InputName): unknown {
+  const rule = INPUTS[key];
+  return "default" in rule ? rule.default : undefined;
+}
 
 /** Outputs the resource exposes beyond its inputs (seeded as undefined by the class so they appear on it). */
 export const OUTPUTS = [

@@ -48,6 +48,8 @@ export interface DerivedImageSetInputs {
   adoptImageSetId?: string;
   /** Versions of our image set made outside Pulumi: "keep" (default) records them, "revert" reverts them. */
   onDrift?: OnDrift;
+  /** What destroy does when the image set holds versions this stack did not make: "stop" (default), "delete", "leave". */
+  onForeignVersions?: OnForeignVersions;
   /** Set by the resource class, not by users: "<project>/<stack>/<name>", tagged on what the resource makes. */
   ownerTag?: string;
 }
@@ -56,6 +58,13 @@ export type ImageSetState = "ACTIVE" | "LOCKED" | "DELETED";
 
 /** What update does about versions of an image set we own that nobody in the stack made. */
 export type OnDrift = "keep" | "revert";
+
+/**
+ * What `pulumi destroy` does with an image set that holds versions this stack did not make (imports
+ * into a promoted primary, a colleague's edits): "stop" with a message naming them, "delete" it
+ * anyway, or "leave" it and remove it from state.
+ */
+export type OnForeignVersions = "stop" | "delete" | "leave";
 
 /** What the resource did, recorded so diff, read and delete can reason about versions, not guesses. */
 export interface DerivedImageSetOutputs extends DerivedImageSetInputs {

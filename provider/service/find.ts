@@ -1,7 +1,7 @@
 // Reads: image sets, their versions, metadata documents and tags. Not-found becomes undefined,
 // the way terraform-provider-aws's find* functions return NotFound for the caller to decide.
 
-import type { GetImageSetCommandOutput, ImageSetProperties, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
+import type { GetImageSetCommandOutput, ImageSetProperties, ImageSetsMetadataSummary, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import { gunzipSync } from "node:zlib";
 import type { ImageSetMetadata } from "../subset/metadataDocument";
 import { sdk } from "./client";
@@ -41,4 +41,22 @@ export async function listVersions(client: MedicalImagingClient, datastoreId: st
 export async function listTags(client: MedicalImagingClient, arn: string): Promise<Record<string, string>> {
   const out = await client.send(new (sdk().ListTagsForResourceCommand)({ resourceArn: arn }));
   return out.tags ?? {};
+}
+
+/**
+ * Every image set of the data store with this SeriesInstanceUID, all pages. One filter on the wire:
+ * AWS's guide says SearchImageSets "accepts a single search query parameter"
+ * (https://docs.aws.amazon.com/healthimaging/latest/devguide/search-image-sets.html) while the model
+ * allows two (SearchCriteria.filters); one works under both readings, the rest is the caller's.
+ */
+export async function* imageSetsOfSeries(
+  client: MedicalImagingClient,
+  datastoreId: string,
+  seriesInstanceUid: string,
+): AsyncGenerator<ImageSetsMetadataSummary> {
+  const pages = sdk().paginateSearchImageSets(
+    { client, pageSize: 50, stopOnSameToken: true },
+    { datastoreId, searchCriteria: { filters: [{ operator: "EQUAL", values: [{ DICOMSeriesInstanceUID: seriesInstanceUid }] }] } },
+  );
+  for await (const page of pages) yield* page.imageSetsMetadataSummaries ?? [];
 }

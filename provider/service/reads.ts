@@ -1,10 +1,11 @@
 // Reads the write paths share: the run's deadline and log, reads that must outlast an outage once
-// the service accepted a write, and "wait until this image set is not LOCKED".
+// the service accepted a write, and "wait until this image set is writable".
 
 import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import { certainlyRejected } from "./errors";
-import { type ImageSet, findImageSet } from "./find";
-import { waitFor } from "./wait";
+import type { ImageSet } from "./find";
+import { imageSetStatus, WRITABLE } from "./status";
+import { WaitFailed, waitForState } from "./wait";
 
 /** The bounds of one provider operation: when it must give up, and where progress goes. */
 export interface RunOptions {
@@ -26,7 +27,7 @@ export class CopyError extends Error {
   }
 }
 
-/** What CopyImageSet answered (or what recovery found it made). */
+/** What CopyImageSet answered (or what recovery proved it made). */
 export interface CopyAccepted {
   imageSetId: string;
   versionId: string;
@@ -55,26 +56,28 @@ export async function patiently<T>(read: () => Promise<T>, opts: RunOptions, lab
   }
 }
 
-/** A poll of a waiter that tolerates a transient read failure (reported as not done yet). */
-export async function tolerantPoll<T>(poll: () => Promise<{ done: boolean; value: T; state: string }>): Promise<{ done: boolean; value: T; state: string }> {
-  try {
-    return await poll();
-  } catch (e) {
-    if (e instanceof CopyError || certainlyRejected(e) || !(e instanceof Error) || (e as Error).message.includes("disappeared")) throw e;
-    return { done: false, value: undefined as T, state: `unreachable (${(e as Error).message})` };
-  }
-}
-
-/** Latest version of an image set once it is not LOCKED (someone else's copy or update). */
-export async function unlocked(client: MedicalImagingClient, datastoreId: string, imageSetId: string, role: string, opts: RunOptions): Promise<ImageSet> {
-  const look = async () => {
-    const set = await findImageSet(client, datastoreId, imageSetId);
-    if (!set) throw new CopyError(`The ${role} image set ${imageSetId} does not exist in data store ${datastoreId}.`);
-    return { done: set.imageSetState !== "LOCKED", value: set, state: `${set.imageSetState}/${set.imageSetWorkflowStatus}` };
-  };
-  // Usually it is not locked: ask at once, and only then start waiting.
-  const first = await look();
-  if (first.done) return first.value;
-  const { value } = await waitFor(look, { deadline: opts.deadline, expectedMs: 0, label: `the ${role} image set ${imageSetId} to be unlocked`, log: opts.log });
-  return value;
+/**
+ * The image set's latest version once it is not LOCKED (someone else's copy or update holds it).
+ * `known`: the image set as the caller already read it; asked again only when it was locked.
+ */
+export async function unlocked(
+  client: MedicalImagingClient,
+  datastoreId: string,
+  imageSetId: string,
+  role: string,
+  opts: RunOptions,
+  known?: ImageSet,
+): Promise<ImageSet> {
+  if (known && known.imageSetState !== "LOCKED") return known;
+  const set = await waitForState({
+    refresh: imageSetStatus(client, datastoreId, imageSetId),
+    ...WRITABLE,
+    deadline: opts.deadline,
+    expectedMs: 0,
+    label: `the ${role} image set ${imageSetId} to be unlocked`,
+    log: opts.log,
+  }).catch((e: Error) => {
+    throw e instanceof WaitFailed ? new CopyError(`The ${role} image set ${imageSetId} does not exist in data store ${datastoreId}.`) : e;
+  });
+  return set!;
 }

@@ -1,11 +1,14 @@
-// The waiter: ask as few times as possible, as close as possible to the moment the work ends.
-// It sleeps until the expected end (learned from copies already finished in this process, or in
-// earlier runs against the same endpoint), then
-// backs off in small steps relative to the time elapsed, never past the deadline, and reports
-// progress on long waits.
+// The one waiter, shaped like terraform-provider-aws's StateChangeConf: a status function and
+// explicit pending / target / failed state lists (status.ts). Every write ends with one call to
+// waitForState. It asks as few times as possible, as close as possible to the moment the work
+// ends: it sleeps until the expected end (learned from work already finished in this process, or
+// in earlier runs against the same endpoint), then backs off in small steps relative to the time
+// elapsed, never past the deadline, and reports progress on long waits.
 
 import type { ResolvedConnection } from "./client";
 import { type DurationSample, loadDurations, saveDurations } from "./durationStore";
+import { certainlyRejected } from "./errors";
+import type { StateLists } from "./status";
 import { processState } from "../settings/processState";
 
 export interface PollResult<T> {
@@ -82,6 +85,55 @@ export async function waitFor<T>(poll: () => Promise<PollResult<T>>, opts: WaitO
       );
     }
   }
+}
+
+/** What a status function reports: the thing read, and its state (one of the lists, or unexpected). */
+export interface Status<T> {
+  value: T;
+  state: string;
+}
+
+/** A wait that ended in one of the failed states; `value` is what the status function last read. */
+export class WaitFailed<T> extends Error {
+  constructor(
+    label: string,
+    readonly state: string,
+    readonly value: T,
+  ) {
+    super(`${label} ended in state ${state}`);
+  }
+}
+
+export interface StateChangeConf<T> extends StateLists, Omit<WaitOptions, "log"> {
+  refresh: () => Promise<Status<T>>;
+  log: (message: string) => void;
+}
+
+/**
+ * Polls `refresh` until its state is a target (returns the value) or a failed one (WaitFailed).
+ * A state in no list is an error, as in StateChangeConf. A read that fails without a certain
+ * rejection (the network, a 5xx) counts as pending: the work goes on at the service whether or
+ * not we can see it, and the deadline bounds the wait.
+ */
+export async function waitForState<T>(conf: StateChangeConf<T>): Promise<T> {
+  const poll = async (): Promise<PollResult<Status<T> | undefined>> => {
+    let status: Status<T>;
+    try {
+      status = await conf.refresh();
+    } catch (e) {
+      if (certainlyRejected(e) || !(e instanceof Error)) throw e;
+      return { done: false, value: undefined, state: `unreachable (${e.message})` };
+    }
+    if (conf.pending.includes(status.state)) return { done: false, value: status, state: status.state };
+    if (conf.target.includes(status.state) || conf.failed.includes(status.state)) return { done: true, value: status, state: status.state };
+    throw new Error(`unexpected state ${status.state} while waiting for ${conf.label} (expected ${[...conf.pending, ...conf.target].join(", ")})`);
+  };
+  // Usually the work is done (or the lock already released) when asked at once: no sleep first.
+  const first = conf.expectedMs === 0 ? await poll() : undefined;
+  const { value } = first?.done ? first : await waitFor(poll, conf);
+  const status = value!;
+  if (conf.failed.includes(status.state)) throw new WaitFailed(conf.label, status.state, status.value);
+  return status.value;
 }
 
 /**

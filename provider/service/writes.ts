@@ -1,16 +1,16 @@
 // UpdateImageSetMetadata and DeleteImageSet through the write engine (service/writeEngine.ts),
-// serialised per image set, then waited for until the image set leaves its pending states.
+// serialised per image set, each ending with one call to the waiter. Recording what was made is
+// the caller's (recovery/records.ts).
 
 import type { UpdateImageSetMetadataCommandInput } from "@aws-sdk/client-medical-imaging";
 import { type ResolvedConnection, imagingClient, sdk } from "./client";
 import { isNotFound } from "./errors";
-import { findImageSet } from "./find";
+import { findImageSet, type ImageSet } from "./find";
 import { serialised } from "./pace";
-import { patiently, type RunOptions, tolerantPoll, unlocked } from "./reads";
-import { DELETE_STATES, settled, UPDATE_STATES } from "./states";
+import { patiently, type RunOptions, unlocked } from "./reads";
+import { DELETE, imageSetStatus, UPDATE } from "./status";
 import { runWrite } from "./writeEngine";
-import { MadeTagError, madeTagFailure, recordMadeVersionsOf } from "../recovery/madeVersions";
-import { durationsOf, waitFor } from "./wait";
+import { durationsOf, WaitFailed, waitForState } from "./wait";
 
 export type MetadataChange = { removableAttributes: string } | { updatableAttributes: string } | { revertToVersionId: string };
 
@@ -18,10 +18,6 @@ export interface UpdateTarget {
   datastoreId: string;
   imageSetId: string;
   force?: boolean;
-  /** record the new version as made by the stack (explains it to drift detection) */
-  ownerTag?: string;
-  /** "required" (default): a failed tag is an error (MadeTagError, after the write completed); "best-effort": logged */
-  tagging?: "required" | "best-effort";
 }
 
 /** Apply one change; returns the new version id once the update finished. Queued per image set. */
@@ -77,59 +73,48 @@ export async function updateMetadataInQueue(conn: ResolvedConnection, target: Up
         };
       },
       // A repeat would carry the stale latestVersion and be refused, so looking is enough: the
-      // version after ours means it was applied, the same version means it was not.
+      // version after ours, made by an update, means it was applied; the same version means it
+      // was not; anything else (someone else's write in between) is unknown.
       async recover(e) {
-        const now = await patiently(
-          () => findImageSet(reads, target.datastoreId, target.imageSetId),
+        const next = await patiently(
+          () => findImageSet(reads, target.datastoreId, target.imageSetId, String(Number(before) + 1)),
           opts,
           `UpdateImageSetMetadata on image set ${target.imageSetId}: ${(e as Error).message}`,
-        );
-        if (now && Number(now.versionId) === Number(before) + 1) return { made: now.versionId! };
-        if (now && now.versionId === before) return "not-made";
+        ).catch(() => "unreadable" as const);
+        if (next === undefined) return "not-made";
+        if (next !== "unreadable" && /^UPDAT/.test(next.imageSetWorkflowStatus ?? "") && next.imageSetState !== "DELETED") return { made: next.versionId! };
         return "unknown";
       },
       conflictHint: `Another writer may hold image set ${target.imageSetId}; run \`pulumi refresh\` and try again.`,
     },
     opts,
   );
-  const tagError = target.ownerTag ? await recordMade(conn, target, versionId) : undefined;
   const model = durationsOf("update", conn);
-  const { value } = await waitFor(
-    () =>
-      tolerantPoll(async () => {
-        const s = await findImageSet(reads, target.datastoreId, target.imageSetId, versionId);
-        if (!s) throw new Error(`image set ${target.imageSetId} disappeared during an update`);
-        return { done: settled(UPDATE_STATES, s), value: s, state: `${s.imageSetState}/${s.imageSetWorkflowStatus}` };
-      }),
-    {
+  let done: ImageSet | undefined;
+  try {
+    done = await waitForState({
+      refresh: imageSetStatus(reads, target.datastoreId, target.imageSetId, versionId),
+      ...UPDATE,
       deadline: opts.deadline,
       startedAt,
       expectedMs: model.estimate(1),
       label: `the update of image set ${target.imageSetId} (version ${versionId})`,
       log: opts.log,
-    },
-  );
-  if (UPDATE_STATES.failed.includes(value.imageSetWorkflowStatus ?? ""))
-    throw new Error(`UpdateImageSetMetadata failed: ${value.message ?? "the service gave no message"}`);
-  model.record(1, Date.now() - startedAt);
-  if (tagError) {
-    if (target.tagging === "best-effort") opts.log(tagError);
-    else throw new MadeTagError(versionId, tagError);
-  }
-  return versionId;
-}
-
-/** Records a version the stack made in the image set's tag; the failure's message, or undefined. */
-async function recordMade(conn: ResolvedConnection, target: UpdateTarget, versionId: string): Promise<string | undefined> {
-  try {
-    await recordMadeVersionsOf(imagingClient(conn), target.datastoreId, target.imageSetId, [versionId]);
-    return undefined;
+    });
   } catch (e) {
-    return madeTagFailure(target.imageSetId, versionId, e);
+    if (!(e instanceof WaitFailed)) throw e;
+    const failed = e.value as ImageSet | undefined;
+    throw new Error(
+      failed
+        ? `UpdateImageSetMetadata failed: ${failed.message ?? "the service gave no message"}`
+        : `image set ${target.imageSetId} disappeared during an update`,
+    );
   }
+  model.record(1, Date.now() - startedAt);
+  return done?.versionId ?? versionId;
 }
 
-/** Delete and wait until DELETED; an image set that is already gone (or going) is success. */
+/** Delete and wait until it is gone; an image set that is already gone (or going) is success. */
 export function deleteImageSet(conn: ResolvedConnection, datastoreId: string, imageSetId: string, opts: RunOptions): Promise<void> {
   return serialised([`set:${imageSetId}`], async () => {
     const reads = imagingClient(conn, "read");
@@ -141,10 +126,8 @@ export function deleteImageSet(conn: ResolvedConnection, datastoreId: string, im
         datastoreId,
         async prepare() {
           let set = await findImageSet(reads, datastoreId, imageSetId);
-          if (set?.imageSetState === "LOCKED" && set.imageSetWorkflowStatus !== "DELETING") {
-            await unlocked(reads, datastoreId, imageSetId, "deleted", opts);
-            set = await findImageSet(reads, datastoreId, imageSetId);
-          }
+          if (set?.imageSetState === "LOCKED" && set.imageSetWorkflowStatus !== "DELETING")
+            set = await unlocked(reads, datastoreId, imageSetId, "deleted", opts);
           if (!set || set.imageSetWorkflowStatus === "DELETING") return { done: undefined };
           return {
             watched: [{ imageSetId, versionId: set.versionId!, role: "deleted" }],
@@ -164,16 +147,18 @@ export function deleteImageSet(conn: ResolvedConnection, datastoreId: string, im
     );
     const model = durationsOf("delete", conn);
     const startedAt = Date.now();
-    await waitFor(
-      () =>
-        tolerantPoll(async () => {
-          const s = await findImageSet(reads, datastoreId, imageSetId);
-          if (s && DELETE_STATES.failed.includes(s.imageSetWorkflowStatus ?? ""))
-            throw new Error(`DeleteImageSet failed: ${s.message ?? "the service gave no message"}`);
-          return { done: !s, value: undefined, state: s ? `${s.imageSetState}/${s.imageSetWorkflowStatus}` : "DELETED" };
-        }),
-      { deadline: opts.deadline, startedAt, expectedMs: model.estimate(1), label: `the deletion of image set ${imageSetId}`, log: opts.log },
-    );
+    await waitForState({
+      refresh: imageSetStatus(reads, datastoreId, imageSetId),
+      ...DELETE,
+      deadline: opts.deadline,
+      startedAt,
+      expectedMs: model.estimate(1),
+      label: `the deletion of image set ${imageSetId}`,
+      log: opts.log,
+    }).catch((e) => {
+      if (!(e instanceof WaitFailed)) throw e;
+      throw new Error(`DeleteImageSet failed: ${(e.value as ImageSet | undefined)?.message ?? "the service gave no message"}`);
+    });
     model.record(1, Date.now() - startedAt);
   });
 }

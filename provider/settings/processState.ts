@@ -18,6 +18,8 @@ export interface ProcessState {
   candidateTags: Map<string, Promise<Record<string, string> | undefined>>;
   /** when this process first used the provider (epoch ms) */
   startedAt: number;
+  /** the service's clock minus this machine's, from the last answer's Date header (service/clock.ts) */
+  serviceClockOffsetMs?: number;
 }
 
 const KEY = "__pulumiHealthImaging";

@@ -2,7 +2,7 @@
 
 import { resolveConnection, type ResolvedConnection } from "../service/client";
 import type { DerivedImageSetInputs } from "../resource/types";
-import { parseDuration } from "../lifecycle/check";
+import { parseDuration } from "./duration";
 
 export const DEFAULT_TIMEOUTS = { create: "30m", update: "30m", delete: "10m" } as const;
 
@@ -18,6 +18,14 @@ export function timeoutHint(inputs: Pick<DerivedImageSetInputs, "timeouts">, op:
 
 export function connectionOf(inputs: Pick<DerivedImageSetInputs, "region" | "endpoint">): ResolvedConnection {
   return resolveConnection({ region: inputs.region, endpoint: inputs.endpoint });
+}
+
+/** The bounds of one provider operation: its deadline (from `timeouts`) and where progress goes. */
+export function runOptions(
+  inputs: Pick<DerivedImageSetInputs, "timeouts" | "ownerTag"> & { imageSetId?: string; sourceImageSetId?: string },
+  op: keyof typeof DEFAULT_TIMEOUTS,
+): { deadline: number; log: (message: string) => void } {
+  return { deadline: deadlineFor(inputs, op), log: progressLog(inputs.ownerTag || inputs.imageSetId || inputs.sourceImageSetId || "") };
 }
 
 /**

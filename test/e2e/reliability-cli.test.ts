@@ -11,7 +11,10 @@ import { GetImageSetCommand, ListImageSetVersionsCommand, ListTagsForResourceCom
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { decodeRanges, MADE_TAG } from "../../provider/recovery/madeVersions";
+import { decodeRanges, madeTagKey } from "../../provider/recovery/records";
+
+/** the stack's own key (project "merges", stack "test") */
+const MADE_TAG = madeTagKey("merges/test/dest");
 import { ensureBuilt } from "../support/build";
 import { createProject, type PulumiProject } from "../support/pulumiCli";
 import { instancesIn, metadataOf, patientValues, type Seeded, SERIES, startSeeded } from "../support/seeded";
