@@ -24,6 +24,51 @@ export function resolveConnection(c: Connection, env: NodeJS.ProcessEnv = proces
 }
 
 /**
+ * DNS suffixes of AWS's partitions: every `dnsSuffix` and `dualStackDnsSuffix` of the SDK's
+ * partitions data (@aws-sdk/util-endpoints, lib/aws/partitions.json; test/unit/provider-client.test.ts
+ * fails when a refreshed SDK adds one this list lacks). Kept here rather than read from the SDK,
+ * because that package is a dependency of the client, not necessarily resolvable from the provider.
+ */
+export const AWS_DNS_SUFFIXES = [
+  "amazonaws.com",
+  "amazonaws.com.cn",
+  "amazonaws.eu",
+  "c2s.ic.gov",
+  "sc2s.sgov.gov",
+  "cloud.adc-e.uk",
+  "csp.hci.ic.gov",
+  "api.aws",
+  "api.amazonwebservices.com.cn",
+  "api.amazonwebservices.eu",
+  "api.aws.ic.gov",
+  "api.aws.scloud",
+  "api.aws.hci.ic.gov",
+  "api.cloud-aws.adc-e.uk",
+];
+
+/**
+ * True when an endpoint URL names an AWS host (FIPS, dual-stack, regional, or a private-DNS VPC
+ * endpoint name). The image-set operations (CopyImageSet, GetImageSet, SearchImageSets,
+ * UpdateImageSetMetadata, DeleteImageSet, ...) are served by `runtime-medical-imaging.<region>.amazonaws.com`,
+ * the data-store operations by `medical-imaging.<region>.amazonaws.com`
+ * (https://docs.aws.amazon.com/healthimaging/latest/devguide/endpoints-quotas.html); the SDK adds
+ * the model's `"endpoint":{"hostPrefix":"runtime-"}` to the host of whatever endpoint it resolved,
+ * a custom one included (@smithy/core HttpProtocol.setHostPrefix), so an AWS host given as
+ * `endpoint` must keep that prefix. Any other host (the local service at 127.0.0.1 or localhost,
+ * a proxy, an emulator) serves every operation itself, and gets no prefix. A URL that cannot be
+ * parsed counts as not AWS (the SDK rejects it anyway).
+ */
+export function isAwsEndpoint(endpoint: string): boolean {
+  let host: string;
+  try {
+    host = new URL(endpoint).hostname.toLowerCase().replace(/\.$/, "");
+  } catch {
+    return false;
+  }
+  return AWS_DNS_SUFFIXES.some((suffix) => host.endsWith(`.${suffix}`));
+}
+
+/**
  * kind "read": SDK retries (adaptive mode) for reads and idempotent writes.
  * kind "once": exactly one attempt, for CopyImageSet, which has no idempotency token: its
  * retries are decided by the caller, who knows whether the request may have reached the service.
@@ -39,7 +84,8 @@ export function imagingClient(conn: ResolvedConnection, kind: "read" | "once" = 
     const sdk: typeof import("@aws-sdk/client-medical-imaging") = require("@aws-sdk/client-medical-imaging");
     client = new sdk.MedicalImagingClient({
       region: conn.region,
-      ...(conn.endpoint ? { endpoint: conn.endpoint, disableHostPrefix: true } : {}),
+      // an AWS host keeps the `runtime-` prefix of the image-set operations; any other host serves them all
+      ...(conn.endpoint ? { endpoint: conn.endpoint, disableHostPrefix: !isAwsEndpoint(conn.endpoint) } : {}),
       retryMode: kind === "once" ? "standard" : "adaptive",
       maxAttempts: kind === "once" ? 1 : Number(process.env.PULUMI_HEALTHIMAGING_MAX_ATTEMPTS ?? 8),
     });
