@@ -2,8 +2,9 @@
 // prepare the request from what the service says now, pace it, send it once, classify the answer,
 // and decide. Every retry has a reason to expect success and a bound:
 //   throttled                 → the pacer slows down; bounded by the deadline
-//   quota (concurrent ops)    → back off while other operations finish; bounded by the deadline
-//   quota (per request)       → fail at once, naming the quota
+//   quota (any 402)           → back off in case it is a concurrent-operations quota that frees up;
+//                               a few attempts within ~60 s and the deadline, then fail naming the
+//                               quotas it could be for the operation (classify.ts quotasFor)
 //   conflict, explained       → a watched image set is LOCKED or moved: prepare again (waits it out)
 //   conflict, unexplained     → nothing we watch changed: a few attempts, then the service's message
 //   connection refused        → the request never left: a few attempts, then the error (explain.ts names the endpoint)
@@ -15,7 +16,7 @@ import { imagingClient } from "./client";
 import { describe } from "./errors";
 import { findImageSet } from "./find";
 import { pacerFor } from "./pace";
-import { classifyWriteError } from "./classify";
+import { classifyWriteError, QUOTAS_PAGE, quotasFor } from "./classify";
 import { type RunOptions, sleep } from "./reads";
 
 export type WriteOperation = "CopyImageSet" | "UpdateImageSetMetadata" | "DeleteImageSet";
@@ -50,8 +51,16 @@ export interface WriteSpec<Out> {
 
 /** Attempts after which a conflict that nothing explains is reported (inferred: the docs give no retry guidance). */
 export const MAX_UNEXPLAINED_CONFLICTS = 3;
-/** Attempts for a 402 whose message names no quota, and for refused connections. */
-export const MAX_UNNAMED_QUOTA = 3;
+/**
+ * Bounds of the waits after a 402 ServiceQuotaExceededException. Which quota refused it cannot be
+ * told (the model's error has only `message`), and one of them, concurrent requests per data store,
+ * frees up as other operations finish; the others never do. So: at most `attempts` sends, waits
+ * doubling from `firstWaitMs` up to `capWaitMs` (jittered), all within `budgetMs` of the first 402
+ * and never past the deadline. Inferred: the docs give no retry guidance for 402. Tests shorten
+ * the waits (the unit test drives runWrite in-process).
+ */
+export const QUOTA_RETRY = { attempts: 5, firstWaitMs: 4_000, capWaitMs: 30_000, budgetMs: 60_000 };
+/** Attempts for refused connections. */
 export const MAX_NOT_SENT = 5;
 /** Ambiguous failures that recovery showed were not made, before giving up. */
 export const MAX_NOT_MADE = 5;
@@ -64,10 +73,10 @@ export async function runWrite<Out>(conn: ResolvedConnection, spec: WriteSpec<Ou
   const reads = imagingClient(conn, "read");
   const fail = (message: string) => (spec.fail ? spec.fail(message) : new Error(message));
   let unexplained = 0;
-  let unnamedQuota = 0;
+  let quotaRefusals = 0;
+  let quotaFirstAt: number | undefined;
   let notSent = 0;
   let notMade = 0;
-  let quotaWaits = 0;
   for (;;) {
     if (Date.now() >= opts.deadline) throw fail(`${spec.operation}: timed out before the service accepted the request`);
     const prepared = await spec.prepare();
@@ -84,21 +93,20 @@ export async function runWrite<Out>(conn: ResolvedConnection, spec: WriteSpec<Ou
         case "throttled":
           pacer.throttled(grant);
           continue;
-        case "quota-transient":
-          opts.log(`${describe(spec.operation, e)}; waiting for other operations on the data store to finish`);
-          await sleep(Math.min(backoff(quotaWaits++, 30_000), Math.max(0, opts.deadline - Date.now())));
-          continue;
-        case "quota-unnamed":
-          if (++unnamedQuota >= MAX_UNNAMED_QUOTA)
-            throw fail(
-              `${describe(spec.operation, e)}. A service quota refused the request ${unnamedQuota} times; see https://docs.aws.amazon.com/healthimaging/latest/devguide/endpoints-quotas.html`,
-            );
-          await sleep(backoff(unnamedQuota, 10_000));
-          continue;
-        case "quota-permanent":
-          throw fail(
-            `${describe(spec.operation, e)}. This request exceeds the quota on ${failure.quota}; retrying cannot help: make the request smaller (fewer instances per resource) or raise the quota in Service Quotas.`,
+        case "quota": {
+          quotaRefusals++;
+          quotaFirstAt ??= Date.now();
+          const now = Date.now();
+          const nominal = Math.min(QUOTA_RETRY.capWaitMs, QUOTA_RETRY.firstWaitMs * 2 ** (quotaRefusals - 1)) * (0.5 + Math.random() / 2);
+          const wait = Math.min(nominal, quotaFirstAt + QUOTA_RETRY.budgetMs - now);
+          if (quotaRefusals >= QUOTA_RETRY.attempts || wait <= 0 || now + wait >= opts.deadline)
+            throw fail(quotaFailure(spec.operation, e, quotaRefusals, now - quotaFirstAt));
+          opts.log(
+            `${describe(spec.operation, e)}; a service quota refused it (${quotaRefusals}/${QUOTA_RETRY.attempts}); trying again in ${Math.ceil(wait / 1000)} s in case it is the concurrent-operations quota`,
           );
+          await sleep(wait);
+          continue;
+        }
         case "conflict": {
           const explanation = await explainConflict(reads, spec.datastoreId, prepared.watched);
           if (explanation) {
@@ -135,6 +143,22 @@ export async function runWrite<Out>(conn: ResolvedConnection, spec: WriteSpec<Ou
       }
     }
   }
+}
+
+/** The error after the last 402: the service's message, the quotas it could be, and how to raise them. */
+function quotaFailure(operation: string, e: unknown, refusals: number, overMs: number): string {
+  const quotas = quotasFor(operation);
+  const which = quotas.length
+    ? `It is one of these quotas on ${operation} (defaults in parentheses; ${QUOTAS_PAGE}): ${quotas.join("; ")}.`
+    : `See the quotas on ${operation} at ${QUOTAS_PAGE}.`;
+  return [
+    `${describe(operation, e)}.`,
+    `A service quota refused the request ${refusals} time${refusals === 1 ? "" : "s"} over ${Math.round(overMs / 1000)} s; the service does not say which.`,
+    which,
+    "A concurrent-requests quota frees up as other operations on the data store finish: run again later, or run fewer at once (pulumi up --parallel, PULUMI_HEALTHIMAGING_WRITE_TPS).",
+    "A per-request quota needs a smaller request (fewer instances per resource).",
+    "To raise an adjustable quota, request an increase in the Service Quotas console under AWS HealthImaging (https://docs.aws.amazon.com/servicequotas/latest/userguide/request-quota-increase.html).",
+  ].join(" ");
 }
 
 /** Why a ConflictException happened, if something we watch explains it: locked, moved, or gone. */
