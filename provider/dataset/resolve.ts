@@ -58,9 +58,12 @@ export class SeriesFinder {
 
   /** Every primary series a selection matches, by series UID order. */
   async find(selection: Selection): Promise<FoundSeries[]> {
-    // SearchImageSets takes at most two filters (SearchCriteria.filters, max 2, in the service
-    // model): isPrimary, and the most selective criterion the API filters on; the rest is
-    // compared here on the summaries' DICOMTags.
+    // One filter per SearchImageSets call: the developer guide says the action "accepts a single
+    // search query parameter" (https://docs.aws.amazon.com/healthimaging/latest/devguide/search-image-sets.html)
+    // while the model's SearchCriteria.filters allows 1-2; one is what both accept. It is the most
+    // selective criterion the API filters on (a series UID, else a study UID, else the study-date
+    // range, else isPrimary alone); every other criterion, isPrimary included, is compared here on
+    // the summaries (searchAll, matches).
     const queries: Filter[] = selection.series
       ? Object.keys(selection.series).map((uid) => ({ operator: "EQUAL", values: [{ DICOMSeriesInstanceUID: uid }] }))
       : selection.studies
@@ -112,7 +115,8 @@ export class SeriesFinder {
   }
 
   private async searchAll(filter: Filter | undefined): Promise<FoundSeries[]> {
-    const filters: Filter[] = [{ operator: "EQUAL", values: [{ isPrimary: true }] }, ...(filter ? [filter] : [])];
+    // exactly one filter (see find): isPrimary only when no criterion narrows the search
+    const filters: Filter[] = [filter ?? { operator: "EQUAL", values: [{ isPrimary: true }] }];
     const out: FoundSeries[] = [];
     // pages until the service gives no nextToken (or the same one twice: a bound on a looping service)
     const pages = sdk().paginateSearchImageSets(
@@ -122,7 +126,9 @@ export class SeriesFinder {
     for await (const page of pages) {
       this.count("SearchImageSets");
       for (const summary of page.imageSetsMetadataSummaries ?? []) {
-        // Inferred: a service that ignores the isPrimary filter must not make us copy conflicting data.
+        // isPrimary is compared here: the filter sent is a UID or date one unless nothing else was
+        // given. A summary without isPrimary counts as primary, as the search with the isPrimary
+        // filter treated it (inferred: ImageSetsMetadataSummary.isPrimary is optional in the model).
         if (summary.isPrimary === false) continue;
         out.push(...(await this.seriesOf(summary)));
       }

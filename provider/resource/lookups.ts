@@ -38,7 +38,7 @@ export interface ImageSetMatch {
   createdAt: string;
 }
 
-/** The criteria of {@link findImageSets}: at least one UID; SearchImageSets takes two filters at most. */
+/** The criteria of {@link findImageSets}: at least one UID. */
 export interface FindImageSetsArgs extends LookupTarget {
   studyInstanceUid?: string;
   seriesInstanceUid?: string;
@@ -74,23 +74,35 @@ export async function getImageSet(args: LookupTarget & { imageSetId: string; ver
   }
 }
 
-/** Image sets by Study and/or Series Instance UID (SearchImageSets, all pages up to `limit`). */
+/**
+ * Image sets by Study and/or Series Instance UID (SearchImageSets, all pages up to `limit`).
+ * Exactly one filter goes on the wire: the developer guide says SearchImageSets "accepts a single
+ * search query parameter" (https://docs.aws.amazon.com/healthimaging/latest/devguide/search-image-sets.html),
+ * the model's SearchCriteria.filters allows 1-2. The series UID is sent when given (the more
+ * selective), else the study UID; the other UID and `primaryOnly` are compared on the summaries.
+ */
 export async function findImageSets(args: FindImageSetsArgs): Promise<ImageSetMatch[]> {
-  const filters = [
-    ...(args.studyInstanceUid ? [{ operator: "EQUAL" as const, values: [{ DICOMStudyInstanceUID: args.studyInstanceUid }] }] : []),
-    ...(args.seriesInstanceUid ? [{ operator: "EQUAL" as const, values: [{ DICOMSeriesInstanceUID: args.seriesInstanceUid }] }] : []),
-  ];
-  if (filters.length === 0) throw new Error("findImageSets: give studyInstanceUid, seriesInstanceUid, or both");
+  const { seriesInstanceUid: series, studyInstanceUid: study } = args;
+  const filter = series
+    ? { operator: "EQUAL" as const, values: [{ DICOMSeriesInstanceUID: series }] }
+    : study
+      ? { operator: "EQUAL" as const, values: [{ DICOMStudyInstanceUID: study }] }
+      : undefined;
+  if (!filter) throw new Error("findImageSets: give studyInstanceUid, seriesInstanceUid, or both");
+  /** the study UID still to compare, when the series UID is the one sent */
+  const studyToCompare = series ? study : undefined;
   const limit = args.limit ?? 1000;
   try {
     const client = imagingClient(resolveConnection(args));
     const out: ImageSetMatch[] = [];
     for await (const page of sdk().paginateSearchImageSets(
       { client, pageSize: 50, stopOnSameToken: true },
-      { datastoreId: args.datastoreId, searchCriteria: { filters } },
+      { datastoreId: args.datastoreId, searchCriteria: { filters: [filter] } },
     )) {
       for (const s of page.imageSetsMetadataSummaries ?? []) {
+        // a summary without isPrimary counts as primary (inferred: optional in the model's ImageSetsMetadataSummary)
         if (args.primaryOnly && s.isPrimary === false) continue;
+        if (studyToCompare && (s.DICOMTags?.DICOMStudyInstanceUID ?? "") !== studyToCompare) continue;
         out.push({
           imageSetId: s.imageSetId ?? "",
           versionId: s.version === undefined ? "" : String(s.version),
