@@ -8,6 +8,8 @@
 //   - "stall":        forward the request, then hold the response for `ms` before resetting
 //                     (a hung connection that ends in a reset);
 //   - "delay":        hold the request for `ms`, then forward it normally.
+// An armed fault may carry a `beforeFault` hook, awaited when the matching request arrives and
+// before the fault is applied (e.g. another client's write lands exactly while the request is lost).
 // It also supports resetting every open connection at once and a global per-chunk delay.
 // HTTP is only sniffed (request line in a client chunk); everything else is plain byte forwarding.
 
@@ -22,6 +24,11 @@ export interface ArmedFault {
   count?: number;
   /** for stall / delay */
   ms?: number;
+  /**
+   * Awaited when a matching request arrives, before the fault is applied (the request is held
+   * meanwhile). A rejection is recorded in stats.hookErrors and the fault is applied anyway.
+   */
+  beforeFault?: () => Promise<void>;
 }
 
 export interface ProxyStats {
@@ -30,6 +37,8 @@ export interface ProxyStats {
   applied: Record<FaultKind, number>;
   /** request lines seen from clients (method + path), in order */
   requests: string[];
+  /** errors thrown by beforeFault hooks */
+  hookErrors: unknown[];
 }
 
 export interface TcpProxy {
@@ -52,7 +61,7 @@ const REQUEST_LINE = /^(GET|POST|PUT|DELETE|HEAD|PATCH|OPTIONS) (\S+) HTTP\/1\.[
 export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"): Promise<TcpProxy> {
   const armed: (ArmedFault & { left: number })[] = [];
   const sockets = new Set<net.Socket>();
-  const stats: ProxyStats = { connections: 0, applied: { dropRequest: 0, dropResponse: 0, stall: 0, delay: 0 }, requests: [] };
+  const stats: ProxyStats = { connections: 0, applied: { dropRequest: 0, dropResponse: 0, stall: 0, delay: 0 }, requests: [], hookErrors: [] };
   let latency = 0;
 
   const take = (line: string): (ArmedFault & { left: number }) | undefined => {
@@ -96,6 +105,13 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
           const line = `${m[1]} ${m[2]}`;
           stats.requests.push(line);
           fault = take(line);
+        }
+        if (fault?.beforeFault) {
+          try {
+            await fault.beforeFault();
+          } catch (e) {
+            stats.hookErrors.push(e);
+          }
         }
         if (latency > 0) await new Promise((r) => setTimeout(r, latency));
         if (fault?.kind === "dropRequest") return kill();
