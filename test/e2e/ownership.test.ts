@@ -189,7 +189,7 @@ describe("e2e: data ownership with the real Pulumi CLI (lost requests, colleague
     assert.ok(colleague, "the colleague copied");
     const colleagueId = colleague.imageSetId!;
     const ours = (await stackOutputs(p)).subset.imageSetId;
-    assert.notEqual(ours, colleagueId, "the stack did not adopt the colleague's image set");
+    assert.notEqual(ours, colleagueId, "up adopted the colleague's image set as the stack's");
     const foreignTags = Object.keys(await tagsOf(colleagueId)).filter((k) => k.startsWith(TAG_PREFIX));
     assert.deepEqual(foreignTags, [], "the colleague's image set carries no tag of the provider");
     assert.deepEqual(await contents(ours), { [series]: [...declared].sort() }, "the stack's image set holds exactly the declared instances");
@@ -246,7 +246,7 @@ describe("e2e: data ownership with the real Pulumi CLI (lost requests, colleague
     assert.ok(colleagueVersion, "the colleague edited the destination");
     const outs = (await stateOf(p)).get("merge")!;
     assert.equal(outs.imageSetId, destination);
-    assert.notEqual(String(outs.versionId), colleagueVersion, "the colleague's version is not recorded as the merge's");
+    assert.notEqual(String(outs.versionId), colleagueVersion, "the state records the colleague's version as the merge's");
     const latest = await metadataOf(client(), ds(), destination);
     assert.ok(merged in latest.Study.Series[series].Instances, "the destination holds the merged instance");
     assert.equal(latest.Study.DICOM.StudyDescription, "edited by colleague", "and the colleague's StudyDescription");
@@ -357,85 +357,90 @@ describe("e2e: data ownership with the real Pulumi CLI (lost requests, colleague
     });
   });
 
-  it("4. a stack declaring the same merge as another stack does not adopt the other stack's version", async () => {
-    const series = SERIES.mra2;
-    const all = await uidsOf(series);
-    const destination = (await colleagueCopy(series, all.slice(0, 1))).imageSetId!;
-    const merge: Resource[] = [
-      {
-        name: "merge",
-        args: {
-          sourceImageSetId: seeded.imageSetOfSeries(series),
-          subset: { series: { [series]: [all[1]] } },
-          destination: { imageSetId: destination, versionId: (await active(destination)).versionId! },
+  // (4 and 5 in describes of their own so that mocha runs them after 3)
+  describe("4. another stack's merge", () => {
+    it("a stack declaring the same merge as another stack does not adopt the other stack's version", async () => {
+      const series = SERIES.mra2;
+      const all = await uidsOf(series);
+      const destination = (await colleagueCopy(series, all.slice(0, 1))).imageSetId!;
+      const merge: Resource[] = [
+        {
+          name: "merge",
+          args: {
+            sourceImageSetId: seeded.imageSetOfSeries(series),
+            subset: { series: { [series]: [all[1]] } },
+            destination: { imageSetId: destination, versionId: (await active(destination)).versionId! },
+          },
         },
-      },
-    ];
-    const a = await project("own-same-merge-a", merge);
-    const b = await project("own-same-merge-b", merge);
-    exitedZero("A's up", await up(a));
-    const aOuts = (await stateOf(a)).get("merge")!;
-    assert.equal(aOuts.imageSetId, destination);
-    assert.ok(all[1] in (await metadataOf(client(), ds(), destination)).Study.Series[series].Instances);
+      ];
+      const a = await project("own-same-merge-a", merge);
+      const b = await project("own-same-merge-b", merge);
+      exitedZero("A's up", await up(a));
+      const aOuts = (await stateOf(a)).get("merge")!;
+      assert.equal(aOuts.imageSetId, destination);
+      assert.ok(all[1] in (await metadataOf(client(), ds(), destination)).Study.Series[series].Instances);
 
-    await up(b); // may fail (any message) or make its own version; it must not take A's
-    for (const [name, outs] of await stateOf(b)) {
-      assert.ok(
-        !(outs.imageSetId === destination && String(outs.versionId) === String(aOuts.versionId)),
-        `B's ${name} records A's version ${aOuts.versionId} of the destination as its own`,
-      );
-    }
-    exitedZero("B's destroy", await destroy(b));
-    await active(destination);
-    assert.ok(all[1] in (await metadataOf(client(), ds(), destination)).Study.Series[series].Instances, "B's destroy left A's merged instance");
+      await up(b); // may fail (any message) or make its own version; it must not take A's
+      for (const [name, outs] of await stateOf(b)) {
+        assert.ok(
+          !(outs.imageSetId === destination && String(outs.versionId) === String(aOuts.versionId)),
+          `B's ${name} records A's version ${aOuts.versionId} of the destination as its own`,
+        );
+      }
+      exitedZero("B's destroy", await destroy(b));
+      await active(destination);
+      assert.ok(all[1] in (await metadataOf(client(), ds(), destination)).Study.Series[series].Instances, "B's destroy left A's merged instance");
 
-    exitedZero("A's destroy", await destroy(a));
-    await active(destination);
-    assert.deepEqual(await contents(destination), { [series]: all.slice(0, 1) }, "A's destroy removed it");
+      exitedZero("A's destroy", await destroy(a));
+      await active(destination);
+      assert.deepEqual(await contents(destination), { [series]: all.slice(0, 1) }, "A's destroy removed it");
+    });
   });
 
-  it("5. two stacks merging into one destination at the same time: each records its own versions in its own tag", async () => {
-    const series = SERIES.ct5;
-    const all = await uidsOf(series);
-    const destination = (await colleagueCopy(series, all.slice(0, 1))).imageSetId!;
-    const versionId = (await active(destination)).versionId!;
-    const merge = (uid: string): Resource[] => [
-      {
-        name: "merge",
-        args: {
-          sourceImageSetId: seeded.imageSetOfSeries(series),
-          subset: { series: { [series]: [uid] } },
-          destination: { imageSetId: destination, versionId },
+  describe("5. concurrent stacks", () => {
+    it("two stacks merging into one destination at the same time: each records its own versions in its own tag", async () => {
+      const series = SERIES.ct5;
+      const all = await uidsOf(series);
+      const destination = (await colleagueCopy(series, all.slice(0, 1))).imageSetId!;
+      const versionId = (await active(destination)).versionId!;
+      const merge = (uid: string): Resource[] => [
+        {
+          name: "merge",
+          args: {
+            sourceImageSetId: seeded.imageSetOfSeries(series),
+            subset: { series: { [series]: [uid] } },
+            destination: { imageSetId: destination, versionId },
+          },
         },
-      },
-    ];
-    const stacks = [
-      { project: "own-concurrent-a", stack: "a", uid: all[3] },
-      { project: "own-concurrent-b", stack: "b", uid: all[4] },
-    ];
-    const ps = await Promise.all(stacks.map((s) => project(s.project, merge(s.uid), s.stack)));
-    const ups = await Promise.all(ps.map((p) => up(p)));
-    for (const [i, r] of ups.entries()) exitedZero(`${stacks[i].project}'s up`, r);
+      ];
+      const stacks = [
+        { project: "own-concurrent-a", stack: "a", uid: all[3] },
+        { project: "own-concurrent-b", stack: "b", uid: all[4] },
+      ];
+      const ps = await Promise.all(stacks.map((s) => project(s.project, merge(s.uid), s.stack)));
+      const ups = await Promise.all(ps.map((p) => up(p)));
+      for (const [i, r] of ups.entries()) exitedZero(`${stacks[i].project}'s up`, r);
 
-    await active(destination);
-    assert.deepEqual(await contents(destination), { [series]: [all[0], all[3], all[4]].sort() }, "both merges landed");
-    const tags = await tagsOf(destination);
-    const madeKeys = Object.keys(tags).filter((k) => k.startsWith(MADE_PREFIX));
-    assert.ok(madeKeys.length >= 2, `one ownership tag per stack, got: ${Object.keys(tags).join(", ")}`);
-    const versions = new Set<string>();
-    for (const [i, s] of stacks.entries()) {
-      const key = madeKey(s.project, s.stack);
-      assert.ok(key in tags, `the destination has ${s.project}/${s.stack}'s tag ${key} (tags: ${Object.keys(tags).join(", ")})`);
-      const outs = (await stateOf(ps[i])).get("merge")!;
-      assert.equal(outs.imageSetId, destination);
-      const v = Number(outs.versionId);
-      assert.ok(decodeRanges(tags[key]).includes(v), `${s.project}'s version ${v} is in its tag (${tags[key]})`);
-      versions.add(String(v));
-    }
-    assert.equal(versions.size, 2, "each stack made a version of its own");
+      await active(destination);
+      assert.deepEqual(await contents(destination), { [series]: [all[0], all[3], all[4]].sort() }, "both merges landed");
+      const tags = await tagsOf(destination);
+      const madeKeys = Object.keys(tags).filter((k) => k.startsWith(MADE_PREFIX));
+      assert.ok(madeKeys.length >= 2, `one ownership tag per stack, got: ${Object.keys(tags).join(", ")}`);
+      const versions = new Set<string>();
+      for (const [i, s] of stacks.entries()) {
+        const key = madeKey(s.project, s.stack);
+        assert.ok(key in tags, `the destination has ${s.project}/${s.stack}'s tag ${key} (tags: ${Object.keys(tags).join(", ")})`);
+        const outs = (await stateOf(ps[i])).get("merge")!;
+        assert.equal(outs.imageSetId, destination);
+        const v = Number(outs.versionId);
+        assert.ok(decodeRanges(tags[key]).includes(v), `${s.project}'s version ${v} is in its tag (${tags[key]})`);
+        versions.add(String(v));
+      }
+      assert.equal(versions.size, 2, "each stack made a version of its own");
 
-    for (const [i, p] of ps.entries()) exitedZero(`${stacks[i].project}'s destroy`, await destroy(p));
-    await active(destination);
-    assert.deepEqual(await contents(destination), { [series]: [all[0]] }, "the destination no longer has either instance");
+      for (const [i, p] of ps.entries()) exitedZero(`${stacks[i].project}'s destroy`, await destroy(p));
+      await active(destination);
+      assert.deepEqual(await contents(destination), { [series]: [all[0]] }, "the destination no longer has either instance");
+    });
   });
 });
