@@ -151,6 +151,7 @@ async function firstVersion(client: MedicalImagingClient, datastoreId: string, i
       refresh: imageSetStatus(client, datastoreId, imageSetId, first.versionId),
       ...COPY,
       failed: [],
+      outlastOutages: true,
       target: [...COPY.target, ...COPY.failed, "GONE"],
       deadline: opts.deadline,
       expectedMs: 0,
@@ -197,11 +198,11 @@ async function proveMerge(client: MedicalImagingClient, claim: Claim, before: st
     const settled = v.imageSetState === "LOCKED" ? await versionSettled(client, claim.datastoreId, destId, v.versionId!, opts) : v.ImageSetWorkflowStatus;
     if (settled !== "COPIED") continue;
     const added = await addedBy(client, claim.datastoreId, destId, v.versionId!, versions);
-    if (!sameInstances(added, claim.declared)) continue;
+    if (!added || !sameInstances(added, claim.declared)) continue;
     // Someone recorded it: another resource or stack made exactly this merge. Not ours, and ours
     // cannot have been applied after it (the instances would not be unique).
     if (made.byAnyStack.has(v.versionId!)) return "not-made";
-    return { made: { imageSetId: destId, versionId: v.versionId!, sourceVersionId: "", destinationVersionBefore: previousWorking(versions, v.versionId!) } };
+    return { made: { imageSetId: destId, versionId: v.versionId!, sourceVersionId: "", destinationVersionBefore: previousWorking(versions, v.versionId!)! } };
   }
   // Versions are read by id, not searched: what is not there was not made (inferred: reads by id are consistent).
   return "not-made";
@@ -221,22 +222,24 @@ async function versionSettled(client: MedicalImagingClient, datastoreId: string,
   return set?.imageSetWorkflowStatus ?? "";
 }
 
-/** The version before `versionId` that holds content (a failed version changed nothing). */
-function previousWorking(versions: { versionId?: string; ImageSetWorkflowStatus?: string }[], versionId: string): string {
+/** The version before `versionId` that holds content (a failed version changed nothing); none for the first. */
+function previousWorking(versions: { versionId?: string; ImageSetWorkflowStatus?: string }[], versionId: string): string | undefined {
   const earlier = versions.filter((v) => Number(v.versionId) < Number(versionId) && !String(v.ImageSetWorkflowStatus ?? "").endsWith("_FAILED"));
-  return earlier.length ? earlier[earlier.length - 1].versionId! : String(Number(versionId) - 1);
+  return earlier.length ? earlier[earlier.length - 1].versionId! : undefined;
 }
 
-/** The instances a version added over the working version before it. */
+/** The instances a merge version added over the working version before it; undefined for an image set's first version (no merge). */
 async function addedBy(
   client: MedicalImagingClient,
   datastoreId: string,
   imageSetId: string,
   versionId: string,
   versions: { versionId?: string; ImageSetWorkflowStatus?: string }[],
-): Promise<InstancesBySeries> {
+): Promise<InstancesBySeries | undefined> {
+  const previous = previousWorking(versions, versionId);
+  if (previous === undefined) return undefined;
   const after = instancesOf(await findMetadata(client, datastoreId, imageSetId, versionId));
-  const before = instancesOf(await findMetadata(client, datastoreId, imageSetId, previousWorking(versions, versionId)));
+  const before = instancesOf(await findMetadata(client, datastoreId, imageSetId, previous));
   return minus(after, before);
 }
 
@@ -251,8 +254,9 @@ async function taggedMerge(client: MedicalImagingClient, claim: Claim): Promise<
   const versions = (await listVersions(client, claim.datastoreId, destId)).sort((a, b) => Number(a.versionId) - Number(b.versionId));
   for (const v of versions) {
     if (!made.has(v.versionId!) || mergedHere.has(`${destId}@${v.versionId}`) || v.ImageSetWorkflowStatus !== "COPIED") continue;
-    if (!sameInstances(await addedBy(client, claim.datastoreId, destId, v.versionId!, versions), claim.declared)) continue;
-    return { imageSetId: destId, versionId: v.versionId!, sourceVersionId: "", destinationVersionBefore: previousWorking(versions, v.versionId!) };
+    const added = await addedBy(client, claim.datastoreId, destId, v.versionId!, versions);
+    if (!added || !sameInstances(added, claim.declared)) continue;
+    return { imageSetId: destId, versionId: v.versionId!, sourceVersionId: "", destinationVersionBefore: previousWorking(versions, v.versionId!)! };
   }
   return undefined;
 }

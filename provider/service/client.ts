@@ -5,23 +5,10 @@
 
 import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import { processState } from "../settings/processState";
+import type { ResolvedConnection } from "../settings/connection";
+import { watchServiceClock } from "./clock";
 
-export interface Connection {
-  region?: string;
-  endpoint?: string;
-}
-
-export interface ResolvedConnection {
-  region: string;
-  endpoint?: string;
-}
-
-export function resolveConnection(c: Connection, env: NodeJS.ProcessEnv = process.env): ResolvedConnection {
-  const region = c.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (!region) throw new Error("No AWS region: set the resource's `region`, the aws:region config, or AWS_REGION.");
-  const endpoint = c.endpoint ?? env.AWS_ENDPOINT_URL_MEDICAL_IMAGING ?? env.AWS_ENDPOINT_URL;
-  return endpoint ? { region, endpoint } : { region };
-}
+export { type Connection, connectionOf, type ResolvedConnection, resolveConnection } from "../settings/connection";
 
 /**
  * DNS suffixes of AWS's partitions: every `dnsSuffix` and `dualStackDnsSuffix` of the SDK's
@@ -89,6 +76,7 @@ export function imagingClient(conn: ResolvedConnection, kind: "read" | "once" = 
       retryMode: kind === "once" ? "standard" : "adaptive",
       maxAttempts: kind === "once" ? 1 : Number(process.env.PULUMI_HEALTHIMAGING_MAX_ATTEMPTS ?? 8),
     });
+    watchServiceClock(client);
     clients.set(key, client);
   }
   return client;

@@ -151,6 +151,7 @@ export async function waitForCopy(
     set = await waitForState({
       refresh: imageSetStatus(imagingClient(conn, "read"), req.datastoreId, accepted.imageSetId, accepted.versionId),
       ...COPY,
+      outlastOutages: true,
       deadline: opts.deadline,
       startedAt: accepted.acceptedAt,
       expectedMs: model.estimate(req.instanceCount),

@@ -107,13 +107,15 @@ export class WaitFailed<T> extends Error {
 export interface StateChangeConf<T> extends StateLists, Omit<WaitOptions, "log"> {
   refresh: () => Promise<Status<T>>;
   log: (message: string) => void;
+  /** after the service accepted a write: a read that fails on the network counts as pending */
+  outlastOutages?: boolean;
 }
 
 /**
  * Polls `refresh` until its state is a target (returns the value) or a failed one (WaitFailed).
- * A state in no list is an error, as in StateChangeConf. A read that fails without a certain
- * rejection (the network, a 5xx) counts as pending: the work goes on at the service whether or
- * not we can see it, and the deadline bounds the wait.
+ * A state in no list is an error, as in StateChangeConf. With `outlastOutages`, a read that fails
+ * without a certain rejection (the network, a 5xx) counts as pending: the work the service
+ * accepted goes on whether or not we can see it, and the deadline bounds the wait.
  */
 export async function waitForState<T>(conf: StateChangeConf<T>): Promise<T> {
   const poll = async (): Promise<PollResult<Status<T> | undefined>> => {
@@ -121,7 +123,7 @@ export async function waitForState<T>(conf: StateChangeConf<T>): Promise<T> {
     try {
       status = await conf.refresh();
     } catch (e) {
-      if (certainlyRejected(e) || !(e instanceof Error)) throw e;
+      if (!conf.outlastOutages || certainlyRejected(e) || !(e instanceof Error)) throw e;
       return { done: false, value: undefined, state: `unreachable (${e.message})` };
     }
     if (conf.pending.includes(status.state)) return { done: false, value: status, state: status.state };

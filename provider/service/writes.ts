@@ -95,6 +95,7 @@ export async function updateMetadataInQueue(conn: ResolvedConnection, target: Up
     done = await waitForState({
       refresh: imageSetStatus(reads, target.datastoreId, target.imageSetId, versionId),
       ...UPDATE,
+      outlastOutages: true,
       deadline: opts.deadline,
       startedAt,
       expectedMs: model.estimate(1),
@@ -150,6 +151,7 @@ export function deleteImageSet(conn: ResolvedConnection, datastoreId: string, im
     await waitForState({
       refresh: imageSetStatus(reads, datastoreId, imageSetId),
       ...DELETE,
+      outlastOutages: true,
       deadline: opts.deadline,
       startedAt,
       expectedMs: model.estimate(1),

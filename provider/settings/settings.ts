@@ -1,6 +1,6 @@
 // Per-call settings derived from inputs: connection, deadlines, and the progress log.
 
-import { resolveConnection, type ResolvedConnection } from "../service/client";
+export { connectionOf } from "./connection";
 import type { DerivedImageSetInputs } from "../resource/types";
 import { parseDuration } from "./duration";
 
@@ -14,10 +14,6 @@ export function deadlineFor(inputs: Pick<DerivedImageSetInputs, "timeouts">, op:
 export function timeoutHint(inputs: Pick<DerivedImageSetInputs, "timeouts">, op: keyof typeof DEFAULT_TIMEOUTS): string {
   const value = inputs.timeouts?.[op] ?? DEFAULT_TIMEOUTS[op];
   return `\`timeouts.${op}\` (${value}) ran out while the service was still working. It goes on without us, and the image set is recorded in state: the next \`pulumi up\` resumes waiting for it instead of starting again. Raise \`timeouts.${op}\` for work this large.`;
-}
-
-export function connectionOf(inputs: Pick<DerivedImageSetInputs, "region" | "endpoint">): ResolvedConnection {
-  return resolveConnection({ region: inputs.region, endpoint: inputs.endpoint });
 }
 
 /** The bounds of one provider operation: its deadline (from `timeouts`) and where progress goes. */

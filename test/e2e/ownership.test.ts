@@ -142,7 +142,7 @@ describe("e2e: data ownership with the real Pulumi CLI (lost requests, colleague
   const stateOf = async (p: PulumiProject) => {
     const text = (await ok(p, ["stack", "export"])).stdout;
     noPatientValues(`the exported state of ${path.basename(p.dir)}`, text);
-    const resources = (JSON.parse(text).deployment.resources as StateResource[]).filter((r) => r.type.includes("DerivedImageSet"));
+    const resources = ((JSON.parse(text).deployment.resources ?? []) as StateResource[]).filter((r) => r.type.includes("DerivedImageSet"));
     return new Map(resources.map((r) => [r.urn.split("::").pop()!, r.outputs ?? {}]));
   };
   const stackOutputs = async (p: PulumiProject) =>
