@@ -13,10 +13,10 @@
 //   for that value, including cross-field rules that depend on it; `up` checks again with real values.
 // * null counts as "not set" for optional properties and is dropped from the returned inputs.
 
-import { INPUT_NAMES, OWNER_TAG_INPUT } from "../resource/schema";
-import { parseDuration } from "../settings/duration";
+import { INPUT_NAMES, nestedKeys, OWNER_TAG_INPUT } from "../resource/schema";
+import { parseDuration } from "../settings/settings";
 
-export { parseDuration } from "../settings/duration";
+export { parseDuration } from "../settings/settings";
 import { type DerivedImageSetInputs, isUnknown } from "../resource/types";
 
 export interface CheckFailure {
@@ -38,9 +38,9 @@ const AWS_REGION = /^[a-z]{2,4}(-[a-z]+){1,2}-\d{1,2}$/;
 const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 
 const TOP_LEVEL = [...INPUT_NAMES, OWNER_TAG_INPUT] as const;
-const SUBSET_KEYS = ["series"] as const;
-const DESTINATION_KEYS = ["imageSetId", "versionId"] as const;
-const TIMEOUT_KEYS = ["create", "update", "delete"] as const;
+const SUBSET_KEYS = nestedKeys("subset");
+const DESTINATION_KEYS = nestedKeys("destination");
+const TIMEOUT_KEYS = nestedKeys("timeouts");
 /** Reserved by the dynamic-provider host: the serialized provider. Passed through untouched. */
 const PROVIDER_KEY = "__provider";
 

@@ -15,12 +15,11 @@ import { type RunOptions, unlocked } from "../service/reads";
 import { deleteImageSet } from "../service/writes";
 import { PartialFailure } from "../service/errors";
 import { adoptExisting } from "../recovery/adoptExisting";
-import { type Claim, findEarlierCopy, proveCopy, UnknownOutcome, unknownMessage } from "../recovery/ownership";
-import { fingerprintOf, journal, madeTagFailure, recordMadeVersions, tagNewImageSet } from "../recovery/records";
+import { type Claim, findEarlierCopy, proofOfLostCopy, UnknownOutcome } from "../recovery/ownership";
+import { claimCopy, fingerprintOf, journal } from "../recovery/records";
 import { buildOutputs, type Outputs } from "../resource/outputs";
 import type { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
 import { connectionOf, runOptions, timeoutHint } from "../settings/settings";
-import { processState } from "../settings/processState";
 
 export type CreateInputs = DerivedImageSetInputs & { ownerTag?: string; __provider?: string };
 
@@ -80,10 +79,12 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
       // 4. Recovery: an earlier, interrupted run of this resource may have made it already.
       const earlier = await findEarlierCopy(client, claim, opts);
       if (earlier) opts.log(`adopting image set ${earlier.imageSetId} (version ${earlier.versionId}), made for this resource by an interrupted run`);
-      // 5. Copy. After a lost answer, recovery proves what the request made before anything is resent.
-      accepted = earlier ? { ...earlier, acceptedAt: Date.now() } : await copy(conn, request, claim, opts);
+      // 5. Copy. The journal keeps when it was sent; after a lost answer, recovery proves what the
+      //    request made before anything is resent.
+      if (!earlier) journal.write(ownerTag, claim.fingerprint, { sent: { from: serviceNow() - CLOCK_RESOLUTION_MS } });
+      accepted = earlier ? { ...earlier, acceptedAt: Date.now() } : await sendCopy(conn, request, proofOfLostCopy(client, claim, opts), opts);
       // 6. Record the claim before waiting, so an interrupted wait is resumed, not copied again.
-      await claimCopy(client, claim, accepted, opts);
+      await claimCopy(client, claim, accepted, opts.log);
       // 7. Wait until the copy's version is no longer locked.
       return waitForCopy(conn, request, accepted, opts);
     });
@@ -92,7 +93,11 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
   } catch (e) {
     if (e instanceof UnknownOutcome) throw unresolved(inputs, claim, e);
     const failed = e instanceof CopyError && e.accepted ? e.accepted : accepted;
-    if (!failed) throw e;
+    if (!failed) {
+      // The service refused it, or proof showed nothing was made: no window to look in next time.
+      journal.remove(ownerTag, claim.fingerprint);
+      throw e;
+    }
     const status = e instanceof CopyError && e.status === "COPY_FAILED" ? "COPY_FAILED" : "COPYING";
     if (status === "COPY_FAILED") {
       // A failed merge left the destination as it was (the failed version changes nothing): nothing
@@ -104,47 +109,6 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
     const message = e instanceof CopyError && e.timedOut ? `${e.message}. ${timeoutHint(inputs, "create")}` : (e as Error).message;
     throw new PartialFailure(resourceId(inputs, failed), { ...pendingOutputs(inputs, failed, declared, status), ...providerOf(inputs) }, message);
   }
-}
-
-/** Sends the copy; a lost answer is settled by proof (recovery/ownership.ts), "unknown" included. */
-async function copy(conn: ReturnType<typeof connectionOf>, request: CopyRequest, claim: Claim, opts: RunOptions): Promise<Accepted> {
-  const client = imagingClient(conn);
-  journal.write(claim.ownerTag, claim.fingerprint, { sent: { from: serviceNow() - CLOCK_RESOLUTION_MS } });
-  return sendCopy(
-    conn,
-    request,
-    async (window, versions) => {
-      journal.write(claim.ownerTag, claim.fingerprint, { sent: window });
-      const proof = await proveCopy(client, claim, window, versions.destinationVersionBefore, opts);
-      if (proof === "unknown") throw new UnknownOutcome(unknownMessage(claim), window);
-      if (proof !== "not-made")
-        opts.log(
-          `the lost CopyImageSet made version ${proof.made.versionId} of image set ${proof.made.imageSetId} (proven: a copy holding exactly the declared instances)`,
-        );
-      return proof === "not-made" ? proof : { made: { ...proof.made, sourceVersionId: versions.sourceVersionId } };
-    },
-    opts,
-  );
-}
-
-/**
- * Records what the service accepted as this resource's: the journal (no API call, first), then
- * the tags. A new image set's tags only help recovery: failing to write them is logged. A merge's
- * version must be in the stack's tag, or others would take it for foreign: failing that is an error.
- */
-async function claimCopy(client: ReturnType<typeof imagingClient>, claim: Claim, accepted: CopyAccepted, opts: RunOptions): Promise<void> {
-  journal.write(claim.ownerTag, claim.fingerprint, { accepted });
-  if (claim.destinationImageSetId) {
-    processState().mergedHere.add(`${accepted.imageSetId}@${accepted.versionId}`);
-    await recordMadeVersions(client, claim.datastoreId, accepted.imageSetId, claim.ownerTag, [accepted.versionId]).catch((e) => {
-      throw new CopyError(madeTagFailure(accepted.imageSetId, accepted.versionId, e), accepted);
-    });
-    return;
-  }
-  processState().madeHere.add(accepted.imageSetId);
-  await tagNewImageSet(client, claim.datastoreId, accepted, claim.ownerTag, claim.fingerprint).catch((e: Error) =>
-    opts.log(`could not tag image set ${accepted.imageSetId}: ${e.message}`),
-  );
 }
 
 /** Resource id: the image set for a new set; destination + version for a merge. */

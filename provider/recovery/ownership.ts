@@ -91,6 +91,28 @@ export function proveCopy(
   return claim.destinationImageSetId ? proveMerge(client, claim, destinationVersionBefore, opts) : proveNewSet(client, claim, window, opts);
 }
 
+/**
+ * The write engine's question after a lost CopyImageSet answer, for this claim: keeps the request's
+ * window in the journal (so an interrupted run proves over it again), proves, and turns "unknown"
+ * into UnknownOutcome, which the caller keeps in state as unresolved.
+ */
+export function proofOfLostCopy(
+  client: MedicalImagingClient,
+  claim: Claim,
+  opts: RunOptions,
+): (window: SentWindow, versions: { sourceVersionId: string; destinationVersionBefore: string | null }) => Promise<Proof> {
+  return async (window, versions) => {
+    if (claim.fingerprint) journal.write(claim.ownerTag, claim.fingerprint, { sent: window });
+    const proof = await proveCopy(client, claim, window, versions.destinationVersionBefore, opts);
+    if (proof === "unknown") throw new UnknownOutcome(unknownMessage(claim), window);
+    if (proof === "not-made") return proof;
+    opts.log(
+      `the lost CopyImageSet made version ${proof.made.versionId} of image set ${proof.made.imageSetId} (proven: a copy holding exactly the declared instances)`,
+    );
+    return { made: { ...proof.made, sourceVersionId: versions.sourceVersionId } };
+  };
+}
+
 export function unknownMessage(claim: Claim): string {
   return claim.destinationImageSetId
     ? `a CopyImageSet into image set ${claim.destinationImageSetId} got no answer, and the service does not show whether it was applied`
@@ -133,8 +155,9 @@ async function createdIn(client: MedicalImagingClient, claim: Claim, window: Sen
 async function newSetVerdict(client: MedicalImagingClient, claim: Claim, imageSetId: string, opts: RunOptions): Promise<CopyAccepted | "not-ours" | "unclear"> {
   const set = await findImageSet(client, claim.datastoreId, imageSetId);
   if (!set?.imageSetArn) return "unclear"; // listed by the search, not readable yet
-  const made = madeRecord(await listTags(client, set.imageSetArn), claim.ownerTag);
-  if (made.byAnyStack.size > 0) return "not-ours"; // recorded by a resource (ours are recorded only after the answer)
+  const tags = await listTags(client, set.imageSetArn);
+  // recorded by a resource of some stack (ours would be recorded only after the answer came)
+  if (tags[OWNER_TAG] || madeRecord(tags, claim.ownerTag).byAnyStack.size > 0) return "not-ours";
   const first = await firstVersion(client, claim.datastoreId, imageSetId, opts);
   if (first === "unclear" || first.imageSetWorkflowStatus !== "COPIED") return first === "unclear" ? "unclear" : "not-ours";
   const holds = instancesOf(await findMetadata(client, claim.datastoreId, imageSetId, first.versionId));

@@ -16,7 +16,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { sdk } from "../service/client";
 import { findImageSet, listTags } from "../service/find";
-import type { CopyAccepted } from "../service/copy";
+import { type CopyAccepted, CopyError } from "../service/copy";
+import { processState } from "../settings/processState";
 import { homeDir, writeFileAtomic } from "../settings/home";
 import { defaultOf, inputsWithRule } from "../resource/schema";
 import type { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
@@ -214,3 +215,29 @@ export const journal = {
     }
   },
 };
+
+/**
+ * Records what the service accepted as this claim's: the journal (no API call, first), then the
+ * tags. A new image set's tags only help recovery: failing to write them is logged. A merge's
+ * version must be in the stack's tag, or others would take it for foreign: failing that is an
+ * error that carries the accepted copy (the caller keeps it in state).
+ */
+export async function claimCopy(
+  client: MedicalImagingClient,
+  claim: { datastoreId: string; ownerTag: string; fingerprint: string; destinationImageSetId?: string },
+  accepted: CopyAccepted,
+  log: (message: string) => void,
+): Promise<void> {
+  journal.write(claim.ownerTag, claim.fingerprint, { accepted });
+  if (claim.destinationImageSetId) {
+    processState().mergedHere.add(`${accepted.imageSetId}@${accepted.versionId}`);
+    await recordMadeVersions(client, claim.datastoreId, accepted.imageSetId, claim.ownerTag, [accepted.versionId]).catch((e) => {
+      throw new CopyError(madeTagFailure(accepted.imageSetId, accepted.versionId, e), accepted);
+    });
+    return;
+  }
+  processState().madeHere.add(accepted.imageSetId);
+  await tagNewImageSet(client, claim.datastoreId, accepted, claim.ownerTag, claim.fingerprint).catch((e: Error) =>
+    log(`could not tag image set ${accepted.imageSetId}: ${e.message}`),
+  );
+}

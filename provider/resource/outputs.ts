@@ -2,7 +2,7 @@
 // Struct conversion rejects undefined and turns Dates into {}; https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/).
 
 import type { ImageSet } from "../service/find";
-import { INPUT_NAMES, OWNER_TAG_INPUT } from "./schema";
+import { INPUT_NAMES, type OutputName, OWNER_TAG_INPUT, type SameKeys } from "./schema";
 import type { DerivedImageSetInputs, DerivedImageSetOutputs, InstancesBySeries, Subset } from "./types";
 
 export interface Recorded {
@@ -45,9 +45,16 @@ export function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
+/** The outputs a resource exposes (schema.ts OUTPUTS): the recorded state minus the inputs and the provider's own bookkeeping. */
+type ExposedOutputs = Omit<Outputs, Exclude<keyof DerivedImageSetInputs, "sourceVersionId"> | "sourceVersionPinned" | "copiedInstances" | "subsetInFlight">;
+// OUTPUTS and the Outputs type list the same outputs, or this does not compile.
+const outputsMatchSchema: SameKeys<Record<OutputName, unknown>, ExposedOutputs> = true;
+void outputsMatchSchema;
+
 export function buildOutputs(inputs: DerivedImageSetInputs & { ownerTag?: string; __provider?: string }, r: Recorded): Outputs {
   const series = Object.keys(r.copiedInstances);
-  return plain({
+  // typed, so a property the schema does not know fails to compile
+  const outs: Outputs = {
     ...inputs,
     imageSetId: r.imageSetId,
     versionId: r.versionId,
@@ -68,7 +75,8 @@ export function buildOutputs(inputs: DerivedImageSetInputs & { ownerTag?: string
     missingInstances: 0,
     createdAt: isoDate(r.imageSet.createdAt),
     updatedAt: isoDate(r.imageSet.updatedAt),
-  });
+  };
+  return plain(outs);
 }
 
 /** The inputs part of stored outputs (what the user declared), for read's `inputs`. */

@@ -19,9 +19,9 @@ export const INPUTS = {
   sourceImageSetId: { change: "replace" },
   /** replace only when pinned to a version other than the one copied */
   sourceVersionId: { change: "special" },
-  subset: { change: "update" },
+  subset: { change: "update", keys: ["series"] },
   /** replace when the destination image set changes; its versionId is recorded */
-  destination: { change: "special" },
+  destination: { change: "special", keys: ["imageSetId", "versionId"] },
   force: { change: "recorded", default: false },
   promoteToPrimary: { change: "replace", default: false },
   /** adopt an image set made outside Pulumi instead of copying; only read at create */
@@ -30,16 +30,21 @@ export const INPUTS = {
   onDrift: { change: "update", default: "keep" },
   /** what destroy does when the image set holds versions the stack did not make */
   onForeignVersions: { change: "recorded", default: "stop" },
-  timeouts: { change: "recorded" },
+  timeouts: { change: "recorded", keys: ["create", "update", "delete"] },
   region: { change: "recorded" },
   endpoint: { change: "recorded" },
-} as const satisfies Record<string, { change: ChangeRule; default?: unknown }>;
+} as const satisfies Record<string, { change: ChangeRule; default?: unknown; keys?: readonly string[] }>;
 
 /** Set by the resource class, not by users: "<project>/<stack>/<name>". */
 export const OWNER_TAG_INPUT = "ownerTag";
 
 export type InputName = keyof typeof INPUTS;
 export const INPUT_NAMES = Object.keys(INPUTS) as InputName[];
+
+/** The keys an object input takes (check rejects any other). */
+export function nestedKeys<K extends "subset" | "destination" | "timeouts">(key: K): (typeof INPUTS)[K]["keys"] {
+  return INPUTS[key].keys;
+}
 
 /** Inputs a change of which is converged or recorded by update, by rule. */
 export const inputsWithRule = (rule: ChangeRule): InputName[] => INPUT_NAMES.filter((k) => INPUTS[k].change === rule);

@@ -5,7 +5,8 @@
 import type { UpdateImageSetMetadataCommandInput } from "@aws-sdk/client-medical-imaging";
 import { type ResolvedConnection, imagingClient, sdk } from "./client";
 import { isNotFound } from "./errors";
-import { findImageSet, type ImageSet } from "./find";
+import { findImageSet, findMetadata, type ImageSet } from "./find";
+import { instancesOf } from "../subset/copiable";
 import { serialised } from "./pace";
 import { patiently, type RunOptions, unlocked } from "./reads";
 import { DELETE, imageSetStatus, UPDATE } from "./status";
@@ -72,18 +73,20 @@ export async function updateMetadataInQueue(conn: ResolvedConnection, target: Up
           },
         };
       },
-      // A repeat would carry the stale latestVersion and be refused, so looking is enough: the
-      // version after ours, made by an update, means it was applied; the same version means it
-      // was not; anything else (someone else's write in between) is unknown.
+      // A repeat would carry the stale latestVersion and be refused, so looking is enough. Applied,
+      // it can only be the version right after the one it was sent against; that version is ours
+      // only when an update made it and it holds what the change makes (someone else's update in
+      // between would have taken that number and refused ours). No such version: not applied.
       async recover(e) {
-        const next = await patiently(
-          () => findImageSet(reads, target.datastoreId, target.imageSetId, String(Number(before) + 1)),
-          opts,
-          `UpdateImageSetMetadata on image set ${target.imageSetId}: ${(e as Error).message}`,
-        ).catch(() => "unreadable" as const);
-        if (next === undefined) return "not-made";
-        if (next !== "unreadable" && /^UPDAT/.test(next.imageSetWorkflowStatus ?? "") && next.imageSetState !== "DELETED") return { made: next.versionId! };
-        return "unknown";
+        const label = `UpdateImageSetMetadata on image set ${target.imageSetId}: ${(e as Error).message}`;
+        try {
+          const next = await patiently(() => findImageSet(reads, target.datastoreId, target.imageSetId, String(Number(before) + 1)), opts, label);
+          if (next === undefined) return "not-made";
+          if (!/^UPDAT/.test(next.imageSetWorkflowStatus ?? "") || next.imageSetState === "LOCKED") return "unknown";
+          return (await patiently(() => holdsChange(reads, target, before, next.versionId!, change), opts, label)) ? { made: next.versionId! } : "unknown";
+        } catch {
+          return "unknown";
+        }
       },
       conflictHint: `Another writer may hold image set ${target.imageSetId}; run \`pulumi refresh\` and try again.`,
     },
@@ -113,6 +116,28 @@ export async function updateMetadataInQueue(conn: ResolvedConnection, target: Up
   }
   model.record(1, Date.now() - startedAt);
   return done?.versionId ?? versionId;
+}
+
+/** Whether `versionId` holds what `change`, applied to `before`, makes: the reverted-to document, or none of the removed instances. */
+async function holdsChange(
+  client: ReturnType<typeof imagingClient>,
+  target: UpdateTarget,
+  before: string,
+  versionId: string,
+  change: MetadataChange,
+): Promise<boolean> {
+  const now = await findMetadata(client, target.datastoreId, target.imageSetId, versionId);
+  if ("revertToVersionId" in change) {
+    const was = await findMetadata(client, target.datastoreId, target.imageSetId, change.revertToVersionId);
+    return JSON.stringify(was.Study) === JSON.stringify(now.Study) && JSON.stringify(was.Patient) === JSON.stringify(now.Patient);
+  }
+  if ("removableAttributes" in change) {
+    const removed = instancesOf(JSON.parse(change.removableAttributes));
+    const held = instancesOf(now);
+    const had = instancesOf(await findMetadata(client, target.datastoreId, target.imageSetId, before));
+    return Object.entries(removed).every(([series, uids]) => uids.every((u) => had[series]?.includes(u) && !held[series]?.includes(u)));
+  }
+  return false; // an attribute edit: nothing in the new version tells it from someone else's
 }
 
 /** Delete and wait until it is gone; an image set that is already gone (or going) is success. */
