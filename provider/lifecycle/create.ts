@@ -117,7 +117,7 @@ export function resourceId(inputs: Pick<DerivedImageSetInputs, "destination">, a
 }
 
 /** What state records while a copy is still running, or failed (resumed or replaced by the next run). */
-export function pendingOutputs(inputs: CreateInputs, accepted: CopyAccepted, copied: InstancesBySeries, workflowStatus = "COPYING"): Outputs {
+function pendingOutputs(inputs: CreateInputs, accepted: CopyAccepted, copied: InstancesBySeries, workflowStatus = "COPYING"): Outputs {
   return buildOutputs(inputs, {
     imageSet: {
       $metadata: {},

@@ -6,7 +6,7 @@
 
 import { buildRemovableAttributeBatches, countFrames, instancesOf, maxFramesPerCopy, resolveSubset } from "../subset/copiable";
 import { imagingClient } from "../service/client";
-import { CopyError, type CopyRequest, inCopyQueue, sendCopy, waitForCopy } from "../service/copy";
+import { CopyError, type CopyRequest, FORCE_HINT, inCopyQueue, sendCopy, waitForCopy } from "../service/copy";
 import { PartialFailure } from "../service/errors";
 import { findImageSet, findMetadata } from "../service/find";
 import { updateMetadata, type MetadataChange } from "../service/writes";
@@ -18,7 +18,6 @@ import { countInstances, isEmpty, minus, stillPresent, union } from "../subset/i
 import { buildOutputs, type Outputs, VERSIONS_MADE_KEPT } from "../resource/outputs";
 import type { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
 import { connectionOf, runOptions, timeoutHint } from "../settings/settings";
-import { pendingOutputs } from "./create";
 
 type UpdateInputs = DerivedImageSetInputs & { ownerTag?: string; __provider?: string };
 
@@ -131,18 +130,25 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
     // The service's own creation time of the set, for merges too.
     return { outs: { ...outs, createdAt: olds.createdAt || outs.createdAt } };
   } catch (e) {
-    if (e instanceof CopyError && e.accepted) {
-      const status = e.status === "COPY_FAILED" ? "COPY_FAILED" : "COPYING";
-      const outs = pendingOutputs(news, { ...e.accepted, imageSetId: olds.imageSetId }, {}, status);
-      throw new PartialFailure(id, { ...outs, ...inFlight(olds, news, made), ...providerOf(news) }, e.message);
-    }
     // State must say what the image set may hold, since what a resource copied is derived from its
     // declarations (recovery/copied.ts): a half-done update keeps the old subset and names the new
     // one as in flight, both as declared (never the expanded instance lists: state stays small);
-    // the next `up` sees them differ from the program and converges.
+    // the next `up` sees them differ from the program and converges in place. The image set is as
+    // it was (a failed copy's version changes nothing) unless a copy is still running: then state
+    // records it, and the next update waits for it instead of copying again.
+    const running = e instanceof CopyError && e.accepted && e.status !== "COPY_FAILED" ? e.accepted : undefined;
     const timedOut = e instanceof WaitTimeout || (e instanceof CopyError && e.timedOut);
-    const message = `${e instanceof Error ? e.message : String(e)}${timedOut ? `. ${timeoutHint(news, "update")}` : ""}`;
-    const props = { ...olds, ...news, ...inFlight(olds, news, made), versionId: state.versionId, copiedInstances: undefined };
+    const said = e instanceof Error ? e.message : String(e);
+    // growing its own image set needs no `force`: the hint is for merges into someone's
+    const message = `${news.destination ? said : said.replace(FORCE_HINT, ".")}${timedOut ? `. ${timeoutHint(news, "update")}` : ""}`;
+    const props = {
+      ...olds,
+      ...news,
+      ...inFlight(olds, news, made),
+      versionId: running?.versionId ?? state.versionId,
+      ...(running ? { imageSetState: "LOCKED", workflowStatus: "COPYING" } : {}),
+      copiedInstances: undefined,
+    };
     throw new PartialFailure(id, { ...props, ...providerOf(news) }, message);
   }
 }
