@@ -28,7 +28,7 @@
 
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { uidProblem as dicomUidProblem } from "../lifecycle/check";
+import { uidProblem as dicomUidProblem } from "../subset/uids";
 
 /** A whole series, or the chosen SOP Instance UIDs of it. */
 export type SeriesChoice = "all" | string[];

@@ -14,6 +14,9 @@
 // * null counts as "not set" for optional properties and is dropped from the returned inputs.
 
 import { INPUT_NAMES, nestedKeys, OWNER_TAG_INPUT } from "../resource/schema";
+import { describe, seriesKeyProblem, uidProblem } from "../subset/uids";
+
+export { seriesKeyProblem, uidProblem } from "../subset/uids";
 import { parseDuration } from "../settings/settings";
 
 export { parseDuration } from "../settings/settings";
@@ -31,8 +34,6 @@ export interface ValidationResult {
 
 const HEALTHIMAGING_ID = /^[0-9a-z]{32}$/;
 const VERSION_ID = /^\d+$/;
-const DICOM_UID = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
-const DICOM_UID_MAX = 64;
 // us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1 ...
 const AWS_REGION = /^[a-z]{2,4}(-[a-z]+){1,2}-\d{1,2}$/;
 const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
@@ -247,17 +248,6 @@ function checkSeriesKey(seriesUid: string, property: string, sourceImageSetId: u
   }
 }
 
-/** Why a Series key cannot be a SeriesInstanceUID, naming the AWS sample bugs when they are the cause. */
-export function seriesKeyProblem(seriesUid: string): string | undefined {
-  if (seriesUid === "imageSetId") {
-    return `must be a SeriesInstanceUID, got the literal "imageSetId" (the placeholder key in AWS's CopyImageSet samples)`;
-  }
-  if (HEALTHIMAGING_ID.test(seriesUid) && /[a-z]/.test(seriesUid)) {
-    return `must be a SeriesInstanceUID, got ${describe(seriesUid)}, which looks like a HealthImaging image set id (the bug in AWS's CopyImageSet samples)`;
-  }
-  return uidProblem(seriesUid);
-}
-
 function checkSeriesSelection(seriesUid: string, selection: unknown, property: string, seriesOfInstance: Map<string, string>, fail: Fail): void {
   if (selection === "all" || isUnknown(selection)) return;
   const rule = `must be "all" or a non-empty list of SOP Instance UIDs`;
@@ -305,17 +295,6 @@ function checkSeriesSelection(seriesUid: string, selection: unknown, property: s
     }
     seriesOfInstance.set(instanceUid, seriesUid);
   });
-}
-
-/** Why value is not a DICOM UID (PS3.5 §9.1), or undefined when it is one. */
-export function uidProblem(value: string): string | undefined {
-  if (value.length > DICOM_UID_MAX) {
-    return `must be a DICOM UID of at most ${DICOM_UID_MAX} characters, got ${value.length} characters: ${describe(value)}`;
-  }
-  if (!DICOM_UID.test(value)) {
-    return `must be a DICOM UID (digits and dots, no leading zeros in a component, e.g. "1.2.840.10008"), got ${describe(value)}`;
-  }
-  return undefined;
 }
 
 // ---- destination ----
@@ -394,18 +373,4 @@ function propertyName(key: string): string {
 
 function isPlainObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** The offending value, short, for a message. Objects and lists are named by kind, not dumped. */
-function describe(value: unknown): string {
-  if (typeof value === "string") {
-    const quoted = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value);
-    return value === "" ? "an empty string" : quoted;
-  }
-  if (value === null) return "null";
-  if (value === undefined) return "nothing";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "an object";
-  if (typeof value === "number" || typeof value === "boolean") return `${typeof value} ${String(value)}`;
-  return `a ${typeof value}`;
 }

@@ -8,7 +8,7 @@ import { instancesOf } from "../subset/copiable";
 import { findImageSet, findMetadata, type ImageSet } from "../service/find";
 import { type RunOptions, unlocked } from "../service/reads";
 import { OWNER_TAG } from "./records";
-import type { InstancesBySeries } from "../resource/types";
+import type { InstancesBySeries } from "../subset/types";
 
 /** Checks and tags the image set to adopt, and returns it as read; rejects naming adoptImageSetId and what does not match. */
 export async function adoptExisting(

@@ -9,7 +9,7 @@ import { isNotFound } from "../service/errors";
 import { findMetadata } from "../service/find";
 import { minus, union } from "../subset/instanceSets";
 import type { Outputs } from "../resource/outputs";
-import type { InstancesBySeries } from "../resource/types";
+import type { InstancesBySeries } from "../subset/types";
 
 /** The instances this resource copied into its image set (state written by 0.1.0 lists them). */
 export async function copiedBy(client: MedicalImagingClient, props: Outputs): Promise<InstancesBySeries> {

@@ -11,7 +11,7 @@
 import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import { instancesOf } from "../subset/copiable";
 import { minus } from "../subset/instanceSets";
-import type { InstancesBySeries } from "../resource/types";
+import type { InstancesBySeries } from "../subset/types";
 import { serviceNow } from "../service/clock";
 import type { CopyAccepted, Proof, SentWindow } from "../service/copy";
 import { findImageSet, findMetadata, type ImageSet, imageSetsOfSeries, listTags, listVersions } from "../service/find";

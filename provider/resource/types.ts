@@ -2,30 +2,17 @@
 // The resource class wraps these in pulumi.Input<> for users; the provider works on these.
 
 import type { INPUTS, SameKeys } from "./schema";
+import type { InstancesBySeries, Subset } from "../subset/types";
+import type { Timeouts } from "../settings/settings";
 
-/** A whole series, or the chosen SOP Instance UIDs of it. */
-export type SeriesSelection = "all" | string[];
-
-/** Which part of the source to copy, keyed by SeriesInstanceUID. */
-export interface Subset {
-  series: Record<string, SeriesSelection>;
-}
+export { containsUnknown, type InstancesBySeries, isUnknown, type SeriesSelection, type Subset, UNKNOWN } from "../subset/types";
+export type { Timeouts } from "../settings/settings";
 
 /** An existing image set (and its current latest version) to merge the copy into. */
 export interface Destination {
   imageSetId: string;
   versionId: string;
 }
-
-/** Go-style durations ("90s", "30m", "1h30m"); the provider enforces them itself (customTimeouts don't reach dynamic providers). */
-export interface Timeouts {
-  create?: string;
-  update?: string;
-  delete?: string;
-}
-
-/** SeriesInstanceUID -> SOP Instance UIDs. A resolved subset, and what a copy actually copied. */
-export type InstancesBySeries = Record<string, string[]>;
 
 /** The inputs of a derived image set as the provider receives them (resolved, validated by check). */
 export interface DerivedImageSetInputs {
@@ -93,26 +80,6 @@ export interface DerivedImageSetOutputs extends DerivedImageSetInputs {
   createdAt: string;
   /** ISO 8601. */
   updatedAt: string;
-}
-
-/**
- * The value the engine sends during preview for anything derived from an unknown output,
- * whatever the field's type (https://github.com/pulumi/pulumi/issues/6310).
- */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-export function isUnknown(value: unknown): value is typeof UNKNOWN {
-  return value === UNKNOWN;
-}
-
-/** True when the sentinel appears anywhere inside value (object keys included). */
-export function containsUnknown(value: unknown): boolean {
-  if (isUnknown(value)) return true;
-  if (Array.isArray(value)) return value.some(containsUnknown);
-  if (typeof value === "object" && value !== null) {
-    return Object.entries(value).some(([k, v]) => isUnknown(k) || containsUnknown(v));
-  }
-  return false;
 }
 
 // The provider's input type and the schema (schema.ts) list the same inputs, or this does not compile.

@@ -12,7 +12,7 @@ import type { ImageSet } from "./find";
 import { serialised } from "./pace";
 import { COPY, imageSetStatus } from "./status";
 import { runWrite } from "./writeEngine";
-import type { InstancesBySeries } from "../resource/types";
+import type { InstancesBySeries } from "../subset/types";
 import { durationsOf, WaitFailed, WaitTimeout, waitForState } from "./wait";
 
 export { CopyError } from "./reads";

@@ -1,23 +1,29 @@
 // Per-call settings derived from inputs: connection, deadlines, and the progress log.
 
 export { connectionOf } from "./connection";
-import type { DerivedImageSetInputs } from "../resource/types";
+
+/** Go-style durations ("90s", "30m", "1h30m"); the provider enforces them itself (customTimeouts don't reach dynamic providers). */
+export interface Timeouts {
+  create?: string;
+  update?: string;
+  delete?: string;
+}
 
 export const DEFAULT_TIMEOUTS = { create: "30m", update: "30m", delete: "10m" } as const;
 
-export function deadlineFor(inputs: Pick<DerivedImageSetInputs, "timeouts">, op: keyof typeof DEFAULT_TIMEOUTS): number {
+export function deadlineFor(inputs: { timeouts?: Timeouts }, op: keyof typeof DEFAULT_TIMEOUTS): number {
   return Date.now() + parseDuration(inputs.timeouts?.[op] ?? DEFAULT_TIMEOUTS[op]);
 }
 
 /** What a user reads when `timeouts.<op>` ran out: the service goes on, and the next `pulumi up` resumes. */
-export function timeoutHint(inputs: Pick<DerivedImageSetInputs, "timeouts">, op: keyof typeof DEFAULT_TIMEOUTS): string {
+export function timeoutHint(inputs: { timeouts?: Timeouts }, op: keyof typeof DEFAULT_TIMEOUTS): string {
   const value = inputs.timeouts?.[op] ?? DEFAULT_TIMEOUTS[op];
   return `\`timeouts.${op}\` (${value}) ran out while the service was still working. It goes on without us, and the image set is recorded in state: the next \`pulumi up\` resumes waiting for it instead of starting again. Raise \`timeouts.${op}\` for work this large.`;
 }
 
 /** The bounds of one provider operation: its deadline (from `timeouts`) and where progress goes. */
 export function runOptions(
-  inputs: Pick<DerivedImageSetInputs, "timeouts" | "ownerTag"> & { imageSetId?: string; sourceImageSetId?: string },
+  inputs: { timeouts?: Timeouts; ownerTag?: string } & { imageSetId?: string; sourceImageSetId?: string },
   op: keyof typeof DEFAULT_TIMEOUTS,
 ): { deadline: number; log: (message: string) => void } {
   return { deadline: deadlineFor(inputs, op), log: progressLog(inputs.ownerTag || inputs.imageSetId || inputs.sourceImageSetId || "") };

@@ -6,8 +6,8 @@
 // anything that is not a DICOM UID, so those documents cannot be produced.
 
 import type { ImageSetMetadata } from "./metadataDocument";
-import { type InstancesBySeries, type Subset, isUnknown } from "../resource/types";
-import { seriesKeyProblem, uidProblem } from "../lifecycle/check";
+import { type InstancesBySeries, type Subset, isUnknown } from "./types";
+import { seriesKeyProblem, uidProblem } from "./uids";
 
 /** Only the Study part of a GetImageSetMetadata document is needed here. */
 export type SeriesSource = Pick<ImageSetMetadata, "Study">;

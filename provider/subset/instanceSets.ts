@@ -1,7 +1,7 @@
 // Set operations on instances keyed by series (SeriesInstanceUID → SOP Instance UIDs): what a
 // subset declares, what an image set holds, what a resource copied.
 
-import type { InstancesBySeries } from "../resource/types";
+import type { InstancesBySeries } from "./types";
 
 /** Instances of `a` that are not in `b`. */
 export function minus(a: InstancesBySeries, b: InstancesBySeries): InstancesBySeries {
