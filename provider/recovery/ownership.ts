@@ -191,16 +191,31 @@ async function taggedNewSet(client: MedicalImagingClient, claim: Claim): Promise
   const madeHere = processState().madeHere;
   for await (const s of imageSetsOfSeries(client, claim.datastoreId, series)) {
     if (s.imageSetId === claim.sourceImageSetId || madeHere.has(s.imageSetId!) || (s.isPrimary ?? false) !== claim.promoteToPrimary) continue;
-    const set = await findImageSet(client, claim.datastoreId, s.imageSetId!);
-    if (!set?.imageSetArn) continue;
-    const tags = await listTags(client, set.imageSetArn);
-    if (tags[OWNER_TAG] !== claim.ownerTag || tags[INPUTS_TAG] !== claim.fingerprint) continue;
+    const tags = await tagsOnce(client, claim.datastoreId, s.imageSetId!);
+    if (tags?.[OWNER_TAG] !== claim.ownerTag || tags[INPUTS_TAG] !== claim.fingerprint) continue;
     // Its tags are this resource's record; the copy's first version is the one the tags were written for.
     const [first] = (await listVersions(client, claim.datastoreId, s.imageSetId!)).sort((a, b) => Number(a.versionId) - Number(b.versionId));
     if (!first?.versionId || first.ImageSetWorkflowStatus === "COPY_FAILED") continue;
     return { imageSetId: s.imageSetId!, versionId: first.versionId, sourceVersionId: "", destinationVersionBefore: null };
   }
   return undefined;
+}
+
+/**
+ * Tags of an image set an earlier run may have made, read once per process: a fleet of creates
+ * from one series meets the same copies again and again, and another resource's tags never
+ * become this one's (only this process tags what it makes, and that is never a candidate).
+ */
+function tagsOnce(client: MedicalImagingClient, datastoreId: string, imageSetId: string): Promise<Record<string, string> | undefined> {
+  const cache = processState().candidateTags;
+  const key = `${datastoreId}/${imageSetId}`;
+  let tags = cache.get(key);
+  if (!tags) {
+    tags = findImageSet(client, datastoreId, imageSetId).then((set) => (set?.imageSetArn ? listTags(client, set.imageSetArn) : undefined));
+    cache.set(key, tags);
+    tags.catch(() => cache.delete(key));
+  }
+  return tags;
 }
 
 // ---- a merge ----
