@@ -12,6 +12,7 @@ import { byOperation } from "../support/countingProxy";
 import { dynamicUrn, serializeProvider, startDynamicHost } from "../support/dynamicHost";
 import { type ProviderFixture, startProviderFixture } from "../support/providerFixture";
 import { SERIES } from "../support/seeded";
+import { awsEnv } from "../support/emulator";
 
 describe("provider: API calls per create", function () {
   this.timeout(90_000);
@@ -58,10 +59,7 @@ describe("provider: API calls per create", function () {
       callTimeoutMs: 60_000,
       provider: await serializeProvider(serializedProvider),
       env: {
-        AWS_ACCESS_KEY_ID: fx.seeded.emu.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: fx.seeded.emu.credentials.secretAccessKey,
-        AWS_REGION: fx.seeded.emu.credentials.region,
-        AWS_ENDPOINT_URL_MEDICAL_IMAGING: fx.proxy!.url,
+        ...awsEnv(fx.seeded.emu, fx.proxy!.url),
         PULUMI_HEALTHIMAGING_JOURNAL: journalDir,
       },
     });

@@ -26,7 +26,7 @@ import assert from "node:assert/strict";
 import { serializedProvider } from "../../provider/resource/serializedProvider";
 import { ensureBuilt } from "../support/build";
 import { type DynamicHost, dynamicUrn, PartialFailureError, type Props, serializeProvider, startDynamicHost } from "../support/dynamicHost";
-import { eventually } from "../support/emulator";
+import { awsEnv, eventually } from "../support/emulator";
 import { instancesIn, metadataOf, type Seeded, SERIES, startSeeded } from "../support/seeded";
 import { startTcpProxy, type TcpProxy } from "../support/tcpProxy";
 
@@ -148,10 +148,7 @@ describe("provider: ownership rules (promoted growth, failed updates, lost copy 
       callTimeoutMs: 100_000,
       provider: await serializeProvider(serializedProvider),
       env: {
-        AWS_ACCESS_KEY_ID: seeded.emu.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: seeded.emu.credentials.secretAccessKey,
-        AWS_REGION: seeded.emu.credentials.region,
-        AWS_ENDPOINT_URL_MEDICAL_IMAGING: proxy.endpoint,
+        ...awsEnv(seeded.emu, proxy.endpoint),
       },
     });
   });

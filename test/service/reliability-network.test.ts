@@ -14,6 +14,7 @@ import { ensureBuilt } from "../support/build";
 import { type DynamicHost, type Props, dynamicUrn, serializeProvider, startDynamicHost } from "../support/dynamicHost";
 import { instancesIn, metadataOf, type Seeded, startSeeded, SERIES } from "../support/seeded";
 import { startTcpProxy, type TcpProxy } from "../support/tcpProxy";
+import { awsEnv } from "../support/emulator";
 
 export const NETWORK_FIGURES: Record<string, { tried: number; lost: number }> = {};
 
@@ -42,10 +43,7 @@ describe("reliability: network faults through a TCP proxy", function () {
       callTimeoutMs: 90_000,
       provider: await serializeProvider(serializedProvider),
       env: {
-        AWS_ACCESS_KEY_ID: seeded.emu.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: seeded.emu.credentials.secretAccessKey,
-        AWS_REGION: seeded.emu.credentials.region,
-        AWS_ENDPOINT_URL_MEDICAL_IMAGING: proxy.endpoint,
+        ...awsEnv(seeded.emu, proxy.endpoint),
         PULUMI_HEALTHIMAGING_JOURNAL: journalDir,
       },
     });

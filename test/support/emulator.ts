@@ -40,3 +40,13 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((r) => srv.close(() => r()));
   return port;
 }
+
+/** The AWS settings a provider process needs to reach the local service (directly, or through a proxy's endpoint). */
+export function awsEnv(emu: RunningEmulator, endpoint = emu.endpoint): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: emu.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: emu.credentials.secretAccessKey,
+    AWS_REGION: emu.credentials.region,
+    AWS_ENDPOINT_URL_MEDICAL_IMAGING: endpoint,
+  };
+}

@@ -9,6 +9,7 @@ import { type DynamicHost, PartialFailureError, type Props, dynamicUrn, serializ
 import { type Seeded, startSeeded } from "./seeded";
 import type { EmulatorOptions } from "../../emulator/server";
 import { type CountingProxy, startProxy } from "./countingProxy";
+import { awsEnv } from "./emulator";
 
 export interface ProviderFixture {
   seeded: Seeded;
@@ -40,10 +41,7 @@ export async function startProviderFixture(opts: ProviderFixtureOptions = {}): P
     callTimeoutMs: opts.callTimeoutMs ?? 120_000,
     provider: await serializeProvider(serializedProvider),
     env: {
-      AWS_ACCESS_KEY_ID: seeded.emu.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: seeded.emu.credentials.secretAccessKey,
-      AWS_REGION: seeded.emu.credentials.region,
-      AWS_ENDPOINT_URL_MEDICAL_IMAGING: proxy?.url ?? seeded.emu.endpoint,
+      ...awsEnv(seeded.emu, proxy?.url ?? seeded.emu.endpoint),
       ...opts.env,
     },
   });

@@ -7,6 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { installPulumi, ROOT } from "../../scripts/local";
 import type { RunningEmulator } from "../../emulator/server";
+import { awsEnv } from "./emulator";
 
 export interface CliResult {
   code: number | null;
@@ -42,10 +43,7 @@ export function offlinePulumiEnv(binDir: string, dir: string, emu: RunningEmulat
     PULUMI_CONFIG_PASSPHRASE: "",
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    AWS_ACCESS_KEY_ID: emu.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: emu.credentials.secretAccessKey,
-    AWS_REGION: emu.credentials.region,
-    AWS_ENDPOINT_URL_MEDICAL_IMAGING: emu.endpoint,
+    ...awsEnv(emu),
   };
 }
 
