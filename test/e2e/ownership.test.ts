@@ -327,6 +327,12 @@ describe("e2e: data ownership with the real Pulumi CLI (lost requests, colleague
       assert.equal((await active(promoted)).isPrimary, true, "the copy was promoted");
       const foreign = await importInto(promoted);
 
+      // onDrift "revert" never reverts imported data: refresh finds the import, up keeps it
+      writeSpec(p, resources({ onDrift: "revert" }));
+      const kept = await ok(p, ["up", "--yes", "--skip-preview", "--refresh"]);
+      assert.match(kept.stdout + kept.stderr, /imported data is never reverted/, "up says why it keeps the import");
+      assert.equal((await active(promoted)).versionId, foreign, "nothing reverted: the import is still the latest version");
+
       const refused = await destroy(p);
       assert.notEqual(refused.code, 0, `destroy must refuse to delete a version it did not make\n${refused.stdout}\n${refused.stderr}`);
       const said = refused.stdout + refused.stderr;
