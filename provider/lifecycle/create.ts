@@ -28,9 +28,10 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
   const opts = runOptions(inputs, "create");
   const client = imagingClient(conn);
 
-  // 1. The source, read once: its latest version, and that version's metadata.
+  // 1. The source, read once: its latest version, and that version's metadata; the destination.
   const source = await unlocked(client, inputs.datastoreId, inputs.sourceImageSetId, "source", opts);
   const sourceDoc = await findMetadata(client, inputs.datastoreId, inputs.sourceImageSetId, source.versionId);
+  const destination = inputs.destination ? await unlocked(client, inputs.datastoreId, inputs.destination.imageSetId, "destination", opts) : undefined;
 
   // 2. What the copy brings, within the frames-per-copy quota.
   const declared = resolveSubset(inputs.subset, sourceDoc);
@@ -81,7 +82,10 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
       if (earlier) opts.log(`adopting image set ${earlier.imageSetId} (version ${earlier.versionId}), made for this resource by an interrupted run`);
       // 5. Copy. The journal keeps when it was sent; after a lost answer, recovery proves what the
       //    request made before anything is resent.
-      if (!earlier) journal.write(ownerTag, claim.fingerprint, { sent: { from: serviceNow() - CLOCK_RESOLUTION_MS } });
+      if (!earlier) {
+        const sent = { from: serviceNow() - CLOCK_RESOLUTION_MS, destinationVersionBefore: destination?.versionId ?? null };
+        journal.write(ownerTag, claim.fingerprint, { sent });
+      }
       accepted = earlier ? { ...earlier, acceptedAt: Date.now() } : await sendCopy(conn, request, proofOfLostCopy(client, claim, opts), opts);
       // 6. Record the claim before waiting, so an interrupted wait is resumed, not copied again.
       await claimCopy(client, claim, accepted, opts.log);

@@ -72,9 +72,12 @@ export async function findEarlierCopy(client: MedicalImagingClient, claim: Claim
     const a = entry.accepted;
     const set = await findImageSet(client, claim.datastoreId, a.imageSetId, a.versionId);
     if (set && set.imageSetWorkflowStatus !== "COPY_FAILED") return a;
-  } else if (entry?.sent) {
-    const proof = await proveCopy(client, claim, { from: entry.sent.from, to: entry.sent.to ?? serviceNow() }, null, opts);
-    if (proof === "unknown") throw new UnknownOutcome(unknownMessage(claim), { from: entry.sent.from, to: entry.sent.to ?? serviceNow() });
+  } else if (entry?.sent && (!claim.destinationImageSetId || entry.sent.destinationVersionBefore)) {
+    // The run died between sending and the answer: prove over the window (a merge: over the
+    // destination's versions after the one it was built on).
+    const window = { from: entry.sent.from, to: entry.sent.to ?? serviceNow() };
+    const proof = await proveCopy(client, claim, window, entry.sent.destinationVersionBefore ?? null, opts);
+    if (proof === "unknown") throw new UnknownOutcome(unknownMessage(claim), window);
     if (proof !== "not-made") return proof.made;
   }
   return claim.destinationImageSetId ? taggedMerge(client, claim) : taggedNewSet(client, claim);
@@ -102,7 +105,8 @@ export function proofOfLostCopy(
   opts: RunOptions,
 ): (window: SentWindow, versions: { sourceVersionId: string; destinationVersionBefore: string | null }) => Promise<Proof> {
   return async (window, versions) => {
-    if (claim.fingerprint) journal.write(claim.ownerTag, claim.fingerprint, { sent: window });
+    if (claim.fingerprint)
+      journal.write(claim.ownerTag, claim.fingerprint, { sent: { ...window, destinationVersionBefore: versions.destinationVersionBefore } });
     const proof = await proveCopy(client, claim, window, versions.destinationVersionBefore, opts);
     if (proof === "unknown") throw new UnknownOutcome(unknownMessage(claim), window);
     if (proof === "not-made") return proof;

@@ -179,7 +179,8 @@ export class MadeTagError extends Error {
  * when a request whose answer never came was sent.
  */
 export interface JournalEntry {
-  sent?: { from: number; to?: number };
+  /** the service-clock window of a request whose answer may never have come; for a merge, the destination version it was built on (or before) */
+  sent?: { from: number; to?: number; destinationVersionBefore?: string | null };
   accepted?: CopyAccepted;
 }
 
