@@ -9,7 +9,7 @@
 //                                                               where to reach the service is not
 //                                                               part of the image set's identity)
 //   drift found by refresh (missing instances, foreign versions)  -> update (repairs it)
-//   a copy that failed (COPY_FAILED recorded)                -> replace
+//   a copy that failed (COPY_FAILED recorded), or whose outcome is unknown (UNKNOWN) -> replace
 //
 // destination.versionId is the version the merge was declared against; the merge itself always
 // applies on top of the destination's current version (merges into one set are queued), so a
@@ -63,6 +63,8 @@ export function diffDerivedImageSet(olds: Outputs, news: DerivedImageSetInputs):
  * counts, from read), and what `pulumi up` will do about it, per onDrift. Undefined when there is none.
  */
 export function driftPlan(olds: Outputs, news: DerivedImageSetInputs): string | undefined {
+  if (olds.workflowStatus === "UNKNOWN")
+    return "an earlier CopyImageSet got no answer and its outcome could not be proven; `pulumi up` replaces this resource: it looks again, adopts the copy only on proof, and copies otherwise";
   if (olds.destination || (olds.driftVersions ?? []).length === 0) return undefined;
   const what = olds.driftSummary || `versions ${olds.driftVersions.join(", ")} made outside Pulumi`;
   const latest = olds.latestVersionId;
