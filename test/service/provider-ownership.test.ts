@@ -315,6 +315,16 @@ describe("provider: ownership rules (promoted growth, failed updates, lost copy 
       );
     }
 
+    // The next `up`: the preview replaces the unresolved resource; its create looks again (the
+    // journal kept the window) and, with two identical copies still there, again claims nothing.
+    const news = await checked("lost-with-colleague", { sourceImageSetId: source, subset: { series: { [series]: declared } } });
+    const diff = await host.diff(urn("lost-with-colleague"), partial.id, partial.properties, news);
+    assert.notDeepEqual(diff.replaces, [], "an unresolved copy previews as a replacement");
+    const again = await partialOf(host.create(urn("lost-with-colleague"), news));
+    assert.match(again.id, /^unresolved-/, "still unresolved: nothing claimed on the second look either");
+    assert.equal(proxy.stats.requests.filter((r) => COPY_REQUEST.test(r)).length, copiesBefore + 1, "and no second copy");
+    for (const id of holding) assert.equal((await tagsOf(id))[OWNER_TAG], undefined);
+
     await host.delete(urn("lost-with-colleague"), partial.id, partial.properties);
     for (const id of holding) assert.equal((await getSet(id)).imageSetState, "ACTIVE", `image set ${id} still exists after delete`);
   });
