@@ -80,10 +80,23 @@ export async function updateMetadataInQueue(conn: ResolvedConnection, target: Up
       async recover(e) {
         const label = `UpdateImageSetMetadata on image set ${target.imageSetId}: ${(e as Error).message}`;
         try {
-          const next = await patiently(() => findImageSet(reads, target.datastoreId, target.imageSetId, String(Number(before) + 1)), opts, label);
-          if (next === undefined) return "not-made";
-          if (!/^UPDAT/.test(next.imageSetWorkflowStatus ?? "") || next.imageSetState === "LOCKED") return "unknown";
-          return (await patiently(() => holdsChange(reads, target, before, next.versionId!, change), opts, label)) ? { made: next.versionId! } : "unknown";
+          const candidate = String(Number(before) + 1);
+          const found = await patiently(() => findImageSet(reads, target.datastoreId, target.imageSetId, candidate), opts, label);
+          if (found === undefined) return "not-made";
+          // its content is readable once the update that made it ended
+          const next = await waitForState({
+            refresh: imageSetStatus(reads, target.datastoreId, target.imageSetId, candidate),
+            ...UPDATE,
+            target: [...UPDATE.target, ...UPDATE.failed, "COPIED", "COPY_FAILED", "IMPORTED"],
+            failed: [],
+            outlastOutages: true,
+            deadline: opts.deadline,
+            expectedMs: 0,
+            label: `version ${candidate} of image set ${target.imageSetId}`,
+            log: opts.log,
+          });
+          if (!next || next.imageSetWorkflowStatus !== "UPDATED") return "unknown";
+          return (await patiently(() => holdsChange(reads, target, before, candidate, change), opts, label)) ? { made: candidate } : "unknown";
         } catch {
           return "unknown";
         }
