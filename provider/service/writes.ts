@@ -95,7 +95,7 @@ export async function updateMetadataInQueue(conn: ResolvedConnection, target: Up
             label: `version ${candidate} of image set ${target.imageSetId}`,
             log: opts.log,
           });
-          if (!next || next.imageSetWorkflowStatus !== "UPDATED") return "unknown";
+          if (next?.imageSetWorkflowStatus !== "UPDATED") return "unknown";
           return (await patiently(() => holdsChange(reads, target, before, candidate, change), opts, label)) ? { made: candidate } : "unknown";
         } catch {
           return "unknown";
