@@ -4,7 +4,8 @@
 // lives in the provider process, shared by every resource.
 //
 // Rate: PULUMI_HEALTHIMAGING_WRITE_TPS / _WRITE_BURST when set; otherwise the documented 0.25/1
-// for AWS endpoints, and "unlimited until throttled" for a custom endpoint (the local service's
+// for AWS endpoints (none given, or an AWS host such as a FIPS endpoint), and "unlimited until
+// throttled" for a custom endpoint (the local service's
 // fast profile has no limits). A known rate (set or documented) is where the pacer settles from
 // the start. On the first ThrottlingException of an unlimited pacer the rate starts from what
 // succeeded in the last second and grows by half per success while no limit is known. A throttle
@@ -16,6 +17,7 @@
 // across runs (service/rateStore.ts), so the next run starts settled under it.
 
 import { processState } from "../settings/processState";
+import { isAwsEndpoint } from "./client";
 import { loadCeiling, saveCeiling } from "./rateStore";
 
 const DOCUMENTED_WRITE_TPS = 0.25;
@@ -115,12 +117,14 @@ export function pacerFor(endpoint: string | undefined, operation: string, env: N
   if (!p) {
     const configured = env.PULUMI_HEALTHIMAGING_WRITE_TPS ? Number(env.PULUMI_HEALTHIMAGING_WRITE_TPS) : undefined;
     const burst = Number(env.PULUMI_HEALTHIMAGING_WRITE_BURST ?? 1);
+    // An AWS host given as endpoint (FIPS, dual-stack, regional) is AWS, with AWS's documented limit.
+    const custom = endpoint !== undefined && !isAwsEndpoint(endpoint);
     // a custom endpoint's ceiling learned by an earlier run (service/rateStore.ts)
-    const learned = configured === undefined && endpoint ? loadCeiling(key) : undefined;
-    const remember = configured === undefined && endpoint ? (ceiling: number) => saveCeiling(key, ceiling) : undefined;
+    const learned = configured === undefined && custom ? loadCeiling(key) : undefined;
+    const remember = configured === undefined && custom ? (ceiling: number) => saveCeiling(key, ceiling) : undefined;
     if (learned !== undefined) p = new Pacer(learned * SETTLE, burst, learned, remember);
     else {
-      const rate = configured ?? (endpoint ? Infinity : DOCUMENTED_WRITE_TPS);
+      const rate = configured ?? (custom ? Infinity : DOCUMENTED_WRITE_TPS);
       // a known rate starts settled: as if a throttle had been seen just above it
       p = new Pacer(rate, burst, Number.isFinite(rate) ? rate / SETTLE : Infinity, remember);
     }

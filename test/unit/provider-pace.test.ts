@@ -14,6 +14,7 @@ describe("provider/pace: the write pacer", () => {
   it("AWS endpoints start at the documented 0.25 TPS, custom endpoints unlimited, and the environment overrides both", () => {
     assert.equal(pacerFor(undefined, "op-a", {}).rate, 0.25);
     assert.equal(pacerFor("http://127.0.0.1:1", "op-a", {}).rate, Infinity);
+    assert.equal(pacerFor("https://medical-imaging-fips.us-east-1.amazonaws.com", "op-a", {}).rate, 0.25, "an AWS host given as endpoint is paced as AWS");
     const set = pacerFor("http://127.0.0.1:2", "op-a", { PULUMI_HEALTHIMAGING_WRITE_TPS: "2", PULUMI_HEALTHIMAGING_WRITE_BURST: "3" });
     assert.equal(set.rate, 2);
     assert.equal(set.burst, 3);
