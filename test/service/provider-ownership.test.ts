@@ -140,17 +140,15 @@ describe("provider: ownership rules (promoted growth, failed updates, lost copy 
     assert.ok(others < 2_000, `state apart from the two subsets is ${others} chars (the declarations are ${declarations})`);
   };
 
+  /** A dynamic-provider host reaching the service through the proxy (its journal: this run's home). */
+  const startHost = async () =>
+    startDynamicHost({ callTimeoutMs: 100_000, provider: await serializeProvider(serializedProvider), env: awsEnv(seeded.emu, proxy.endpoint) });
+
   before(async () => {
     ensureBuilt();
     seeded = await startSeeded();
     proxy = await startTcpProxy(seeded.emu.port);
-    host = await startDynamicHost({
-      callTimeoutMs: 100_000,
-      provider: await serializeProvider(serializedProvider),
-      env: {
-        ...awsEnv(seeded.emu, proxy.endpoint),
-      },
-    });
+    host = await startHost();
   });
   after(async () => {
     await host?.stop();
@@ -346,5 +344,31 @@ describe("provider: ownership rules (promoted growth, failed updates, lost copy 
     assert.equal(outs.imageSetState, "ACTIVE");
     assert.equal(outs.workflowStatus, "COPIED");
     assert.equal((await tagsOf(id))[OWNER_TAG], "proj/dev/lost-alone", "tagged with its owner");
+  });
+
+  it("5. a run that died between sending a merge and its answer: the next run proves the merge over the destination's versions after the one it was built on, and adopts it; no second copy", async () => {
+    const series = SERIES.mra2;
+    const all = await uidsOf(series);
+    const source = seeded.imageSetOfSeries(series);
+    const destination = await colleagueCopy(source, { series, uids: all.slice(0, 1) });
+    const inputs = { sourceImageSetId: source, subset: { series: { [series]: all.slice(1, 2) } }, destination: { imageSetId: destination, versionId: "1" } };
+    const copiesBefore = proxy.stats.requests.filter((r) => COPY_REQUEST.test(r)).length;
+    // the service applies the merge; its answer is held until the provider process is gone
+    proxy.arm({ kind: "stall", match: COPY_REQUEST, ms: 60_000 });
+    const dying = create("merge-died", inputs).catch((e: unknown) => e);
+    await eventually(async () => ((await getSet(destination)).versionId === "2" ? true : undefined), 20_000);
+    await host.stop();
+    await dying;
+    host = await startHost();
+    const { id, outs } = await create("merge-died", inputs);
+    assert.equal(
+      proxy.stats.requests.filter((r) => COPY_REQUEST.test(r)).length,
+      copiesBefore + 1,
+      "CopyImageSet was sent once: the merge was adopted, not made again",
+    );
+    assert.equal(outs.versionId, "2", "the merge's version, proven by what it added");
+    assert.equal(outs.destinationVersionBefore, "1");
+    assert.match(id, new RegExp(`^${destination}/merge/2$`));
+    assert.deepEqual(await contents(destination), { [series]: all.slice(0, 2).sort() }, "the instance is there once");
   });
 });
