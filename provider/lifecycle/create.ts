@@ -8,14 +8,13 @@
 import { countFrames, maxFramesPerCopy, resolveSubset } from "../subset/copiable";
 import { countInstances } from "../subset/instanceSets";
 import { imagingClient } from "../service/client";
-import { CLOCK_RESOLUTION_MS, serviceNow } from "../service/clock";
 import { type Accepted, type CopyAccepted, CopyError, type CopyRequest, inCopyQueue, sendCopy, waitForCopy } from "../service/copy";
 import { findMetadata } from "../service/find";
 import { type RunOptions, unlocked } from "../service/reads";
 import { deleteImageSet } from "../service/writes";
 import { PartialFailure } from "../service/errors";
 import { adoptExisting } from "../recovery/adoptExisting";
-import { type Claim, findEarlierCopy, proofOfLostCopy, UnknownOutcome } from "../recovery/ownership";
+import { type Claim, findEarlierCopy, recoveryOf, UnknownOutcome } from "../recovery/ownership";
 import { claimCopy, fingerprintOf, journal } from "../recovery/records";
 import { buildOutputs, type Outputs } from "../resource/outputs";
 import type { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
@@ -28,10 +27,12 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
   const opts = runOptions(inputs, "create");
   const client = imagingClient(conn);
 
-  // 1. The source, read once: its latest version, and that version's metadata; the destination.
+  // 1. The source, read once: its latest version, and that version's metadata. The destination
+  //    must exist before anything is sent (its version is read again right before the send: merges
+  //    queued ahead of this one move it).
   const source = await unlocked(client, inputs.datastoreId, inputs.sourceImageSetId, "source", opts);
   const sourceDoc = await findMetadata(client, inputs.datastoreId, inputs.sourceImageSetId, source.versionId);
-  const destination = inputs.destination ? await unlocked(client, inputs.datastoreId, inputs.destination.imageSetId, "destination", opts) : undefined;
+  if (inputs.destination) await unlocked(client, inputs.datastoreId, inputs.destination.imageSetId, "destination", opts);
 
   // 2. What the copy brings, within the frames-per-copy quota.
   const declared = resolveSubset(inputs.subset, sourceDoc);
@@ -82,11 +83,7 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
       if (earlier) opts.log(`adopting image set ${earlier.imageSetId} (version ${earlier.versionId}), made for this resource by an interrupted run`);
       // 5. Copy. The journal keeps when it was sent; after a lost answer, recovery proves what the
       //    request made before anything is resent.
-      if (!earlier) {
-        const sent = { from: serviceNow() - CLOCK_RESOLUTION_MS, destinationVersionBefore: destination?.versionId ?? null };
-        journal.write(ownerTag, claim.fingerprint, { sent });
-      }
-      accepted = earlier ? { ...earlier, acceptedAt: Date.now() } : await sendCopy(conn, request, proofOfLostCopy(client, claim, opts), opts);
+      accepted = earlier ? { ...earlier, acceptedAt: Date.now() } : await sendCopy(conn, request, recoveryOf(client, claim, opts), opts);
       // 6. Record the claim before waiting, so an interrupted wait is resumed, not copied again.
       await claimCopy(client, claim, accepted, opts.log);
       // 7. Wait until the copy's version is no longer locked.

@@ -12,7 +12,7 @@ import { findImageSet, findMetadata } from "../service/find";
 import { updateMetadata, type MetadataChange } from "../service/writes";
 import { WaitTimeout } from "../service/wait";
 import { copiedBy } from "../recovery/copied";
-import { accountVersions, describeVersions, proofOfLostCopy } from "../recovery/ownership";
+import { accountVersions, describeVersions, recoveryOf } from "../recovery/ownership";
 import { MadeTagError, madeTagFailure, recordMadeVersions } from "../recovery/records";
 import { countInstances, isEmpty, minus, stillPresent, union } from "../subset/instanceSets";
 import { buildOutputs, type Outputs, VERSIONS_MADE_KEPT } from "../resource/outputs";
@@ -109,7 +109,7 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
       };
       const claim = { ...request, ownerTag, fingerprint: "", declared: toAdd, promoteToPrimary: false };
       const done = await inCopyQueue(request, async () => {
-        const accepted = await sendCopy(conn, request, proofOfLostCopy(client, claim, opts), opts);
+        const accepted = await sendCopy(conn, request, recoveryOf(client, claim, opts), opts);
         await wrote(accepted.versionId);
         return waitForCopy(conn, request, accepted, opts);
       });

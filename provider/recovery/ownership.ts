@@ -13,7 +13,7 @@ import { instancesOf } from "../subset/copiable";
 import { minus } from "../subset/instanceSets";
 import type { InstancesBySeries } from "../subset/types";
 import { serviceNow } from "../service/clock";
-import type { CopyAccepted, Proof, SentWindow } from "../service/copy";
+import type { CopyAccepted, LostAnswerRecovery, Proof, SentWindow } from "../service/copy";
 import { findImageSet, findMetadata, type ImageSet, imageSetsOfSeries, listTags, listVersions } from "../service/find";
 import type { RunOptions } from "../service/reads";
 import { COPY, imageSetStatus } from "../service/status";
@@ -39,6 +39,13 @@ export interface Claim {
  * A search that finds nothing counts only once it ran this long after the request's window closed.
  */
 export const SEARCH_SETTLE_MS = 5_000;
+
+/**
+ * Inferred: a request that reached the service was applied (its image set created) within this
+ * long of leaving. Bounds the window of a run that died before the answer came, so a copy made
+ * later by someone else is never inside it.
+ */
+export const SENT_REQUEST_MAX_MS = 60_000;
 
 /** Raised when the outcome of a copy cannot be proven either way. */
 export class UnknownOutcome extends Error {
@@ -75,7 +82,7 @@ export async function findEarlierCopy(client: MedicalImagingClient, claim: Claim
   } else if (entry?.sent && (!claim.destinationImageSetId || entry.sent.destinationVersionBefore)) {
     // The run died between sending and the answer: prove over the window (a merge: over the
     // destination's versions after the one it was built on).
-    const window = { from: entry.sent.from, to: entry.sent.to ?? serviceNow() };
+    const window = { from: entry.sent.from, to: entry.sent.to ?? Math.min(serviceNow(), entry.sent.from + SENT_REQUEST_MAX_MS) };
     const proof = await proveCopy(client, claim, window, entry.sent.destinationVersionBefore ?? null, opts);
     if (proof === "unknown") throw new UnknownOutcome(unknownMessage(claim), window);
     if (proof !== "not-made") return proof.made;
@@ -95,25 +102,26 @@ export function proveCopy(
 }
 
 /**
- * The write engine's question after a lost CopyImageSet answer, for this claim: keeps the request's
- * window in the journal (so an interrupted run proves over it again), proves, and turns "unknown"
- * into UnknownOutcome, which the caller keeps in state as unresolved.
+ * Recovery around one CopyImageSet of this claim: the journal notes when it leaves (so a run that
+ * dies before the answer proves over that window next time), and after a lost answer the proof
+ * decides; "unknown" becomes UnknownOutcome, which the caller keeps in state as unresolved.
  */
-export function proofOfLostCopy(
-  client: MedicalImagingClient,
-  claim: Claim,
-  opts: RunOptions,
-): (window: SentWindow, versions: { sourceVersionId: string; destinationVersionBefore: string | null }) => Promise<Proof> {
-  return async (window, versions) => {
-    if (claim.fingerprint)
-      journal.write(claim.ownerTag, claim.fingerprint, { sent: { ...window, destinationVersionBefore: versions.destinationVersionBefore } });
-    const proof = await proveCopy(client, claim, window, versions.destinationVersionBefore, opts);
-    if (proof === "unknown") throw new UnknownOutcome(unknownMessage(claim), window);
-    if (proof === "not-made") return proof;
-    opts.log(
-      `the lost CopyImageSet made version ${proof.made.versionId} of image set ${proof.made.imageSetId} (proven: a copy holding exactly the declared instances)`,
-    );
-    return { made: { ...proof.made, sourceVersionId: versions.sourceVersionId } };
+export function recoveryOf(client: MedicalImagingClient, claim: Claim, opts: RunOptions): LostAnswerRecovery {
+  return {
+    sending(from, builtOn) {
+      if (claim.fingerprint) journal.write(claim.ownerTag, claim.fingerprint, { sent: { from, destinationVersionBefore: builtOn.destinationVersionBefore } });
+    },
+    async prove(window, builtOn) {
+      if (claim.fingerprint)
+        journal.write(claim.ownerTag, claim.fingerprint, { sent: { ...window, destinationVersionBefore: builtOn.destinationVersionBefore } });
+      const proof = await proveCopy(client, claim, window, builtOn.destinationVersionBefore, opts);
+      if (proof === "unknown") throw new UnknownOutcome(unknownMessage(claim), window);
+      if (proof === "not-made") return proof;
+      opts.log(
+        `the lost CopyImageSet made version ${proof.made.versionId} of image set ${proof.made.imageSetId} (proven: a copy holding exactly the declared instances)`,
+      );
+      return { made: { ...proof.made, sourceVersionId: builtOn.sourceVersionId } };
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 // One CopyImageSet, sent once through the write engine, and the wait for it. What to copy, whether
 // an earlier run already made it, and what to record are the caller's (lifecycle/, recovery/):
-// after an ambiguous failure this module asks the caller's `prove`, and never resends blindly
+// after an ambiguous failure this module asks the caller for proof, and never resends blindly
 // (CopyImageSet has no idempotency token).
 
 import type { CopyImageSetCommandOutput } from "@aws-sdk/client-medical-imaging";
@@ -53,13 +53,21 @@ export function inCopyQueue<T>(req: Pick<CopyRequest, "sourceImageSetId" | "dest
   return serialised([`set:${req.sourceImageSetId}`, ...(req.destinationImageSetId ? [`set:${req.destinationImageSetId}`] : [])], work);
 }
 
-/** Sends CopyImageSet once (paced, conflicts waited out); after an ambiguous failure, asks `prove`. */
-export async function sendCopy(
-  conn: ResolvedConnection,
-  req: CopyRequest,
-  prove: (window: SentWindow, versions: { sourceVersionId: string; destinationVersionBefore: string | null }) => Promise<Proof>,
-  opts: RunOptions,
-): Promise<Accepted> {
+/** The versions a request was built on. */
+export interface BuiltOn {
+  sourceVersionId: string;
+  destinationVersionBefore: string | null;
+}
+
+/** What the caller does around the one send: note it (a journal), and prove what a lost one made. */
+export interface LostAnswerRecovery {
+  /** right before the request leaves, with the service-clock time it may be applied from */
+  sending(from: number, builtOn: BuiltOn): void;
+  prove(window: SentWindow, builtOn: BuiltOn): Promise<Proof>;
+}
+
+/** Sends CopyImageSet once (paced, conflicts waited out); after an ambiguous failure, asks for proof. */
+export async function sendCopy(conn: ResolvedConnection, req: CopyRequest, recovery: LostAnswerRecovery, opts: RunOptions): Promise<Accepted> {
   const reads = imagingClient(conn, "read");
   const once = imagingClient(conn, "once");
   let sourceVersionId = "";
@@ -100,12 +108,13 @@ export async function sendCopy(
           ],
           send: () => {
             sentFrom = serviceNow() - CLOCK_RESOLUTION_MS;
+            recovery.sending(sentFrom, { sourceVersionId, destinationVersionBefore });
             return once.send(new (sdk().CopyImageSetCommand)(input));
           },
         };
       },
       async recover() {
-        const proof = await prove({ from: sentFrom, to: serviceNow() + CLOCK_RESOLUTION_MS }, { sourceVersionId, destinationVersionBefore });
+        const proof = await recovery.prove({ from: sentFrom, to: serviceNow() + CLOCK_RESOLUTION_MS }, { sourceVersionId, destinationVersionBefore });
         return proof === "not-made" || proof === "unknown" ? proof : { made: proof.made };
       },
       conflictHint: req.destinationImageSetId && !req.force ? FORCE_HINT.slice(2) : "",
