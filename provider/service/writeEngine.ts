@@ -65,7 +65,8 @@ export const MAX_NOT_SENT = 5;
 /** Ambiguous failures that recovery showed were not made, before giving up. */
 export const MAX_NOT_MADE = 5;
 
-const backoff = (attempt: number, capMs: number) => Math.min(capMs, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+/** Doubling from `baseMs` per attempt up to `capMs`, jittered to half..whole. */
+const backoff = (attempt: number, capMs: number, baseMs = 500) => Math.min(capMs, baseMs * 2 ** attempt) * (0.5 + Math.random() / 2);
 
 /** Runs one write to the end; resolves with what `send` (or `recover`, or `prepare`) returned. */
 export async function runWrite<Out>(conn: ResolvedConnection, spec: WriteSpec<Out>, opts: RunOptions): Promise<Out> {
@@ -97,7 +98,7 @@ export async function runWrite<Out>(conn: ResolvedConnection, spec: WriteSpec<Ou
           quotaRefusals++;
           quotaFirstAt ??= Date.now();
           const now = Date.now();
-          const nominal = Math.min(QUOTA_RETRY.capWaitMs, QUOTA_RETRY.firstWaitMs * 2 ** (quotaRefusals - 1)) * (0.5 + Math.random() / 2);
+          const nominal = backoff(quotaRefusals - 1, QUOTA_RETRY.capWaitMs, QUOTA_RETRY.firstWaitMs);
           const wait = Math.min(nominal, quotaFirstAt + QUOTA_RETRY.budgetMs - now);
           if (quotaRefusals >= QUOTA_RETRY.attempts || wait <= 0 || now + wait >= opts.deadline)
             throw fail(quotaFailure(spec.operation, e, quotaRefusals, now - quotaFirstAt));
