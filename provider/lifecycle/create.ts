@@ -59,6 +59,7 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
     selection: inputs.subset ? declared : undefined,
     instanceCount: countInstances(declared),
     destinationImageSetId: inputs.destination?.imageSetId,
+    merge: inputs.destination !== undefined,
     force: inputs.force ?? false,
     promoteToPrimary: inputs.promoteToPrimary ?? false,
   };

@@ -6,7 +6,7 @@
 
 import { buildRemovableAttributeBatches, countFrames, instancesOf, maxFramesPerCopy, resolveSubset } from "../subset/copiable";
 import { imagingClient } from "../service/client";
-import { CopyError, type CopyRequest, FORCE_HINT, inCopyQueue, sendCopy, waitForCopy } from "../service/copy";
+import { CopyError, type CopyRequest, inCopyQueue, sendCopy, waitForCopy } from "../service/copy";
 import { PartialFailure } from "../service/errors";
 import { findImageSet, findMetadata } from "../service/find";
 import { updateMetadata, type MetadataChange } from "../service/writes";
@@ -101,6 +101,7 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
         selection: toAdd,
         instanceCount: countInstances(toAdd),
         destinationImageSetId: olds.imageSetId,
+        merge: news.destination !== undefined,
         // Our own image set was cut from this source, so its levels match unless the source changed
         // since; `force` is never sent to a primary (promoted) one, where AWS refuses it. A merge
         // keeps the user's choice.
@@ -138,9 +139,7 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
     // records it, and the next update waits for it instead of copying again.
     const running = e instanceof CopyError && e.accepted && e.status !== "COPY_FAILED" ? e.accepted : undefined;
     const timedOut = e instanceof WaitTimeout || (e instanceof CopyError && e.timedOut);
-    const said = e instanceof Error ? e.message : String(e);
-    // growing its own image set needs no `force`: the hint is for merges into someone's
-    const message = `${news.destination ? said : said.replace(FORCE_HINT, ".")}${timedOut ? `. ${timeoutHint(news, "update")}` : ""}`;
+    const message = `${e instanceof Error ? e.message : String(e)}${timedOut ? `. ${timeoutHint(news, "update")}` : ""}`;
     const props = {
       ...olds,
       ...news,

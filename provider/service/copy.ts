@@ -27,9 +27,14 @@ export interface CopyRequest {
   selection?: InstancesBySeries;
   instanceCount: number;
   destinationImageSetId?: string;
+  /** the destination is the user's (a declared merge), so `force` is theirs to set: failures say so */
+  merge: boolean;
   force: boolean;
   promoteToPrimary: boolean;
 }
+
+/** Whether a refusal of this copy may be the Patient/Study/Series check that `force` overrides. */
+const forceMayHelp = (req: Partial<Pick<CopyRequest, "merge" | "force">>) => !!req.merge && !req.force;
 
 /** When an ambiguous request may have been applied, by the service's clock (epoch ms). */
 export interface SentWindow {
@@ -117,7 +122,7 @@ export async function sendCopy(conn: ResolvedConnection, req: CopyRequest, recov
         const proof = await recovery.prove({ from: sentFrom, to: serviceNow() + CLOCK_RESOLUTION_MS }, { sourceVersionId, destinationVersionBefore });
         return proof === "not-made" || proof === "unknown" ? proof : { made: proof.made };
       },
-      conflictHint: req.destinationImageSetId && !req.force ? FORCE_HINT.slice(2) : "",
+      conflictHint: forceMayHelp(req) ? FORCE_HINT.slice(2) : "",
       fail: (message) => new CopyError(message),
     },
     opts,
@@ -150,7 +155,7 @@ export const FORCE_HINT =
 /** Waits until the copy's version leaves LOCKED; COPY_FAILED is a CopyError that carries the accepted copy. */
 export async function waitForCopy(
   conn: ResolvedConnection,
-  req: Pick<CopyRequest, "datastoreId" | "instanceCount"> & Partial<Pick<CopyRequest, "destinationImageSetId" | "force">>,
+  req: Pick<CopyRequest, "datastoreId" | "instanceCount"> & Partial<Pick<CopyRequest, "merge" | "force">>,
   accepted: CopyAccepted & { acceptedAt?: number; serviceUpdatedAt?: number },
   opts: RunOptions,
 ): Promise<CopyAccepted & { imageSet: ImageSet }> {
@@ -172,7 +177,7 @@ export async function waitForCopy(
     const failed = e.value as ImageSet | undefined;
     if (!failed) throw new CopyError(`The image set ${accepted.imageSetId} disappeared while it was being copied.`, accepted);
     throw new CopyError(
-      `CopyImageSet failed: ${failed.message ?? "the service gave no message"}${req.destinationImageSetId && !req.force ? FORCE_HINT : ""}`,
+      `CopyImageSet failed: ${failed.message ?? "the service gave no message"}${forceMayHelp(req) ? FORCE_HINT : ""}`,
       accepted,
       failed.imageSetWorkflowStatus,
     );
