@@ -8,16 +8,14 @@
 // Anything less is "unknown": the caller keeps the resource in state, says what is unknown, and
 // the next run decides again. Nothing here adopts, reverts or deletes; it only answers.
 
-import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
+import type { ImageSetsMetadataSummary, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import { instancesOf } from "../subset/copiable";
 import { minus } from "../subset/instanceSets";
 import type { InstancesBySeries } from "../subset/types";
 import { serviceNow } from "../service/clock";
 import type { CopyAccepted, LostAnswerRecovery, Proof, SentWindow } from "../service/copy";
 import { findImageSet, findMetadata, type ImageSet, imageSetsOfSeries, listTags, listVersions } from "../service/find";
-import type { RunOptions } from "../service/reads";
-import { COPY, imageSetStatus } from "../service/status";
-import { waitForState } from "../service/wait";
+import { type RunOptions, settledVersion } from "../service/reads";
 import { processState } from "../settings/processState";
 import { INPUTS_TAG, journal, madeRecord, OWNER_TAG } from "./records";
 
@@ -148,17 +146,25 @@ async function proveNewSet(client: MedicalImagingClient, claim: Claim, window: S
   return "not-made";
 }
 
-/** Image sets of the declared series that the service says were created within the window. */
-async function createdIn(client: MedicalImagingClient, claim: Claim, window: SentWindow): Promise<string[]> {
+/**
+ * Image sets that could be this claim's copy: of its first declared series (SearchImageSets, every
+ * page), not the source, and primary exactly when the copy was promoted (a copy is primary only
+ * when promoted: https://docs.aws.amazon.com/healthimaging/latest/devguide/update-image-set-metadata.html).
+ */
+async function* possibleCopies(client: MedicalImagingClient, claim: Claim): AsyncGenerator<ImageSetsMetadataSummary> {
   const series = Object.keys(claim.declared).sort()[0];
-  if (!series) return [];
-  const ids: string[] = [];
+  if (!series) return;
   for await (const s of imageSetsOfSeries(client, claim.datastoreId, series)) {
+    if (s.imageSetId !== claim.sourceImageSetId && (s.isPrimary ?? false) === claim.promoteToPrimary) yield s;
+  }
+}
+
+/** Possible copies that the service says were created within the window. */
+async function createdIn(client: MedicalImagingClient, claim: Claim, window: SentWindow): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const s of possibleCopies(client, claim)) {
     const created = s.createdAt?.getTime();
-    if (s.imageSetId === claim.sourceImageSetId || created === undefined || created < window.from || created > window.to) continue;
-    // a copy is primary only when promoted (https://docs.aws.amazon.com/healthimaging/latest/devguide/update-image-set-metadata.html)
-    if ((s.isPrimary ?? false) !== claim.promoteToPrimary) continue;
-    ids.push(s.imageSetId!);
+    if (created !== undefined && created >= window.from && created <= window.to) ids.push(s.imageSetId!);
   }
   return ids;
 }
@@ -179,34 +185,20 @@ async function newSetVerdict(client: MedicalImagingClient, claim: Claim, imageSe
 
 /** The first version of an image set once it is no longer being copied (bounded by the deadline). */
 async function firstVersion(client: MedicalImagingClient, datastoreId: string, imageSetId: string, opts: RunOptions): Promise<ImageSet | "unclear"> {
-  const [first] = (await listVersions(client, datastoreId, imageSetId)).sort((a, b) => Number(a.versionId) - Number(b.versionId));
+  const [first] = await listVersions(client, datastoreId, imageSetId);
   if (!first?.versionId) return "unclear";
-  return (
-    (await waitForState({
-      refresh: imageSetStatus(client, datastoreId, imageSetId, first.versionId),
-      ...COPY,
-      failed: [],
-      outlastOutages: true,
-      target: [...COPY.target, ...COPY.failed, "GONE"],
-      deadline: opts.deadline,
-      expectedMs: 0,
-      label: `image set ${imageSetId}, which a lost CopyImageSet may have made`,
-      log: opts.log,
-    })) ?? "unclear"
-  );
+  return (await settledVersion(client, datastoreId, imageSetId, first.versionId, opts)) ?? "unclear";
 }
 
 /** A new image set this resource's own tags name, with this fingerprint: made by an earlier run. */
 async function taggedNewSet(client: MedicalImagingClient, claim: Claim): Promise<CopyAccepted | undefined> {
-  const series = Object.keys(claim.declared).sort()[0];
-  if (!series) return undefined;
   const madeHere = processState().madeHere;
-  for await (const s of imageSetsOfSeries(client, claim.datastoreId, series)) {
-    if (s.imageSetId === claim.sourceImageSetId || madeHere.has(s.imageSetId!) || (s.isPrimary ?? false) !== claim.promoteToPrimary) continue;
+  for await (const s of possibleCopies(client, claim)) {
+    if (madeHere.has(s.imageSetId!)) continue;
     const tags = await tagsOnce(client, claim.datastoreId, s.imageSetId!);
     if (tags?.[OWNER_TAG] !== claim.ownerTag || tags[INPUTS_TAG] !== claim.fingerprint) continue;
     // Its tags are this resource's record; the copy's first version is the one the tags were written for.
-    const [first] = (await listVersions(client, claim.datastoreId, s.imageSetId!)).sort((a, b) => Number(a.versionId) - Number(b.versionId));
+    const [first] = await listVersions(client, claim.datastoreId, s.imageSetId!);
     if (!first?.versionId || first.ImageSetWorkflowStatus === "COPY_FAILED") continue;
     return { imageSetId: s.imageSetId!, versionId: first.versionId, sourceVersionId: "", destinationVersionBefore: null };
   }
@@ -242,10 +234,13 @@ async function proveMerge(client: MedicalImagingClient, claim: Claim, before: st
   const destId = claim.destinationImageSetId!;
   const dest = await findImageSet(client, claim.datastoreId, destId);
   if (!dest?.imageSetArn || before === null) return "unknown";
-  const versions = (await listVersions(client, claim.datastoreId, destId)).sort((a, b) => Number(a.versionId) - Number(b.versionId));
+  const versions = await listVersions(client, claim.datastoreId, destId);
   const made = madeRecord(await listTags(client, dest.imageSetArn), claim.ownerTag);
   for (const v of versions.filter((x) => Number(x.versionId) > Number(before))) {
-    const settled = v.imageSetState === "LOCKED" ? await versionSettled(client, claim.datastoreId, destId, v.versionId!, opts) : v.ImageSetWorkflowStatus;
+    const settled =
+      v.imageSetState === "LOCKED"
+        ? (await settledVersion(client, claim.datastoreId, destId, v.versionId!, opts))?.imageSetWorkflowStatus
+        : v.ImageSetWorkflowStatus;
     if (settled !== "COPIED") continue;
     const added = await addedBy(client, claim.datastoreId, destId, v.versionId!, versions);
     if (!added || !sameInstances(added, claim.declared)) continue;
@@ -256,20 +251,6 @@ async function proveMerge(client: MedicalImagingClient, claim: Claim, before: st
   }
   // Versions are read by id, not searched: what is not there was not made (inferred: reads by id are consistent).
   return "not-made";
-}
-
-async function versionSettled(client: MedicalImagingClient, datastoreId: string, imageSetId: string, versionId: string, opts: RunOptions): Promise<string> {
-  const set = await waitForState({
-    refresh: imageSetStatus(client, datastoreId, imageSetId, versionId),
-    ...COPY,
-    failed: [],
-    target: ["COPIED", "COPY_FAILED", "UPDATED", "UPDATE_FAILED", "UNLOCKED", "GONE"],
-    deadline: opts.deadline,
-    expectedMs: 0,
-    label: `version ${versionId} of image set ${imageSetId}`,
-    log: opts.log,
-  });
-  return set?.imageSetWorkflowStatus ?? "";
 }
 
 /** The version before `versionId` that holds content (a failed version changed nothing); none for the first. */
@@ -301,7 +282,7 @@ async function taggedMerge(client: MedicalImagingClient, claim: Claim): Promise<
   // Only this stack's own key counts: another stack's merge is never adopted (nor 0.2.0's shared key's).
   const made = madeRecord(await listTags(client, dest.imageSetArn), claim.ownerTag).byThisStack;
   const mergedHere = processState().mergedHere;
-  const versions = (await listVersions(client, claim.datastoreId, destId)).sort((a, b) => Number(a.versionId) - Number(b.versionId));
+  const versions = await listVersions(client, claim.datastoreId, destId);
   for (const v of versions) {
     if (!made.has(v.versionId!) || mergedHere.has(`${destId}@${v.versionId}`) || v.ImageSetWorkflowStatus !== "COPIED") continue;
     const added = await addedBy(client, claim.datastoreId, destId, v.versionId!, versions);
@@ -343,7 +324,7 @@ export async function accountVersions(
   const [versions, tags] = await Promise.all([listVersions(client, q.datastoreId, q.imageSetId), listTags(client, q.arn)]);
   const made = madeRecord(tags, q.ownerTag);
   const stackMade = (v: string) => made.byThisStack.has(v) || made.legacy.has(v);
-  const later = versions.filter((v) => Number(v.versionId) > Number(since)).sort((a, b) => Number(a.versionId) - Number(b.versionId));
+  const later = versions.filter((v) => Number(v.versionId) > Number(since));
   const changed = later.filter((v) => !String(v.ImageSetWorkflowStatus ?? "").endsWith("_FAILED"));
   const latest = versions.reduce((m, v) => Math.max(m, Number(v.versionId)), Number(since));
   return {

@@ -27,6 +27,7 @@ export async function findMetadata(client: MedicalImagingClient, datastoreId: st
   return JSON.parse(text) as ImageSetMetadata;
 }
 
+/** Every version of an image set, oldest first. */
 export async function listVersions(client: MedicalImagingClient, datastoreId: string, imageSetId: string): Promise<ImageSetProperties[]> {
   const all: ImageSetProperties[] = [];
   let nextToken: string | undefined;
@@ -35,7 +36,7 @@ export async function listVersions(client: MedicalImagingClient, datastoreId: st
     all.push(...(page.imageSetPropertiesList ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
-  return all;
+  return all.sort((a, b) => Number(a.versionId) - Number(b.versionId));
 }
 
 export async function listTags(client: MedicalImagingClient, arn: string): Promise<Record<string, string>> {

@@ -4,7 +4,7 @@
 import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import { certainlyRejected } from "./errors";
 import type { ImageSet } from "./find";
-import { imageSetStatus, WRITABLE } from "./status";
+import { imageSetStatus, SETTLED, WRITABLE } from "./status";
 import { WaitFailed, waitForState } from "./wait";
 
 /** The bounds of one provider operation: when it must give up, and where progress goes. */
@@ -54,6 +54,28 @@ export async function patiently<T>(read: () => Promise<T>, opts: RunOptions, lab
       await sleep(delay);
     }
   }
+}
+
+/**
+ * One version of an image set once it is no longer LOCKED, whatever the write that made it ended
+ * in (undefined: gone). It was accepted before we look, so an outage is waited out (to the deadline).
+ */
+export function settledVersion(
+  client: MedicalImagingClient,
+  datastoreId: string,
+  imageSetId: string,
+  versionId: string,
+  opts: RunOptions,
+): Promise<ImageSet | undefined> {
+  return waitForState({
+    refresh: imageSetStatus(client, datastoreId, imageSetId, versionId),
+    ...SETTLED,
+    outlastOutages: true,
+    deadline: opts.deadline,
+    expectedMs: 0,
+    label: `version ${versionId} of image set ${imageSetId}`,
+    log: opts.log,
+  });
 }
 
 /**

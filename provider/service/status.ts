@@ -34,6 +34,9 @@ export const WRITABLE: StateLists = {
 
 const NAMED = new Set([...COPY.target, ...COPY.failed, ...UPDATE.target, ...UPDATE.failed, ...WRITABLE.target, ...DELETE.failed]);
 
+/** Whatever a write ended in, once the version is no longer LOCKED: for judging someone's version, not one's own write. */
+export const SETTLED: StateLists = { pending: [LOCKED], target: [...NAMED, GONE], failed: [] };
+
 /** One image set (optionally one version of it) as a waiter sees it. */
 export function imageSetStatus(
   client: MedicalImagingClient,

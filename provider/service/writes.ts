@@ -8,7 +8,7 @@ import { isNotFound } from "./errors";
 import { findImageSet, findMetadata, type ImageSet } from "./find";
 import { instancesOf } from "../subset/copiable";
 import { serialised } from "./pace";
-import { patiently, type RunOptions, unlocked } from "./reads";
+import { patiently, type RunOptions, settledVersion, unlocked } from "./reads";
 import { DELETE, imageSetStatus, UPDATE } from "./status";
 import { runWrite } from "./writeEngine";
 import { durationsOf, WaitFailed, waitForState } from "./wait";
@@ -84,17 +84,7 @@ export async function updateMetadataInQueue(conn: ResolvedConnection, target: Up
           const found = await patiently(() => findImageSet(reads, target.datastoreId, target.imageSetId, candidate), opts, label);
           if (found === undefined) return "not-made";
           // its content is readable once the update that made it ended
-          const next = await waitForState({
-            refresh: imageSetStatus(reads, target.datastoreId, target.imageSetId, candidate),
-            ...UPDATE,
-            target: [...UPDATE.target, ...UPDATE.failed, "COPIED", "COPY_FAILED", "IMPORTED"],
-            failed: [],
-            outlastOutages: true,
-            deadline: opts.deadline,
-            expectedMs: 0,
-            label: `version ${candidate} of image set ${target.imageSetId}`,
-            log: opts.log,
-          });
+          const next = await settledVersion(reads, target.datastoreId, target.imageSetId, candidate, opts);
           if (next?.imageSetWorkflowStatus !== "UPDATED") return "unknown";
           return (await patiently(() => holdsChange(reads, target, before, candidate, change), opts, label)) ? { made: candidate } : "unknown";
         } catch {
