@@ -45,18 +45,19 @@ export const SEARCH_SETTLE_MS = 5_000;
  */
 export const SENT_REQUEST_MAX_MS = 60_000;
 
-/** Raised when the outcome of a copy cannot be proven either way. */
+/** Raised when the outcome of a copy cannot be proven either way (the journal keeps its window). */
 export class UnknownOutcome extends Error {
-  constructor(
-    message: string,
-    readonly window?: SentWindow,
-  ) {
-    super(message);
+  constructor(claim: Claim) {
+    super(
+      claim.destinationImageSetId
+        ? `a CopyImageSet into image set ${claim.destinationImageSetId} got no answer, and the service does not show whether it was applied`
+        : `a CopyImageSet from image set ${claim.sourceImageSetId} got no answer, and the service does not show whether it made an image set (more than one image set made in that moment holds exactly the declared instances, or one is not readable yet)`,
+    );
   }
 }
 
 /** Exactly the same instances, series by series. */
-export function sameInstances(a: InstancesBySeries, b: InstancesBySeries): boolean {
+function sameInstances(a: InstancesBySeries, b: InstancesBySeries): boolean {
   const series = new Set([...Object.keys(a), ...Object.keys(b)].filter((s) => (a[s]?.length ?? 0) + (b[s]?.length ?? 0) > 0));
   for (const s of series) {
     const x = new Set(a[s] ?? []);
@@ -82,20 +83,14 @@ export async function findEarlierCopy(client: MedicalImagingClient, claim: Claim
     // destination's versions after the one it was built on).
     const window = { from: entry.sent.from, to: entry.sent.to ?? Math.min(serviceNow(), entry.sent.from + SENT_REQUEST_MAX_MS) };
     const proof = await proveCopy(client, claim, window, entry.sent.destinationVersionBefore ?? null, opts);
-    if (proof === "unknown") throw new UnknownOutcome(unknownMessage(claim), window);
+    if (proof === "unknown") throw new UnknownOutcome(claim);
     if (proof !== "not-made") return proof.made;
   }
   return claim.destinationImageSetId ? taggedMerge(client, claim) : taggedNewSet(client, claim);
 }
 
 /** After an ambiguous CopyImageSet (the answer was lost): did it make anything, and what? */
-export function proveCopy(
-  client: MedicalImagingClient,
-  claim: Claim,
-  window: SentWindow,
-  destinationVersionBefore: string | null,
-  opts: RunOptions,
-): Promise<Proof> {
+function proveCopy(client: MedicalImagingClient, claim: Claim, window: SentWindow, destinationVersionBefore: string | null, opts: RunOptions): Promise<Proof> {
   return claim.destinationImageSetId ? proveMerge(client, claim, destinationVersionBefore, opts) : proveNewSet(client, claim, window, opts);
 }
 
@@ -113,7 +108,7 @@ export function recoveryOf(client: MedicalImagingClient, claim: Claim, opts: Run
       if (claim.fingerprint)
         journal.write(claim.ownerTag, claim.fingerprint, { sent: { ...window, destinationVersionBefore: builtOn.destinationVersionBefore } });
       const proof = await proveCopy(client, claim, window, builtOn.destinationVersionBefore, opts);
-      if (proof === "unknown") throw new UnknownOutcome(unknownMessage(claim), window);
+      if (proof === "unknown") throw new UnknownOutcome(claim);
       if (proof === "not-made") return proof;
       opts.log(
         `the lost CopyImageSet made version ${proof.made.versionId} of image set ${proof.made.imageSetId} (proven: a copy holding exactly the declared instances)`,
@@ -121,12 +116,6 @@ export function recoveryOf(client: MedicalImagingClient, claim: Claim, opts: Run
       return { made: { ...proof.made, sourceVersionId: builtOn.sourceVersionId } };
     },
   };
-}
-
-export function unknownMessage(claim: Claim): string {
-  return claim.destinationImageSetId
-    ? `a CopyImageSet into image set ${claim.destinationImageSetId} got no answer, and the service does not show whether it was applied`
-    : `a CopyImageSet from image set ${claim.sourceImageSetId} got no answer, and the service does not show whether it made an image set (more than one image set made in that moment holds exactly the declared instances, or one is not readable yet)`;
 }
 
 // ---- a new image set ----
