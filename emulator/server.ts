@@ -182,6 +182,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     }
   }
 
+  // Idle keep-alive connections stay open a minute, as a load balancer in front of a service
+  // typically keeps them (inferred; AWS publishes no figure). Node's default, 5 s, closes them while
+  // SDK clients still hold them for reuse: a request sent on one as it closes fails with
+  // ECONNRESET, which a client with one attempt (the tests' own) reports as an error.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 61_000; // must exceed keepAliveTimeout (Node's http docs)
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
