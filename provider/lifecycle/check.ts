@@ -67,6 +67,8 @@ export function validateInputs(news: unknown): ValidationResult {
   checkSubset(inputs.subset, inputs.sourceImageSetId, fail);
   checkDestination(inputs, fail);
   checkBoolean(inputs.force, "force", fail);
+  checkBoolean(inputs.mergeAcrossPatients, "mergeAcrossPatients", fail);
+  checkBoolean(inputs.checkWithService, "checkWithService", fail);
   checkBoolean(inputs.promoteToPrimary, "promoteToPrimary", fail);
   checkTimeouts(inputs.timeouts, fail);
   checkRegion(inputs.region, fail);

@@ -61,6 +61,7 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
     destinationImageSetId: inputs.destination?.imageSetId,
     merge: inputs.destination !== undefined,
     force: inputs.force ?? false,
+    mergeAcrossPatients: inputs.mergeAcrossPatients ?? false,
     promoteToPrimary: inputs.promoteToPrimary ?? false,
   };
   const recorded = (done: CopyAccepted & { imageSet: Awaited<ReturnType<typeof waitForCopy>>["imageSet"] }) => ({

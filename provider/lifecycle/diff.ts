@@ -17,6 +17,7 @@
 // versionId: a.versionId}` stable when other merges move a's image set forward.
 
 import type { Outputs } from "../resource/outputs";
+import { decideDrift } from "../recovery/driftDecision";
 import { defaultOf, type InputName, inputsWithRule } from "../resource/schema";
 import { type DerivedImageSetInputs, isUnknown, type Subset } from "../resource/types";
 
@@ -59,16 +60,20 @@ export function diffDerivedImageSet(olds: Outputs, news: DerivedImageSetInputs):
 }
 
 /**
- * What the preview says about drift found by refresh: which versions, what they changed (names and
- * counts, from read), and what `pulumi up` will do about it, per onDrift. Undefined when there is none.
+ * What the preview says about drift found by refresh: who made which version, what the outside
+ * ones changed (names and counts, from read), and what `pulumi up` does about it: the same
+ * decision update makes (recovery/driftDecision.ts). Undefined when there is none.
  */
 export function driftPlan(olds: Outputs, news: DerivedImageSetInputs): string | undefined {
   if (olds.workflowStatus === "UNKNOWN")
     return "an earlier CopyImageSet got no answer and its outcome could not be proven; `pulumi up` replaces this resource: it looks again, adopts the copy only on proof, and copies otherwise";
-  if (olds.destination || (olds.driftVersions ?? []).length === 0) return undefined;
-  const what = olds.driftSummary || `versions ${olds.driftVersions.join(", ")} made outside Pulumi`;
-  const latest = olds.latestVersionId;
-  return news.onDrift === "revert"
-    ? `image set ${olds.imageSetId} changed outside Pulumi (${what}); onDrift is "revert": \`pulumi up\` reverts it to version ${olds.versionId}`
-    : `image set ${olds.imageSetId} changed outside Pulumi (${what}); onDrift is "keep": \`pulumi up\` records version ${latest} as the new baseline without changing the image set (set onDrift: "revert" to revert to version ${olds.versionId})`;
+  const missing =
+    (olds.missingInstances ?? 0) > 0
+      ? `${olds.missingInstances} copied instances are missing from image set ${olds.imageSetId}: \`pulumi up\` copies them again`
+      : undefined;
+  if (olds.destination || (olds.driftVersions ?? []).length === 0) return missing;
+  const drift = olds.driftAccount
+    ? decideDrift(olds.imageSetId, olds.versionId, olds.driftAccount, news.onDrift).words
+    : `image set ${olds.imageSetId}: versions ${olds.driftVersions.join(", ")} were made outside this stack; \`pulumi up\` asks the service who made them and decides then (run \`pulumi refresh\` to see it here)`;
+  return [drift, missing].filter(Boolean).join("; ");
 }

@@ -10,6 +10,7 @@ import type { Outputs } from "../resource/outputs";
 import { readDerivedImageSet } from "./read";
 import { updateDerivedImageSet } from "./update";
 import { validateInputs } from "./check";
+import { checkWithService } from "./preflight";
 import type { Connection } from "../service/client";
 import { explainFailure } from "../service/explain";
 
@@ -18,9 +19,10 @@ import { explainFailure } from "../service/explain";
  * of derived image sets. Exported for programs that drive it directly (tests, custom tooling).
  */
 export class DerivedImageSetProvider implements pulumi.dynamic.ResourceProvider {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
     const { inputs, failures } = validateInputs(news);
-    return { inputs, failures };
+    // Reads only once the inputs are well formed: what `up` would fail on, found by the preview.
+    return { inputs, failures: failures.length ? failures : await checkWithService(olds, inputs) };
   }
 
   async diff(_id: string, olds: Outputs, news: CreateInputs): Promise<pulumi.dynamic.DiffResult> {

@@ -10,8 +10,8 @@ import { copiedBy } from "../recovery/copied";
 import { findImageSet, findMetadata } from "../service/find";
 import { inputsOf, isoDate, type Outputs, plain } from "../resource/outputs";
 import { connectionOf } from "../settings/settings";
-import { describeDrift } from "../recovery/driftSummary";
-import { accountVersions } from "../recovery/ownership";
+import { describeVersionChanges } from "../recovery/driftSummary";
+import { accountVersions, driftAccountOf } from "../recovery/ownership";
 
 export async function readDerivedImageSet(id: string, props: Outputs): Promise<{ id?: string; props?: Outputs; inputs?: Record<string, unknown> }> {
   if (!props.imageSetId) return { id, props, inputs: inputsOf(props) }; // an unresolved copy: the next `up` decides
@@ -25,19 +25,19 @@ export async function readDerivedImageSet(id: string, props: Outputs): Promise<{
   const copied = present ? await copiedBy(client, props) : {};
   const missing = present ? countInstances(copied) - countInstances(stillPresent(copied, present)) : (props.missingInstances ?? 0);
   // Only an image set this resource owns can drift by versions; a shared destination moves on
-  // whenever others write to it, which is theirs to do.
-  const drift = props.destination
-    ? []
-    : (await accountVersions(client, { ...props, arn: set.imageSetArn!, ownerTag: props.ownerTag ?? "" }, props.versionId, props.versionsMade)).foreign.map(
-        (v) => v.versionId,
-      );
-  // What they changed, by attribute name and count only (the preview shows it).
+  // whenever others write to it, which is theirs to do. Who made each later version, and what the
+  // outside ones changed (by attribute name and count only), is what the preview decides from.
+  const account = props.destination
+    ? undefined
+    : await accountVersions(client, { ...props, arn: set.imageSetArn!, ownerTag: props.ownerTag ?? "" }, props.versionId, props.versionsMade);
+  const outside = account?.foreign.map((v) => v.versionId) ?? [];
+  const documentAt = (v: string) => findMetadata(client, props.datastoreId, props.imageSetId, v);
   const driftSummary =
-    drift.length > 0 && latest
-      ? describeDrift(drift, await findMetadata(client, props.datastoreId, props.imageSetId, props.versionId), latest)
-      : drift.length > 0
-        ? (props.driftSummary ?? "")
-        : "";
+    outside.length === 0
+      ? ""
+      : latest
+        ? await describeVersionChanges(outside, [props.versionId, ...(props.versionsMade ?? []), ...account!.explained], documentAt)
+        : (props.driftSummary ?? "");
   const refreshed: Outputs = plain({
     ...props,
     copiedInstances: undefined, // 0.1.0 listed them; derived now (recovery/copied.ts)
@@ -46,8 +46,9 @@ export async function readDerivedImageSet(id: string, props: Outputs): Promise<{
     workflowStatus: set.imageSetWorkflowStatus ?? props.workflowStatus,
     isPrimary: set.isPrimary ?? props.isPrimary,
     updatedAt: isoDate(set.updatedAt) || props.updatedAt,
-    driftVersions: drift,
+    driftVersions: outside,
     driftSummary,
+    driftAccount: account && outside.length ? driftAccountOf(account, driftSummary) : undefined,
     missingInstances: missing,
   });
   return { id, props: refreshed, inputs: inputsOf(refreshed) };

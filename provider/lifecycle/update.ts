@@ -12,7 +12,8 @@ import { findImageSet, findMetadata } from "../service/find";
 import { updateMetadata, type MetadataChange } from "../service/writes";
 import { WaitTimeout } from "../service/wait";
 import { copiedBy } from "../recovery/copied";
-import { accountVersions, describeVersions, recoveryOf } from "../recovery/ownership";
+import { accountVersions, driftAccountOf, recoveryOf } from "../recovery/ownership";
+import { decideDrift } from "../recovery/driftDecision";
 import { MadeTagError, madeTagFailure, recordMadeVersions } from "../recovery/records";
 import { countInstances, isEmpty, minus, stillPresent, union } from "../subset/instanceSets";
 import { buildOutputs, type Outputs, VERSIONS_MADE_KEPT } from "../resource/outputs";
@@ -50,29 +51,19 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
     //     failed loudly, with the image set in state): record them now. One ListTags when in order.
     await recordMadeVersions(client, olds.datastoreId, olds.imageSetId, ownerTag, made);
 
-    // 2. Versions of an image set we own that the stack did not make. onDrift "keep" (the default)
-    //    takes the latest as the new baseline, with no write: a colleague's fix is not undone
-    //    silently. "revert" reverts only metadata edits (UPDATED): never an import of new data,
-    //    and never over a merge one of our resources made since (a revert would undo that too).
+    // 2. Versions of an image set we own that the stack did not make: the decision the preview
+    //    showed (recovery/driftDecision.ts), made again on what the service shows now. "keep" (the
+    //    default) takes the latest as the new baseline, with no write; "revert" reverts only
+    //    metadata edits, never over another resource's merge.
     if (!olds.destination && (olds.driftVersions ?? []).length > 0) {
       const set = await findImageSet(client, olds.datastoreId, olds.imageSetId);
       if (set) {
         const account = await accountVersions(client, { ...olds, arn: set.imageSetArn!, ownerTag }, olds.versionId, made);
-        const summary = olds.driftSummary || `versions ${describeVersions(account.foreign)} made outside this stack`;
-        const onlyEdits = account.foreign.every((v) => v.status === "UPDATED");
-        if (account.foreign.length > 0 && account.explained.length === 0 && onlyEdits && news.onDrift === "revert") {
-          opts.log(`image set ${olds.imageSetId}: ${summary}; onDrift is "revert": reverting to version ${olds.versionId}`);
-          await wrote(await change({ revertToVersionId: olds.versionId }));
-        } else if (account.foreign.length > 0) {
-          const why =
-            news.onDrift !== "revert"
-              ? 'onDrift is "keep"'
-              : !onlyEdits
-                ? "some of them are not metadata edits (imported data is never reverted)"
-                : "it was merged into since, so a revert would undo that too";
-          opts.log(`image set ${olds.imageSetId}: ${summary}; ${why}: keeping version ${account.latestVersionId} as the new baseline`);
-          state.versionId = account.latestVersionId;
-        }
+        const summary = account.foreign.length === olds.driftAccount?.outside.length ? olds.driftSummary : undefined;
+        const decision = decideDrift(olds.imageSetId, olds.versionId, driftAccountOf(account, summary), news.onDrift);
+        if (decision.words) opts.log(decision.words);
+        if (decision.action.kind === "revert") await wrote(await change({ revertToVersionId: decision.action.to }));
+        else if (decision.action.kind === "keep") state.versionId = decision.action.baseline;
       }
     }
 
@@ -106,6 +97,7 @@ export async function updateDerivedImageSet(id: string, olds: Outputs, news: Upd
         // since; `force` is never sent to a primary (promoted) one, where AWS refuses it. A merge
         // keeps the user's choice.
         force: news.destination ? (news.force ?? false) : !olds.isPrimary,
+        mergeAcrossPatients: (news.destination && news.mergeAcrossPatients) ?? false,
         promoteToPrimary: false,
       };
       const claim = { ...request, ownerTag, fingerprint: "", declared: toAdd, promoteToPrimary: false };

@@ -18,6 +18,7 @@ import { findImageSet, findMetadata, type ImageSet, imageSetsOfSeries, listTags,
 import { type RunOptions, settledVersion } from "../service/reads";
 import { processState } from "../settings/processState";
 import { INPUTS_TAG, journal, madeRecord, OWNER_TAG } from "./records";
+import type { DriftAccount, ForeignVersion } from "./driftDecision";
 
 /** What a resource declares it makes: the facts a proof is checked against. */
 export interface Claim {
@@ -283,11 +284,7 @@ async function taggedMerge(client: MedicalImagingClient, claim: Claim): Promise<
 
 // ---- versions after ours: who made them ----
 
-export interface ForeignVersion {
-  versionId: string;
-  /** the workflow status that made it: UPDATED (a metadata edit), IMPORTED (new data), COPIED (a merge) */
-  status: string;
-}
+export { describeVersions, type ForeignVersion } from "./driftDecision";
 
 export interface VersionAccount {
   latestVersionId: string;
@@ -326,7 +323,7 @@ export async function accountVersions(
   };
 }
 
-/** "2 (IMPORTED), 3 (UPDATED)" */
-export function describeVersions(versions: ForeignVersion[]): string {
-  return versions.map((v) => `${v.versionId} (${v.status || "unknown workflow status"})`).join(", ");
+/** The account as the drift decision reads it (recovery/driftDecision.ts). */
+export function driftAccountOf(account: VersionAccount, summary?: string): DriftAccount {
+  return { outside: account.foreign, byStack: account.explained, latestVersionId: account.latestVersionId, ...(summary ? { summary } : {}) };
 }

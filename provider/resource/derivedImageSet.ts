@@ -18,8 +18,19 @@ export interface DerivedImageSetArgs {
   subset?: pulumi.Input<{ series: pulumi.Input<Record<string, pulumi.Input<SeriesSelection>>> }>;
   /** Merge into this existing image set instead of making a new one. */
   destination?: pulumi.Input<{ imageSetId: pulumi.Input<string>; versionId: pulumi.Input<string> }>;
-  /** Copy even when Patient/Study/Series metadata differs from the destination's (the destination's is kept). */
+  /** Merge even when Study/Series metadata differs from the destination's (the destination's is kept). Not a Patient difference: see mergeAcrossPatients. */
   force?: pulumi.Input<boolean>;
+  /**
+   * Merge even when the source's Patient attributes differ from the destination's: that files one
+   * patient's images under another patient's header, so it is refused (even with `force`) unless this is true.
+   */
+  mergeAcrossPatients?: pulumi.Input<boolean>;
+  /**
+   * Default true: `pulumi preview` (check) reads the service (never writes) to fail early on what `up`
+   * would fail on: a missing source, series or destination, a merge that needs `force`, the endpoint,
+   * region and credentials. False (or PULUMI_HEALTHIMAGING_CHECK_WITH_SERVICE=false) for offline previews.
+   */
+  checkWithService?: pulumi.Input<boolean>;
   /** Make the new image set primary (a new primary image set id is returned). */
   promoteToPrimary?: pulumi.Input<boolean>;
   /** Go-style durations; defaults create 30m, update 30m, delete 10m. */

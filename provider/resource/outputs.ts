@@ -3,6 +3,7 @@
 
 import type { ImageSet } from "../service/find";
 import { INPUT_NAMES, type OutputName, OWNER_TAG_INPUT, type SameKeys } from "./schema";
+import type { DriftAccount } from "../recovery/driftDecision";
 import type { DerivedImageSetInputs, DerivedImageSetOutputs, InstancesBySeries, Subset } from "./types";
 
 export interface Recorded {
@@ -34,6 +35,8 @@ export type Outputs = DerivedImageSetOutputs & {
   missingInstances: number;
   /** the subset a failed update was converging to, as declared (null: everything); cleared by the next update */
   subsetInFlight?: Subset | null;
+  /** who made the versions after ours, as refresh found them: what the preview decides drift from */
+  driftAccount?: DriftAccount;
 };
 
 export function isoDate(d: Date | undefined): string {
@@ -46,7 +49,10 @@ export function plain<T>(value: T): T {
 }
 
 /** The outputs a resource exposes (schema.ts OUTPUTS): the recorded state minus the inputs and the provider's own bookkeeping. */
-type ExposedOutputs = Omit<Outputs, Exclude<keyof DerivedImageSetInputs, "sourceVersionId"> | "sourceVersionPinned" | "copiedInstances" | "subsetInFlight">;
+type ExposedOutputs = Omit<
+  Outputs,
+  Exclude<keyof DerivedImageSetInputs, "sourceVersionId"> | "sourceVersionPinned" | "copiedInstances" | "subsetInFlight" | "driftAccount"
+>;
 // OUTPUTS and the Outputs type list the same outputs, or this does not compile.
 const outputsMatchSchema: SameKeys<Record<OutputName, unknown>, ExposedOutputs> = true;
 void outputsMatchSchema;

@@ -23,6 +23,10 @@ export const INPUTS = {
   /** replace when the destination image set changes; its versionId is recorded */
   destination: { change: "special", keys: ["imageSetId", "versionId"] },
   force: { change: "recorded", default: false },
+  /** a merge whose Patient attributes differ from the destination's: refused unless true (force never suffices) */
+  mergeAcrossPatients: { change: "recorded", default: false },
+  /** check and preview read the service to catch what `up` would fail on (off for offline previews) */
+  checkWithService: { change: "recorded", default: true },
   promoteToPrimary: { change: "replace", default: false },
   /** adopt an image set made outside Pulumi instead of copying; only read at create */
   adoptImageSetId: { change: "recorded" },

@@ -25,6 +25,10 @@ export interface DerivedImageSetInputs {
   /** Omitted: the copy makes a new image set. */
   destination?: Destination;
   force?: boolean;
+  /** Merge even when the Patient attributes differ from the destination's (`force` never does). */
+  mergeAcrossPatients?: boolean;
+  /** Default true: check (and so preview) reads the service for what `up` would fail on. */
+  checkWithService?: boolean;
   promoteToPrimary?: boolean;
   timeouts?: Timeouts;
   /** Omitted: AWS_REGION. */

@@ -62,8 +62,10 @@ export function isAwsEndpoint(endpoint: string): boolean {
  * Its retry mode is "standard": in "adaptive" mode the SDK switches on its own client-side rate
  * limiter at the first ThrottlingException even with one attempt, and copies would then queue in
  * it after the provider's pacer (pace.ts) let them go, late and bunched (BENCHMARKS.md §2).
+ * kind "check": the reads of check (preview): two attempts and short timeouts, so a wrong endpoint
+ * fails the preview in seconds, not after a minute of retries.
  */
-export function imagingClient(conn: ResolvedConnection, kind: "read" | "once" = "read"): MedicalImagingClient {
+export function imagingClient(conn: ResolvedConnection, kind: "read" | "once" | "check" = "read"): MedicalImagingClient {
   const clients = processState().clients;
   const key = `${kind}|${conn.region}|${conn.endpoint ?? ""}`;
   let client = clients.get(key);
@@ -74,7 +76,8 @@ export function imagingClient(conn: ResolvedConnection, kind: "read" | "once" = 
       // an AWS host keeps the `runtime-` prefix of the image-set operations; any other host serves them all
       ...(conn.endpoint ? { endpoint: conn.endpoint, disableHostPrefix: !isAwsEndpoint(conn.endpoint) } : {}),
       retryMode: kind === "once" ? "standard" : "adaptive",
-      maxAttempts: kind === "once" ? 1 : Number(process.env.PULUMI_HEALTHIMAGING_MAX_ATTEMPTS ?? 8),
+      maxAttempts: kind === "once" ? 1 : kind === "check" ? 2 : Number(process.env.PULUMI_HEALTHIMAGING_MAX_ATTEMPTS ?? 8),
+      ...(kind === "check" ? { requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 } } : {}),
     });
     watchServiceClock(client);
     clients.set(key, client);

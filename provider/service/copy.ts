@@ -4,11 +4,12 @@
 // (CopyImageSet has no idempotency token).
 
 import type { CopyImageSetCommandOutput } from "@aws-sdk/client-medical-imaging";
-import { buildCopiableAttributes } from "../subset/copiable";
+import { buildCopiableAttributes, instancesOf } from "../subset/copiable";
+import { forceToSend, levelDifferences, mergeRefusal } from "../subset/mergeCheck";
 import { type ResolvedConnection, imagingClient, sdk } from "./client";
 import { CLOCK_RESOLUTION_MS, serviceNow } from "./clock";
 import { type CopyAccepted, CopyError, type RunOptions, unlocked } from "./reads";
-import type { ImageSet } from "./find";
+import { findMetadata, type ImageSet } from "./find";
 import { serialised } from "./pace";
 import { COPY, imageSetStatus } from "./status";
 import { runWrite } from "./writeEngine";
@@ -29,7 +30,10 @@ export interface CopyRequest {
   destinationImageSetId?: string;
   /** the destination is the user's (a declared merge), so `force` is theirs to set: failures say so */
   merge: boolean;
+  /** may override Study/Series differences (subset/mergeCheck.ts); sent as declared */
   force: boolean;
+  /** may override a Patient difference (never `force` alone) */
+  mergeAcrossPatients: boolean;
   promoteToPrimary: boolean;
 }
 
@@ -93,13 +97,16 @@ export async function sendCopy(conn: ResolvedConnection, req: CopyRequest, recov
           );
         }
         const dest = req.destinationImageSetId ? await unlocked(reads, req.datastoreId, req.destinationImageSetId, "destination", opts) : undefined;
-        if (dest?.isPrimary && req.force) throw new CopyError(forceOnPrimary(req.destinationImageSetId!));
         destinationVersionBefore = dest ? dest.versionId! : null;
+        // Into an existing image set: the merge rule decides before anything is sent, on the
+        // versions the request names, so a refused merge leaves no COPY_FAILED version behind.
+        const force = dest ? await mergeForce(reads, req, sourceVersionId, destinationVersionBefore!) : false;
+        if (dest?.isPrimary && force) throw new CopyError(forceOnPrimary(req.destinationImageSetId!));
         const copies = req.selection ? { DICOMCopies: { copiableAttributes: buildCopiableAttributes(req.selection) } } : {};
         const input = {
           datastoreId: req.datastoreId,
           sourceImageSetId: req.sourceImageSetId,
-          force: req.force || undefined,
+          force: force || undefined,
           promoteToPrimary: req.promoteToPrimary || undefined,
           copyImageSetInformation: {
             sourceImageSet: { latestVersionId: sourceVersionId, ...copies },
@@ -140,6 +147,21 @@ export async function sendCopy(conn: ResolvedConnection, req: CopyRequest, recov
 }
 
 /**
+ * Whether a copy into an existing image set must carry `force`; a CopyError when the declared
+ * permissions do not cover what differs (subset/mergeCheck.ts). `force` declared is always sent.
+ */
+async function mergeForce(reads: ReturnType<typeof imagingClient>, req: CopyRequest, sourceVersionId: string, destinationVersion: string): Promise<boolean> {
+  const [source, destination] = await Promise.all([
+    findMetadata(reads, req.datastoreId, req.sourceImageSetId, sourceVersionId),
+    findMetadata(reads, req.datastoreId, req.destinationImageSetId!, destinationVersion),
+  ]);
+  const differences = levelDifferences(source, destination, req.selection ?? instancesOf(source));
+  const refusal = mergeRefusal(differences, req, req.destinationImageSetId!);
+  if (refusal) throw new CopyError(`${refusal.property}: ${refusal.reason}`);
+  return req.force || forceToSend(differences);
+}
+
+/**
  * `force` overrides DICOM constraints only on non-primary image sets
  * (https://docs.aws.amazon.com/healthimaging/latest/devguide/update-image-set-metadata.html), so a
  * merge into a primary image set that needs it cannot succeed: refused before anything is sent.
@@ -150,7 +172,7 @@ export function forceOnPrimary(imageSetId: string): string {
 
 /** What a failed merge without `force` adds to the service's message: the input that overrides it. */
 export const FORCE_HINT =
-  ". If the source's Patient, Study or Series attributes differ from the destination's, `force: true` merges anyway (the destination's attributes are kept; not on primary image sets).";
+  ". If the source's Study or Series attributes differ from the destination's, `force: true` merges anyway (the destination's attributes are kept; not on primary image sets); a Patient difference is never merged by `force` alone.";
 
 /** Waits until the copy's version leaves LOCKED; COPY_FAILED is a CopyError that carries the accepted copy. */
 export async function waitForCopy(
