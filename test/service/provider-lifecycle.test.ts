@@ -129,12 +129,12 @@ describe("provider: DerivedImageSet lifecycle through the dynamic-provider host"
     assert.equal(read.id, id);
     assert.deepEqual(read.props.driftVersions, ["2"]);
     assert.equal(read.props.latestVersionId, "2");
-    assert.equal(read.props.driftSummary, "version 2 made outside Pulumi: Study.StudyDescription changed; instances 0 added, 0 removed");
+    assert.equal(read.props.driftSummary, "Study.StudyDescription changed; instances 0 added, 0 removed");
     assert.doesNotMatch(JSON.stringify(read.props), /EDITED/, "names, never values");
     const { diff, outs: kept } = await fx.change("drift-keep", id, read.props, inputs);
     assert.equal(diff.changes, "some", "the preview shows an update");
     await fx.host.waitForOutput(
-      /image set \w+ changed outside Pulumi \(version 2 made outside Pulumi: Study\.StudyDescription changed.*onDrift is "keep": `pulumi up` records version 2 as the new baseline/,
+      /image set \w+: version 2 \(UPDATED\) made outside this stack \(Study\.StudyDescription changed; instances 0 added, 0 removed\); onDrift is "keep" \(set onDrift: "revert" to revert to version 1\): `pulumi up` keeps version 2 as the new baseline/,
       5000,
     );
     assert.equal(kept!.versionId, "2", "the colleague's version is the new baseline");
@@ -180,7 +180,7 @@ describe("provider: DerivedImageSet lifecycle through the dynamic-provider host"
       .length;
     await assert.rejects(
       fx.create("stale", { datastoreId: fx.datastoreId, sourceImageSetId: ctHead, sourceVersionId: "7" }),
-      /sourceVersionId pins version 7.*at version 1/,
+      /sourceVersionId.*pins version 7.*at version 1/,
     );
     const after = (await fx.seeded.client.send(new ListImageSetVersionsCommand({ datastoreId: fx.datastoreId, imageSetId: ctHead }))).imageSetPropertiesList!
       .length;

@@ -55,7 +55,7 @@ describe("provider: merges into a destination", function () {
     assert.equal(await imageSetCount(), before, "a merge creates no image set");
   });
 
-  it("fails a merge of another series without force with the service's message, and records nothing", async () => {
+  it("refuses a merge of another series without force before sending it, at check and at create: the destination keeps no failed version", async () => {
     const dest = await base("base-b");
     const inputs = {
       datastoreId: fx.datastoreId,
@@ -63,10 +63,16 @@ describe("provider: merges into a destination", function () {
       subset: { series: { [small]: "all" } },
       destination: { imageSetId: dest.id, versionId: "1" },
     };
-    await assert.rejects(fx.create("merge-b", inputs), (e: Error) => {
-      assert.equal(e.name, "DynamicHostError", "a failed merge is not a partial resource");
-      assert.match(e.message, /CopyImageSet failed: INVALID_REQUEST: {2}Series of SourceImageSet and DestinationImageSet don't match/);
-      assert.match(e.message, /`force: true` merges anyway \(the destination's attributes are kept/, "names the input that overrides it");
+    const refusal = new RegExp(`needs \`force: true\`: series ${small.replace(/\./g, "\\.")} is not in it differ`);
+    // check (what `pulumi preview` runs) reads both image sets and names the input
+    const checked = await fx.host.check(fx.urn("merge-b"), {}, inputs);
+    assert.equal(checked.failures.length, 1);
+    assert.equal(checked.failures[0].property, "force");
+    assert.match(checked.failures[0].reason, refusal);
+    // with the reads turned off, create applies the same rule right before sending
+    await assert.rejects(fx.create("merge-b", { ...inputs, checkWithService: false }), (e: Error) => {
+      assert.equal(e.name, "DynamicHostError", "a refused merge is not a partial resource");
+      assert.match(e.message, refusal);
       return true;
     });
     assert.deepEqual(await contents(dest.id), { [big]: series[big].slice(0, 2).sort() });
@@ -77,7 +83,8 @@ describe("provider: merges into a destination", function () {
     const versions = await fx.seeded.client.send(new ListImageSetVersionsCommand({ datastoreId: fx.datastoreId, imageSetId: dest.id }));
     assert.deepEqual(
       versions.imageSetPropertiesList!.map((v) => v.ImageSetWorkflowStatus),
-      ["COPIED", "COPY_FAILED", "COPIED"],
+      ["COPIED", "COPIED"],
+      "nothing was sent for the refused merge",
     );
   });
 

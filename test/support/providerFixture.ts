@@ -58,7 +58,8 @@ export async function startProviderFixture(opts: ProviderFixtureOptions = {}): P
       return host.create(urn(name), checked.inputs);
     },
     async change(name, id, olds, inputs) {
-      const checked = await host.check(urn(name), {}, { ownerTag: `proj/dev/${name}`, ...inputs });
+      // the engine passes the old inputs: check reads the service only when they changed
+      const checked = await host.check(urn(name), olds, { ownerTag: `proj/dev/${name}`, ...inputs });
       if (checked.failures.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
       const diff = await host.diff(urn(name), id, olds, checked.inputs);
       if (diff.changes !== "some" || diff.replaces.length) return { diff };
