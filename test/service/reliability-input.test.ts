@@ -182,7 +182,11 @@ describe("reliability: malformed resource inputs", function () {
     let host: DynamicHost;
     before(async () => {
       ensureBuilt();
-      host = await startDynamicHost({ provider: await serializeProvider(serializedProvider), env: { AWS_REGION: "us-east-1", PULUMI_HEALTHIMAGING_CHECK_WITH_SERVICE: "false" }, callTimeoutMs: 60_000 });
+      host = await startDynamicHost({
+        provider: await serializeProvider(serializedProvider),
+        env: { AWS_REGION: "us-east-1", PULUMI_HEALTHIMAGING_CHECK_WITH_SERVICE: "false" },
+        callTimeoutMs: 60_000,
+      });
     });
     after(async () => host?.stop());
 

@@ -20,13 +20,21 @@ const none = { force: false, mergeAcrossPatients: false };
 
 describe("merge rules: what a merge needs, decided before anything is sent", () => {
   it("the same Patient, Study and Series: no refusal, and force is not sent", () => {
-    const d = levelDifferences(source, doc({ PatientName: `${SECRET} `, PatientID: "P1" }, { StudyDescription: "CT" }, { "1.2.3": { Modality: "CT" } }), selection);
+    const d = levelDifferences(
+      source,
+      doc({ PatientName: `${SECRET} `, PatientID: "P1" }, { StudyDescription: "CT" }, { "1.2.3": { Modality: "CT" } }),
+      selection,
+    );
     assert.equal(mergeRefusal(d, none, "dest"), undefined, "trailing padding is no difference");
     assert.equal(forceToSend(d), false);
   });
 
   it("a Patient difference is refused even with force, names the attributes only, and does not suggest force", () => {
-    const d = levelDifferences(source, doc({ PatientName: "Roe^Richard", PatientID: "P2" }, { StudyDescription: "CT" }, { "1.2.3": { Modality: "CT" } }), selection);
+    const d = levelDifferences(
+      source,
+      doc({ PatientName: "Roe^Richard", PatientID: "P2" }, { StudyDescription: "CT" }, { "1.2.3": { Modality: "CT" } }),
+      selection,
+    );
     const refusal = mergeRefusal(d, { force: true, mergeAcrossPatients: false }, "dest");
     assert.equal(refusal?.property, "mergeAcrossPatients");
     assert.match(refusal!.reason, /Patient attributes differ .*\(PatientID, PatientName\)/);
@@ -51,7 +59,10 @@ describe("drift decision: the preview's words are what `up` does", () => {
   it("a colleague's edit alone, onDrift keep: the latest becomes the baseline, and revert is offered", () => {
     const d = decideDrift("set", "2", { outside: [edit], byStack: [], latestVersionId: "3", summary: "Study.StudyDescription changed" }, "keep");
     assert.deepEqual(d.action, { kind: "keep", baseline: "3" });
-    assert.match(d.words, /version 3 \(UPDATED\) made outside this stack \(Study\.StudyDescription changed\); onDrift is "keep" \(set onDrift: "revert" to revert to version 2\)/);
+    assert.match(
+      d.words,
+      /version 3 \(UPDATED\) made outside this stack \(Study\.StudyDescription changed\); onDrift is "keep" \(set onDrift: "revert" to revert to version 2\)/,
+    );
   });
   it("a colleague's edit alone, onDrift revert: reverts to the baseline", () => {
     const d = decideDrift("set", "2", { outside: [edit], byStack: [], latestVersionId: "3" }, "revert");
@@ -61,7 +72,10 @@ describe("drift decision: the preview's words are what `up` does", () => {
   it("after another resource's merge: the merge is not the colleague's, and a revert is refused", () => {
     const d = decideDrift("set", "1", { outside: [edit], byStack: ["2"], latestVersionId: "3" }, "revert");
     assert.deepEqual(d.action, { kind: "keep", baseline: "3" });
-    assert.match(d.words, /version 3 \(UPDATED\) made outside this stack; version 2 made by other resources of this stack; onDrift is "revert", but a revert to version 1 would also undo/);
+    assert.match(
+      d.words,
+      /version 3 \(UPDATED\) made outside this stack; version 2 made by other resources of this stack; onDrift is "revert", but a revert to version 1 would also undo/,
+    );
     assert.doesNotMatch(d.words, /reverts it/);
   });
   it("imported data is never reverted, and keep does not offer a revert it would refuse", () => {
