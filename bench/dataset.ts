@@ -78,8 +78,10 @@ export interface DatasetResult {
   cohorts: Record<string, number>;
   generateMs: number;
   importMs: number;
-  /** preview of the new stack */
+  /** preview of the new stack (check reads the service: lifecycle/preflight.ts) */
   preview: DatasetStep;
+  /** the same preview with the reads off (PULUMI_HEALTHIMAGING_CHECK_WITH_SERVICE=false): what they cost */
+  previewOffline?: DatasetStep;
   up: UpRow;
   /** the same up on a second stack with PULUMI_SKIP_CHECKPOINTS=true (the CLI writes state once, at the end) */
   upSkipCheckpoints?: UpRow;
@@ -334,6 +336,10 @@ export async function runDataset(log: (m: string) => void, n = DATASET_N): Promi
       `  dataset: preview (new stack): exit ${preview.exitCode}, ${(preview.ms / 1000).toFixed(1)} s, ${preview.plan}, calls ${JSON.stringify(preview.calls)}, program peak ${preview.programPeakKb} kB`,
     );
     if (preview.exitCode !== 0) throw new Error("the preview failed");
+    project.env.PULUMI_HEALTHIMAGING_CHECK_WITH_SERVICE = "false";
+    const previewOffline = await timed(project, between, ["preview"]);
+    delete project.env.PULUMI_HEALTHIMAGING_CHECK_WITH_SERVICE;
+    log(`  dataset: preview (new stack, reads off): exit ${previewOffline.exitCode}, ${(previewOffline.ms / 1000).toFixed(1)} s, calls ${JSON.stringify(previewOffline.calls)}`);
 
     // 4. up
     const measureUp = async (p: PulumiProject): Promise<UpRow> => {
@@ -425,6 +431,7 @@ export async function runDataset(log: (m: string) => void, n = DATASET_N): Promi
       generateMs,
       importMs,
       preview: strip(preview),
+      previewOffline: strip(previewOffline),
       up: upRow,
       upSkipCheckpoints,
       state,

@@ -256,6 +256,7 @@ function renderDataset(d: DatasetResult): string[] {
       `| ${label} | ${x.exitCode} | ${s(x.ms)} | ${x.plan || "?"} | ${calls(x.calls)} | ${x.writes} | ${mb(x.programPeakKb)} | ${x.providerPeakKb ? mb(x.providerPeakKb) : "–"} |`,
     );
   row("`pulumi preview` of the new stack", d.preview);
+  if (d.previewOffline) row("the same preview, reads off (`PULUMI_HEALTHIMAGING_CHECK_WITH_SERVICE=false`)", d.previewOffline);
   row("`pulumi up --yes --skip-preview --parallel 16`", d.up);
   if (d.upSkipCheckpoints) row("the same `up` on a second stack, `PULUMI_SKIP_CHECKPOINTS=true`", d.upSkipCheckpoints);
   row("`pulumi preview --expect-no-changes`", d.noChange);
@@ -295,6 +296,10 @@ function renderDataset(d: DatasetResult): string[] {
   out.push(
     `- **Preview of the new stack:** ${d.preview.writes} write calls — goal 0: ${yes(d.preview.writes === 0)}; the criteria are resolved with ${(d.preview.calls.SearchImageSets ?? 0).toLocaleString("en-US")} SearchImageSets pages (50 summaries a page, one search per distinct criterion, memoised).`,
   );
+  if (d.previewOffline)
+    out.push(
+      `- **What the preview's reads cost:** check reads each new resource's source and destination (GetImageSet, GetImageSetMetadata; at most 8 in flight, each read shared by the resources that name it): ${s(d.preview.ms)} s with them, ${s(d.previewOffline.ms)} s without (${(d.preview.ms / d.previewOffline.ms).toFixed(2)}×); ${calls(d.preview.calls)} against ${calls(d.previewOffline.calls)}.`,
+    );
   out.push(
     `- **Up:** ${s(u.ms)} s against a lower bound of ${s(u.lowerBoundMs)} s (${n} ÷ ${d.copyTps} TPS): **${u.ratio.toFixed(3)}×** — goal ≤ 1.15: ${yes(u.ratio <= 1.15)}. The service saw the copies from the first accepted CopyImageSet to the end of the last copy over ${s(u.serviceSpanMs)} s (${(u.serviceSpanMs / u.lowerBoundMs).toFixed(3)}× the bound); ${u.created.toLocaleString("en-US")} image sets made; throttles returned: ${thr}.`,
   );
