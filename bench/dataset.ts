@@ -339,7 +339,9 @@ export async function runDataset(log: (m: string) => void, n = DATASET_N): Promi
     project.env.PULUMI_HEALTHIMAGING_CHECK_WITH_SERVICE = "false";
     const previewOffline = await timed(project, between, ["preview"]);
     delete project.env.PULUMI_HEALTHIMAGING_CHECK_WITH_SERVICE;
-    log(`  dataset: preview (new stack, reads off): exit ${previewOffline.exitCode}, ${(previewOffline.ms / 1000).toFixed(1)} s, calls ${JSON.stringify(previewOffline.calls)}`);
+    log(
+      `  dataset: preview (new stack, reads off): exit ${previewOffline.exitCode}, ${(previewOffline.ms / 1000).toFixed(1)} s, calls ${JSON.stringify(previewOffline.calls)}`,
+    );
 
     // 4. up
     const measureUp = async (p: PulumiProject): Promise<UpRow> => {

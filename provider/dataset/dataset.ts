@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type DerivedImageSetArgs, derivedImageSetProps } from "../resource/derivedImageSet";
 import { serializedProvider } from "../resource/serializedProvider";
 import { type Connection, imagingClient, resolveConnection } from "../service/client";
-import { explainFailure } from "../service/explain";
+import { connectionProblem } from "../service/explain";
 import { writeFileAtomic } from "../settings/home";
 import { type DatasetSpec, DatasetError, loadDataset, validateDataset } from "./manifest";
 import { type DatasetPlan, type PlannedImageSet, planDataset } from "./plan";
@@ -95,7 +95,10 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
       return await planDataset(spec, finder, file);
     } catch (e) {
       if (e instanceof DatasetError) throw e;
-      throw explainFailure(`Dataset ${file}: reading data store ${args.datastoreId}`, args, e);
+      // where the service is (endpoint, region, credentials): one line naming the setting, no stack trace
+      const problem = connectionProblem(args, e);
+      if (problem) throw new DatasetError([`Dataset ${file}: reading data store ${args.datastoreId}: ${problem.message}`]);
+      throw e;
     } finally {
       const calls = Object.entries(finder.calls).map(([op, n]) => `${n} ${op}`);
       pulumi.log.info(`dataset ${file}: ${calls.join(", ") || "no"} read calls`, this);

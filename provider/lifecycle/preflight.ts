@@ -52,6 +52,15 @@ export async function checkWithService(olds: Record<string, unknown>, inputs: In
   } catch (e) {
     const problem = connectionProblem(inputs, e);
     if (problem) return [{ property: problem.setting === "credentials" ? "region" : problem.setting, reason: problem.message }];
+    // Any other refusal of a read (AccessDeniedException, a quota): the preview cannot vouch for up.
+    const err = e as Error & { $metadata?: unknown };
+    if (err?.$metadata)
+      return [
+        {
+          property: "datastoreId",
+          reason: `the preview's reads of data store ${inputs.datastoreId} failed: ${err.name}: ${err.message} (the credentials need medical-imaging:GetImageSet and GetImageSetMetadata; \`checkWithService: false\` previews without reading)`,
+        },
+      ];
     throw e;
   }
 }

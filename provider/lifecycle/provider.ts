@@ -49,12 +49,19 @@ export class DerivedImageSetProvider implements pulumi.dynamic.ResourceProvider 
   }
 }
 
-/** Runs one provider method; connection and signing failures come back naming the endpoint and settings. */
+/**
+ * Runs one provider method; connection and signing failures come back naming the endpoint and
+ * settings. The dynamic-provider host prints `${e}: ${e.stack}` for a failed delete or refresh: the
+ * message already says what failed and what to do, so the stack is kept only for debugging
+ * (PULUMI_HEALTHIMAGING_DEBUG=1).
+ */
 async function explained<T>(operation: string, settings: Connection, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (e) {
-    throw explainFailure(operation, settings, e);
+    const err = explainFailure(operation, settings, e);
+    if (err instanceof Error && !process.env.PULUMI_HEALTHIMAGING_DEBUG) err.stack = "";
+    throw err;
   }
 }
 
