@@ -120,13 +120,50 @@ export function watchEngine(address: EngineAddress, options: EngineWatchOptions 
   };
 }
 
+const addressText = (a: EngineAddress) => (a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`);
+
+/**
+ * Ends the language hosts (`pulumi-language-nodejs <engine>`, Go) the same CLI started for this
+ * engine: they check it only every 5 minutes (rpcutil.Healthcheck) and serve nobody once it is
+ * gone. Matched by the exact engine address ending their command line, which just refused us
+ * twice, so no live deployment's host is touched. Linux only (/proc); elsewhere they still exit
+ * on their own check. Returns the pids signalled.
+ */
+export function endLanguageHostsOf(address: EngineAddress): number[] {
+  const ended: number[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync("/proc");
+  } catch {
+    return ended;
+  }
+  const wanted = addressText(address);
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const argv = fs
+        .readFileSync(`/proc/${pid}/cmdline`, "utf8")
+        .split("\0")
+        .filter((a) => a !== "");
+      if (argv.length < 2 || !/^pulumi-language-/.test(path.basename(argv[0])) || argv[argv.length - 1] !== wanted) continue;
+      process.kill(pid, "SIGTERM");
+      ended.push(pid);
+    } catch {
+      // gone meanwhile, or not ours to signal
+    }
+  }
+  return ended;
+}
+
 function exitBecauseGone(address: EngineAddress): void {
+  const hosts = endLanguageHostsOf(address);
   try {
     // fs.writeSync: the CLI's end of our stderr pipe is usually closed by now, and an EPIPE
     // emitted on process.stderr would crash with a stack instead of this line.
     fs.writeSync(
       2,
-      `[pulumi-healthimaging] the Pulumi engine at ${address.host}:${address.port} is gone (was the CLI killed?); process ${process.pid} exits. Recover with the steps in the README's "An interrupted \`pulumi up\`".\n`,
+      `[pulumi-healthimaging] the Pulumi engine at ${addressText(address)} is gone (was the CLI killed?); process ${process.pid} exits${hosts.length > 0 ? ` and ended its language host ${hosts.join(", ")}` : ""}. Recover with the steps in the README's "An interrupted \`pulumi up\`".\n`,
     );
   } catch {
     // nobody is reading

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as net from "node:net";
 import * as path from "node:path";
-import { type EngineAddress, engineAddressOf, probeEngine, watchEngine } from "../../provider/settings/engineWatch";
+import { type EngineAddress, endLanguageHostsOf, engineAddressOf, probeEngine, watchEngine } from "../../provider/settings/engineWatch";
 
 const HOST = "/p/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js";
 const RUN = "/p/node_modules/@pulumi/pulumi/cmd/run";
@@ -109,5 +109,24 @@ describe("engine watchdog", () => {
     const lines = r.stderr.trim().split("\n");
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0], new RegExp(`the Pulumi engine at 127\\.0\\.0\\.1:${address.port} is gone`));
+  });
+
+  it("ends the language hosts of the gone engine, matched by the address ending their command line, and no other", async () => {
+    const start = (address: string) =>
+      spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)", address], { argv0: "pulumi-language-nodejs", stdio: "ignore" });
+    const gone = start("127.0.0.1:41001");
+    const other = start("127.0.0.1:41002");
+    const exited = (c: ReturnType<typeof spawn>) => new Promise<NodeJS.Signals | null>((r) => c.once("exit", (_code, signal) => r(signal)));
+    const goneExit = exited(gone);
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // the cmdline is the final one once node has started
+      assert.deepEqual(endLanguageHostsOf({ host: "127.0.0.1", port: 41001 }), [gone.pid]);
+      assert.equal(await goneExit, "SIGTERM");
+      assert.equal(other.exitCode, null);
+      assert.equal(other.signalCode, null, "another engine's language host runs on");
+    } finally {
+      gone.kill("SIGKILL");
+      other.kill("SIGKILL");
+    }
   });
 });
