@@ -13,6 +13,11 @@ import { validateInputs } from "./check";
 import { checkWithService } from "./preflight";
 import type { Connection } from "../service/client";
 import { explainFailure } from "../service/explain";
+import { startEngineWatch } from "../settings/engineWatch";
+
+// Loaded by the dynamic-provider host on its first request (and by programs through the package's
+// index): if the CLI that started this process dies, exit instead of lingering (settings/engineWatch.ts).
+startEngineWatch();
 
 /**
  * The dynamic provider behind {@link DerivedImageSet}: check, diff, create, read, update and delete

@@ -1,6 +1,7 @@
 // End to end with the real Pulumi CLI (file backend, offline), the real dynamic-provider plugin
 // and a seeded local service: preview, up, no-change previews (with refresh), subset edits,
-// version pins, refresh after out-of-band changes, a failing copy, an interrupted up, destroy,
+// version pins, refresh after out-of-band changes, a failing copy, an interrupted up (its orphaned
+// processes exit on their own, the README's recovery adopts the copy and leaves nothing pending), destroy,
 // and no patient data in the exported state.
 
 import { DeleteImageSetCommand, GetImageSetCommand, SearchImageSetsCommand, UpdateImageSetMetadataCommand } from "@aws-sdk/client-medical-imaging";
@@ -9,8 +10,17 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ensureBuilt } from "../support/build";
 import { eventually } from "../support/emulator";
-import { createProject, killTree, type PulumiProject } from "../support/pulumiCli";
+import { type CliResult, createProject, descendants, type PulumiProject, snapshot, stillRunning } from "../support/pulumiCli";
 import { instancesIn, metadataOf, patientValues, type Seeded, SERIES, startSeeded } from "../support/seeded";
+
+/** The `pulumi ...` commands of the numbered steps in README.md's "An interrupted `pulumi up`", as argument lists. */
+function recoverySteps(): string[][] {
+  const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+  const start = readme.indexOf("### An interrupted `pulumi up`");
+  assert.ok(start >= 0, "the README has the section");
+  const section = readme.slice(start, readme.indexOf("\n#", start + 1));
+  return [...section.matchAll(/^\d+\. `pulumi ([^`]+)`/gm)].map((m) => m[1].trim().split(/\s+/));
+}
 
 type Resource = { name: string; args: Record<string, unknown>; destinationFrom?: string };
 
@@ -43,6 +53,9 @@ describe("e2e: the real Pulumi CLI against the local service", function () {
     );
 
   let baseSpec: Resource[];
+  /** the data store before the interrupted up, and the image set that up's copy made */
+  let interruptedBefore: string[] = [];
+  let interruptedCopy: string | undefined;
 
   before(async function () {
     // the first run on a fresh machine builds the Pulumi CLI from Go modules (about 4 minutes)
@@ -166,34 +179,79 @@ describe("e2e: the real Pulumi CLI against the local service", function () {
     await project.ok(["preview", "--expect-no-changes"]);
   });
 
-  it("an up killed while a copy is in flight leaves no untracked image set: the next up adopts it", async () => {
+  it("an up killed while a copy is in flight: every process the CLI started exits within a minute", async () => {
     const timings = seeded.emu.service.options.profile.timings;
     const saved = timings.copyMsBase;
     timings.copyMsBase = 4000;
     try {
-      const before = await liveImageSets();
+      interruptedBefore = await liveImageSets();
       const grown = [...baseSpec, { name: "late", args: { sourceImageSetId: mraSmall, subset: { series: { [small]: "all" } } } }];
       writeSpec(grown);
       let child: import("node:child_process").ChildProcess | undefined;
       const run = project.run(["up", "--yes", "--skip-preview"], { onStart: (c) => (child = c) });
-      await eventually(async () => ((await liveImageSets()).length > before.length ? true : undefined), 60_000, 50);
-      killTree(child!);
+      await eventually(async () => ((await liveImageSets()).length > interruptedBefore.length ? true : undefined), 60_000, 50);
+      // Only the CLI is killed, as `kill -9 <pulumi>` or an OOM kill would: what it started
+      // (language host, program, dynamic-provider host and its shell wrapper) is left orphaned.
+      const started = snapshot(descendants(child!.pid!));
+      assert.ok(
+        started.some((p) => p.command.includes("dynamic-provider")),
+        `the provider host is among ${JSON.stringify(started)}`,
+      );
+      process.kill(child!.pid!, "SIGKILL");
       await run;
-      const leftover = (await liveImageSets()).filter((id) => !before.includes(id));
+      const deadline = Date.now() + 60_000;
+      let left = stillRunning(started);
+      while (left.length > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 500));
+        left = stillRunning(started);
+      }
+      for (const p of left) process.kill(p.pid, "SIGKILL"); // no leak into later tests, whatever the verdict
+      assert.deepEqual(
+        left.map((p) => p.command.slice(0, 160)),
+        [],
+        "processes the killed CLI started were still running 60 s later",
+      );
+      // the copy itself goes on in the service: exactly one new image set, not yet in state
+      await eventually(async () => ((await liveImageSets()).length > interruptedBefore.length ? true : undefined), 60_000, 50);
+      const leftover = (await liveImageSets()).filter((id) => !interruptedBefore.includes(id));
       assert.equal(leftover.length, 1, "the interrupted run made one image set");
-      // The recovery a user runs (README "Interrupted pulumi up"): release the dead run's lock,
-      // then run up again; the provider adopts the image set instead of copying twice.
-      await project.ok(["cancel", "--yes"]);
-      const rerun = await project.run(["up", "--yes", "--skip-preview"]);
-      assert.equal(rerun.code, 0, rerun.stdout + rerun.stderr);
-      assert.match(rerun.stdout + rerun.stderr, /adopting image set/);
-      const after = await liveImageSets();
-      assert.equal(after.length, before.length + 1, "adopted, not copied again");
-      assert.equal((await outputs()).late.imageSetId, leftover[0]);
+      interruptedCopy = leftover[0];
       baseSpec = grown;
     } finally {
       timings.copyMsBase = saved;
     }
+  });
+
+  it("the README's recovery steps adopt the interrupted copy and leave no pending operation", async () => {
+    assert.ok(interruptedCopy, "the previous test left an interrupted copy");
+    // The steps of the README's "An interrupted `pulumi up`", read from it and run as written
+    // (plus --yes where a step leaves the confirmation to the user: the CLI runs non-interactive here).
+    const steps = recoverySteps();
+    assert.ok(steps.length >= 2, `recovery steps found in the README: ${JSON.stringify(steps)}`);
+    let rerun: CliResult | undefined;
+    for (const step of steps) {
+      const r = await project.ok(step.includes("--yes") ? step : [...step, "--yes"]);
+      if (step[0] === "up") rerun = r;
+    }
+    assert.ok(rerun, "the steps end with an up");
+    assert.match(rerun.stdout + rerun.stderr, /adopting image set/);
+    const state = JSON.parse((await project.ok(["stack", "export"])).stdout);
+    const pending = (state.deployment.pending_operations ?? []) as { type: string; resource: { urn: string } }[];
+    assert.deepEqual(
+      pending.map((p) => `${p.type} ${p.resource.urn}`),
+      [],
+      "no pending operation left in state",
+    );
+    const again = await project.ok(["up", "--yes", "--skip-preview"]);
+    assert.doesNotMatch(again.stdout + again.stderr, /pending operations/i, "a further up warns about nothing pending");
+    await project.ok(["preview", "--expect-no-changes"]);
+    const live = await liveImageSets();
+    assert.deepEqual(
+      live.filter((id) => !interruptedBefore.includes(id)),
+      [interruptedCopy],
+      "exactly one copy: the interrupted run's, adopted, no duplicate and nothing untracked",
+    );
+    assert.equal((await outputs()).late.imageSetId, interruptedCopy);
   });
 
   it("the exported state holds no patient-level values", async () => {

@@ -127,6 +127,48 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
+/** A process as found in /proc: its pid, its start time (so a reused pid is not taken for it) and command. */
+export interface ProcessSnapshot {
+  pid: number;
+  startTime: string;
+  command: string;
+}
+
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // after "pid (comm) ": state is field 3, starttime field 22
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Snapshots of the given pids that are running now. */
+export function snapshot(pids: number[]): ProcessSnapshot[] {
+  const out: ProcessSnapshot[] = [];
+  for (const pid of pids) {
+    const f = statFields(pid);
+    if (!f) continue;
+    let command = "";
+    try {
+      command = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+    } catch {
+      // gone meanwhile
+    }
+    out.push({ pid, startTime: f[19], command });
+  }
+  return out;
+}
+
+/** The snapshotted processes still running: same pid and start time, and not a zombie (exited, waiting for a reaper). */
+export function stillRunning(processes: ProcessSnapshot[]): ProcessSnapshot[] {
+  return processes.filter((p) => {
+    const f = statFields(p.pid);
+    return f !== undefined && f[19] === p.startTime && f[0] !== "Z";
+  });
+}
+
 /**
  * Kill a CLI run and everything it started (language host, dynamic-provider host). The CLI puts
  * plugins in process groups of their own, so killing its group is not enough: every descendant is
