@@ -102,9 +102,25 @@ export class DerivedImageSet extends pulumi.dynamic.Resource {
   declare readonly updatedAt: pulumi.Output<string>;
 
   constructor(name: string, args: DerivedImageSetArgs, opts?: pulumi.CustomResourceOptions) {
+    if (opts?.import !== undefined) throw importRefused(name, opts.import);
     // every output, seeded so it appears on the object (schema.ts OUTPUTS)
     super(serializedProvider, name, derivedImageSetProps(name, args, OUTPUTS), opts, "healthimaging", "DerivedImageSet");
   }
+}
+
+/**
+ * The `import` resource option cannot work for a dynamic resource: the engine's import Read reaches
+ * the dynamic-provider host with no state, so there is no serialized `__provider` to run and the
+ * host fails with "code must be a string, not undefined" and a gRPC stack (pulumi/pulumi#16175).
+ * Refused here, before anything is registered, as one line (a RunError prints without a stack).
+ *
+ * @internal
+ */
+export function importRefused(name: string, id: pulumi.Input<string>): pulumi.RunError {
+  const adopt = typeof id === "string" ? `adoptImageSetId: "${id}"` : "adoptImageSetId: <the image set id>";
+  return new pulumi.RunError(
+    `DerivedImageSet "${name}": the import resource option cannot work for a dynamic-provider resource (Pulumi's dynamic-provider host cannot read a resource it has no state for); remove import and set ${adopt} instead: pulumi up checks that the image set holds the declared instances and records it without copying.`,
+  );
 }
 
 /**
