@@ -3,7 +3,10 @@
 // why a replacement happens, and how many write calls `pulumi up` makes and how long they take at
 // the account's write rate. Only ids, UIDs and counts appear: a preview holds nothing else of ours.
 
-import { INPUTS, type InputName } from "../resource/schema";
+import { driftPlan } from "../lifecycle/diff";
+import type { Outputs } from "../resource/outputs";
+import { defaultOf, INPUT_NAMES, INPUTS, type InputName } from "../resource/schema";
+import type { DerivedImageSetInputs } from "../resource/types";
 
 /** The parts of one `pulumi preview --json` step the summary reads. */
 interface PreviewStep {
@@ -25,8 +28,13 @@ export interface ResourceChange {
   /** SOP Instance UIDs by series: added and removed; "all" for a whole series */
   added: Selection;
   removed: Selection;
-  /** why a replacement happens: the inputs, each with the rule that makes it a replacement */
+  /**
+   * why it happens: for a replacement the inputs, each with the rule that makes it one; for an
+   * update the program's edits (which inputs), drift found by refresh and what `up` does about it
+   */
   reasons: string[];
+  /** an update that only records new inputs in state: no instance changes, no API call */
+  recordedOnly?: boolean;
   calls: { CopyImageSet: number; UpdateImageSetMetadata: number; DeleteImageSet: number };
 }
 
@@ -58,6 +66,85 @@ function selectionMinus(to: Selection | "everything", from: Selection | "everyth
   return out;
 }
 
+/** The engine's placeholder for a value not known until `pulumi up` (sdk/go/common/resource/plugin/rpc.go UnknownStringValue). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/** The names of the declared image sets, by the image set id they hold (to name a merge's destination). */
+function namesByImageSet(steps: PreviewStep[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of steps) {
+    const id = s.oldState?.outputs?.imageSetId;
+    if (typeof id === "string" && !s.oldState?.inputs?.destination) out.set(id, s.urn.split("::").pop() ?? s.urn);
+  }
+  return out;
+}
+
+/**
+ * Why an update happens, from the step alone: the inputs the program changed (the subset's
+ * instances are in the table's columns), and drift found by refresh with what `up` does about it.
+ */
+function updateReasons(step: PreviewStep, owners: Map<string, string>): { reasons: string[]; recordedOnly: boolean; repairs: number } {
+  const olds = step.oldState?.inputs ?? {};
+  const news = step.newState?.inputs ?? {};
+  const outs = (step.oldState?.outputs ?? {}) as Partial<Outputs>;
+  const reasons: string[] = [];
+  let recordedOnly = true;
+  for (const key of INPUT_NAMES) {
+    if (key === "destination" || key === "subset") continue;
+    if (same(olds[key] ?? defaultOf(key), news[key] ?? defaultOf(key))) continue;
+    const recorded = INPUTS[key].change === "recorded";
+    if (!recorded) recordedOnly = false;
+    reasons.push(`edited \`${key}\`${recorded ? ": recorded, no API call" : ""}`);
+  }
+  if (!same(seriesOfInputs(olds), seriesOfInputs(news))) {
+    recordedOnly = false;
+    reasons.push("edited `subset`");
+  }
+  const before = (olds.destination as { versionId?: string } | undefined)?.versionId;
+  const after = (news.destination as { imageSetId?: string; versionId?: string } | undefined)?.versionId;
+  if (!same(before, after)) {
+    // while the destination's resource updates, its id is unknown too: it is the recorded one (an update keeps the id)
+    const newId = (news.destination as { imageSetId?: string } | undefined)?.imageSetId;
+    const owner = owners.get(String(newId === UNKNOWN ? (olds.destination as { imageSetId?: string } | undefined)?.imageSetId : newId));
+    const by = owner ? `\`${owner}\`` : "another resource";
+    reasons.push(
+      after === UNKNOWN
+        ? `\`destination.versionId\` follows ${by}, which this \`up\` updates first; recorded, no API call (the merge stays as it is)`
+        : `\`destination.versionId\` ${before ?? "none"} → ${after}: recorded, no API call (the merge stays as it is)`,
+    );
+  }
+  const drift = driftPlan(outs as Outputs, news as unknown as DerivedImageSetInputs);
+  if (drift) {
+    recordedOnly = false;
+    reasons.push(`drift: ${drift}`);
+  }
+  const repairs = Number(outs.missingInstances ?? 0);
+  if (repairs > 0) {
+    recordedOnly = false;
+    reasons.push(
+      `drift: refresh found ${repairs} copied instance${repairs === 1 ? "" : "s"} missing; \`pulumi up\` copies ${repairs === 1 ? "it" : "them"} again`,
+    );
+  }
+  if (reasons.length === 0) {
+    recordedOnly = false;
+    reasons.push("no input change or drift this summary can see (e.g. a create an interrupted `up` left to finish)");
+  }
+  return { reasons, recordedOnly, repairs };
+}
+
+/** The subset in a canonical form (series and instance lists sorted), so a reordered list is no edit. */
+function seriesOfInputs(inputs: Record<string, unknown>): string {
+  const s = seriesOf(inputs);
+  if (s === "everything") return s;
+  return JSON.stringify(
+    Object.keys(s)
+      .sort()
+      .map((k) => [k, s[k] === "all" ? "all" : [...s[k]].sort()]),
+  );
+}
+
 const REPLACE_WHY: Partial<Record<InputName, string>> = {
   datastoreId: "another data store",
   sourceImageSetId: "another source image set: a new copy is made",
@@ -69,6 +156,7 @@ const REPLACE_WHY: Partial<Record<InputName, string>> = {
 /** The changes a preview plans for derived image sets (other resources are left out). */
 export function changesOf(preview: { steps?: PreviewStep[] }): ResourceChange[] {
   const out: ResourceChange[] = [];
+  const owners = namesByImageSet(preview.steps ?? []);
   for (const step of preview.steps ?? []) {
     const type = step.newState?.type ?? step.oldState?.type ?? "";
     if (!TYPE.test(type)) continue;
@@ -86,16 +174,24 @@ export function changesOf(preview: { steps?: PreviewStep[] }): ResourceChange[] 
       calls.CopyImageSet = 1;
       merge ? calls.UpdateImageSetMetadata++ : calls.DeleteImageSet++;
     }
+    let reasons: string[];
+    let recordedOnly = false;
     if (op === "update") {
+      const why = updateReasons(step, owners);
+      reasons = why.reasons;
+      recordedOnly = why.recordedOnly && !Object.keys(added).length && !Object.keys(removed).length;
       if (Object.keys(removed).length) calls.UpdateImageSetMetadata = 1; // a batch holds ~100 UIDs; one is the usual case
-      if (Object.keys(added).length) calls.CopyImageSet = 1;
-    }
-    const reasons = (step.replaceReasons ?? []).map(
-      (k) => `\`${k}\`${REPLACE_WHY[k as InputName] ? `: ${REPLACE_WHY[k as InputName]}` : k in INPUTS ? "" : " (a provider rule)"}`,
-    );
+      if (Object.keys(added).length || why.repairs > 0) calls.CopyImageSet = 1;
+      if ((step.oldState?.outputs as Partial<Outputs> | undefined)?.driftVersions?.length && step.newState?.inputs?.onDrift === "revert")
+        calls.UpdateImageSetMetadata++;
+    } else if (op === "replace") {
+      reasons = (step.replaceReasons ?? []).map(
+        (k) => `\`${k}\`${REPLACE_WHY[k as InputName] ? `: ${REPLACE_WHY[k as InputName]}` : k in INPUTS ? "" : " (a provider rule)"}`,
+      );
+    } else reasons = [op === "create" ? "new in the program" : merge ? "removed from the program: the merge is undone" : "removed from the program"];
     const name = step.urn.split("::").pop() ?? step.urn;
     const cohort = DATASET_CHILD.exec(name)?.[1];
-    out.push({ name, ...(cohort ? { cohort } : {}), op, added, removed, reasons, calls });
+    out.push({ name, ...(cohort ? { cohort } : {}), op, added, removed, reasons, ...(recordedOnly ? { recordedOnly } : {}), calls });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -117,9 +213,20 @@ function listSelection(s: Selection): string[] {
 /** The Markdown comment for a preview. */
 export function summarize(preview: { steps?: PreviewStep[] }, opts: { writeTps?: number } = {}): string {
   const tps = opts.writeTps ?? WRITE_TPS_DEFAULT;
-  const changes = changesOf(preview);
+  const all = changesOf(preview);
+  // An update that only records new inputs (a merge's destination moved on) changes no image set:
+  // it gets one line under the table instead of a row of "none".
+  const changes = all.filter((c) => !c.recordedOnly);
+  const recorded = all.filter((c) => c.recordedOnly);
   const out = ["## HealthImaging: what `pulumi up` will do", ""];
-  if (changes.length === 0) return [...out, "No derived image set changes.", ""].join("\n");
+  const recordedLines = recorded.map((c) => `- \`${c.name}\`: ${c.reasons.join("; ")}`);
+  if (changes.length === 0)
+    return [
+      ...out,
+      "No derived image set changes.",
+      ...(recorded.length ? ["", "Recorded in state only (no image set changes):", ...recordedLines] : []),
+      "",
+    ].join("\n");
   const cohorts = [...new Set(changes.flatMap((c) => (c.cohort ? [c.cohort] : [])))].sort();
   if (cohorts.length) {
     out.push(
@@ -137,9 +244,9 @@ export function summarize(preview: { steps?: PreviewStep[] }, opts: { writeTps?:
     out.push("");
   }
   out.push("| image set | change | instances added | instances removed | why |", "|---|---|---|---|---|");
-  for (const c of changes)
-    out.push(`| \`${c.name}\` | ${c.op} | ${describeSelection(c.added)} | ${describeSelection(c.removed)} | ${c.reasons.join("; ") || ""} |`);
+  for (const c of changes) out.push(`| \`${c.name}\` | ${c.op} | ${describeSelection(c.added)} | ${describeSelection(c.removed)} | ${c.reasons.join("; ")} |`);
   out.push("");
+  if (recorded.length) out.push("Recorded in state only (no image set changes):", ...recordedLines, "");
   for (const c of changes) {
     const lines = [
       ...(count(c.added) || wholeSeries(c.added) ? ["- added:", ...listSelection(c.added)] : []),
@@ -149,13 +256,27 @@ export function summarize(preview: { steps?: PreviewStep[] }, opts: { writeTps?:
   }
   const totals = { CopyImageSet: 0, UpdateImageSetMetadata: 0, DeleteImageSet: 0 };
   for (const c of changes) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += c.calls[k];
-  // Each operation has its own rate limit (0.25 TPS by default), so they run side by side.
+  // Each operation has its own rate limit (0.25 TPS by default), so they run side by side; with a
+  // burst of 1 the first call of each goes at once and every further one waits 1/tps.
   const seconds = Math.max(...Object.values(totals).map((n) => (n > 0 ? (n - 1) / tps : 0)));
+  const most = Math.max(...Object.values(totals));
+  const pacing =
+    most <= 1
+      ? `at ${tps} TPS per operation (burst 1) ${most === 1 ? "each call goes out at once: the calls alone take under a second" : "nothing waits"}`
+      : `at ${tps} TPS per operation (burst 1) the calls alone take ${duration(seconds)}`;
   out.push(
     `Write calls: ${Object.entries(totals)
       .map(([k, n]) => `${n} ${k}`)
-      .join(", ")}; at ${tps} TPS per operation (burst 1) the calls alone take about ${Math.ceil(seconds)} s, plus the copies' own time.`,
+      .join(", ")}; ${pacing}, plus the copies' own time.`,
     "",
   );
   return out.join("\n");
+}
+
+/** A duration for people: never "0 s"; seconds up to 90, then minutes, then hours. */
+export function duration(seconds: number): string {
+  if (seconds < 1) return "under a second";
+  if (seconds < 90) return `about ${Math.round(seconds)} s`;
+  if (seconds < 90 * 60) return `about ${Math.round(seconds / 60)} min`;
+  return `about ${(seconds / 3600).toFixed(1)} h`;
 }

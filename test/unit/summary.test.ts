@@ -9,11 +9,14 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { changesOf, summarize } from "../../provider/summary/summarize";
+import { changesOf, duration, summarize } from "../../provider/summary/summarize";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const FIXTURE = path.join(ROOT, "test", "fixtures", "preview-dataset-edit.json");
 const COHORTS_FIXTURE = path.join(ROOT, "test", "fixtures", "preview-dataset-cohorts.json");
+// captured by test/e2e/summary-capture.test.ts (SUMMARY_PREVIEW_JSON_OUT): `ct` edited in the program,
+// `angio` edited by a colleague and refreshed (drift, onDrift keep), `merged` merging into angio
+const DRIFT_FIXTURE = path.join(ROOT, "test", "fixtures", "preview-drift-merge.json");
 const preview = () => JSON.parse(fs.readFileSync(FIXTURE, "utf8"));
 const MOVED = "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.122";
 const ANGIO = "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.118";
@@ -63,6 +66,53 @@ describe("summary: pulumi preview --json → a pull-request comment", () => {
     step.newState.inputs.subset.series[ANGIO] = [...step.oldState.inputs.subset.series[ANGIO]].reverse();
     const train = changesOf(p).find((c) => c.name === "train")!;
     assert.deepEqual([train.added, train.removed], [{}, {}]);
+  });
+
+  it("an edit, drift and a merge: each row says why; the merge whose destination version moves adds no row, one line says why", () => {
+    const p = JSON.parse(fs.readFileSync(DRIFT_FIXTURE, "utf8"));
+    const text = summarize(p);
+    const rows = text.split("\n").filter((l) => /^\| `[^`]+` \|/.test(l));
+    assert.deepEqual(
+      rows.map((r) => r.split(" | ").slice(0, 4)),
+      [
+        ["| `angio`", "update", "none", "none"],
+        ["| `ct`", "update", "1 instance", "none"],
+      ],
+      "no `merged` row of none/none",
+    );
+    assert.match(
+      rows[0],
+      /\| drift: image set [0-9a-f]{32} changed outside Pulumi \(.*StudyDescription.*\); onDrift is "keep": `pulumi up` records version \d+ as the new baseline/,
+    );
+    assert.match(rows[1], /\| edited `subset` \|$/);
+    assert.match(
+      text,
+      /^Recorded in state only \(no image set changes\):\n- `merged`: `destination\.versionId` follows `angio`, which this `up` updates first; recorded, no API call/m,
+    );
+    for (const r of rows) assert.doesNotMatch(r, /\|\s*\|$/, "no empty why");
+    assert.match(
+      text,
+      /Write calls: 1 CopyImageSet, 0 UpdateImageSetMetadata, 0 DeleteImageSet; at 0\.25 TPS per operation \(burst 1\) each call goes out at once: the calls alone take under a second/,
+    );
+    assert.doesNotMatch(text, /about 0 s/);
+  });
+
+  it("a merge whose destination version is set to a known new value: recorded, with both versions", () => {
+    const p = JSON.parse(fs.readFileSync(DRIFT_FIXTURE, "utf8"));
+    const merged = p.steps.find((s: { urn: string }) => s.urn.endsWith("::merged"));
+    merged.newState.inputs.destination.versionId = "7";
+    const change = changesOf(p).find((c) => c.name === "merged")!;
+    assert.equal(change.recordedOnly, true);
+    assert.match(change.reasons.join(), /`destination\.versionId` \d+ → 7: recorded, no API call/);
+  });
+
+  it("times are never rounded to 0: one call is under a second, more are about N s or min", () => {
+    assert.equal(duration(0), "under a second");
+    assert.equal(duration(0.4), "under a second");
+    assert.equal(duration(4), "about 4 s");
+    assert.equal(duration(89), "about 89 s");
+    assert.equal(duration(196), "about 3 min");
+    assert.equal(duration(4 * 3600), "about 4.0 h");
   });
 
   it("the time follows the write rate given", () => {
