@@ -120,13 +120,9 @@ function updateReasons(step: PreviewStep, owners: Map<string, string>): { reason
     recordedOnly = false;
     reasons.push(`drift: ${drift}`);
   }
+  // missing instances are part of driftPlan's words; they also cost a copy
   const repairs = Number(outs.missingInstances ?? 0);
-  if (repairs > 0) {
-    recordedOnly = false;
-    reasons.push(
-      `drift: refresh found ${repairs} copied instance${repairs === 1 ? "" : "s"} missing; \`pulumi up\` copies ${repairs === 1 ? "it" : "them"} again`,
-    );
-  }
+  if (repairs > 0) recordedOnly = false;
   if (reasons.length === 0) {
     recordedOnly = false;
     reasons.push("no input change or drift this summary can see (e.g. a create an interrupted `up` left to finish)");

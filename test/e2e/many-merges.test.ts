@@ -65,6 +65,8 @@ describe("e2e: 60 resources merge into one image set (one ownership tag, not one
         subset: { series: { [p.series]: [p.uid] } },
         destination: { imageSetId: destination, versionId: destinationVersion },
         force: true,
+        // the pool spans every sample file, so most merges cross patients: said explicitly
+        mergeAcrossPatients: true,
       },
     }));
     project = await createProject("many", { "index.ts": fs.readFileSync(path.join(__dirname, "..", "fixtures", "specProgram.ts"), "utf8") }, seeded.emu);

@@ -82,7 +82,7 @@ describe("summary: pulumi preview --json → a pull-request comment", () => {
     );
     assert.match(
       rows[0],
-      /\| drift: image set [0-9a-f]{32} changed outside Pulumi \(.*StudyDescription.*\); onDrift is "keep": `pulumi up` records version \d+ as the new baseline/,
+      /\| drift: image set [0-9a-f]{32}: version 3 \(UPDATED\) made outside this stack \(Study\.StudyDescription changed; instances 0 added, 0 removed\); version 2 made by other resources of this stack; onDrift is "keep": `pulumi up` keeps version 3 as the new baseline/,
     );
     assert.match(rows[1], /\| edited `subset` \|$/);
     assert.match(
