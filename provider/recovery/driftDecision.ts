@@ -9,23 +9,9 @@
 //
 // Imported data is never reverted, and a revert over another resource's merge would undo it too.
 
-type OnDrift = "keep" | "revert";
+import type { DriftAccount, ForeignVersion, OnDrift } from "../resource/types";
 
-export interface ForeignVersion {
-  versionId: string;
-  status: string;
-}
-
-/** The versions after a resource's baseline, by who made them (recovery/ownership.ts accountVersions). */
-export interface DriftAccount {
-  /** made outside this stack: a colleague, a script, an import */
-  outside: ForeignVersion[];
-  /** made by another resource of this stack (a merge into this image set) */
-  byStack: string[];
-  latestVersionId: string;
-  /** what the outside versions changed: attribute names and counts only (recovery/driftSummary.ts) */
-  summary?: string;
-}
+export type { DriftAccount, ForeignVersion } from "../resource/types";
 
 export type DriftAction = { kind: "none" } | { kind: "revert"; to: string } | { kind: "keep"; baseline: string };
 

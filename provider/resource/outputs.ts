@@ -3,8 +3,7 @@
 
 import type { ImageSet } from "../service/find";
 import { INPUT_NAMES, type OutputName, OWNER_TAG_INPUT, type SameKeys } from "./schema";
-import type { DriftAccount } from "../recovery/driftDecision";
-import type { DerivedImageSetInputs, DerivedImageSetOutputs, InstancesBySeries, Subset } from "./types";
+import type { DerivedImageSetInputs, DriftAccount, DerivedImageSetOutputs, InstancesBySeries, Subset } from "./types";
 
 export interface Recorded {
   imageSet: ImageSet;

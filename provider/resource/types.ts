@@ -47,6 +47,23 @@ export interface DerivedImageSetInputs {
 
 export type ImageSetState = "ACTIVE" | "LOCKED" | "DELETED";
 
+/** A version of an image set, and the workflow status that made it (UPDATED, IMPORTED, COPIED, ...). */
+export interface ForeignVersion {
+  versionId: string;
+  status: string;
+}
+
+/** The versions after a resource's baseline, by who made them (recovery/ownership.ts accountVersions). */
+export interface DriftAccount {
+  /** made outside this stack: a colleague, a script, an import */
+  outside: ForeignVersion[];
+  /** made by another resource of this stack (a merge into this image set) */
+  byStack: string[];
+  latestVersionId: string;
+  /** what the outside versions changed: attribute names and counts only (recovery/driftSummary.ts) */
+  summary?: string;
+}
+
 /** What update does about versions of an image set we own that nobody in the stack made. */
 export type OnDrift = "keep" | "revert";
 
