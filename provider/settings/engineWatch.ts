@@ -163,7 +163,7 @@ function exitBecauseGone(address: EngineAddress): void {
     // emitted on process.stderr would crash with a stack instead of this line.
     fs.writeSync(
       2,
-      `[pulumi-healthimaging] the Pulumi engine at ${addressText(address)} is gone (was the CLI killed?); process ${process.pid} exits${hosts.length > 0 ? ` and ended its language host ${hosts.join(", ")}` : ""}. Recover with the steps in the README's "An interrupted \`pulumi up\`".\n`,
+      `[pulumi-healthimaging] the Pulumi engine at ${addressText(address)} is gone (was the CLI killed?); process ${process.pid} exits${hosts.length > 0 ? ` and ended its language host ${hosts.join(", ")}` : ""}. Recover with the steps in the README's Troubleshooting, "An interrupted \`pulumi up\`".\n`,
     );
   } catch {
     // nobody is reading

@@ -13,7 +13,7 @@ import { eventually } from "../support/emulator";
 import { type CliResult, createProject, descendants, type PulumiProject, snapshot, stillRunning } from "../support/pulumiCli";
 import { instancesIn, metadataOf, patientValues, type Seeded, SERIES, startSeeded } from "../support/seeded";
 
-/** The `pulumi ...` commands of the numbered steps in README.md's "An interrupted `pulumi up`", as argument lists. */
+/** The `pulumi ...` commands of the numbered steps in README.md's Troubleshooting entry "An interrupted `pulumi up`", as argument lists. */
 function recoverySteps(): string[][] {
   const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
   const start = readme.indexOf("### An interrupted `pulumi up`");
