@@ -38,6 +38,8 @@ export interface EmulatorOptions {
   /** expose /_emulator/* test controls (faults, rate limits, drain); default false */
   controlApi?: boolean;
   lockSourceDuringCopy?: boolean;
+  /** time without a touch before an image set is in the archive tier (default the documented 30 days; model/tiers.ts) */
+  archiveAfterMs?: number;
   /** log one line per request to stderr */
   log?: boolean;
 }
@@ -109,6 +111,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     region: credentials.region,
     accountId: opts.accountId ?? DEFAULT_ACCOUNT_ID,
     lockSourceDuringCopy: opts.lockSourceDuringCopy ?? true,
+    archiveAfterMs: opts.archiveAfterMs,
   });
   service.onComplete("copy", completeCopy);
   service.onComplete("update", completeUpdate);
@@ -177,6 +180,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       case "/_emulator/drain":
         service.drain();
         return { ok: true };
+      case "/_emulator/clock": {
+        // {"advanceDays": 31} or {"advanceMs": n}: ages image sets toward the archive tier
+        const ms = body.advanceMs ?? (body.advanceDays ?? 0) * 24 * 3600 * 1000;
+        if (typeof ms !== "number" || !(ms >= 0)) throw new ServiceError("ValidationException", "advanceMs / advanceDays must be a non-negative number.");
+        return { ok: true, now: service.advanceClock(ms) / 1000 };
+      }
       default:
         throw new ServiceError("ValidationException", `Unknown control ${pathname}.`);
     }
