@@ -42,7 +42,12 @@ function parseAmzDate(s: string | undefined): Date | undefined {
   return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
 }
 
-export async function verifySignature(req: IncomingSigned, creds: Credentials, now = Date.now()): Promise<void> {
+/**
+ * `now`: the server's time, or a range of times (a test that moved the service's clock ahead
+ * accepts requests signed anywhere from this machine's clock to the service's: the SDK adopts the
+ * clock of the Date header it last saw, which may be an earlier setting of the service's).
+ */
+export async function verifySignature(req: IncomingSigned, creds: Credentials, now: number | [number, number] = Date.now()): Promise<void> {
   const authorization = header(req.headers, "authorization");
   if (!authorization) throw denied("AccessDeniedException", "Missing Authentication Token");
   const m = AUTH_PATTERN.exec(authorization);
@@ -55,7 +60,8 @@ export async function verifySignature(req: IncomingSigned, creds: Credentials, n
   if (!signingDate) throw denied("InvalidSignatureException", "Missing or malformed X-Amz-Date header.");
   if (!signingDate.toISOString().replace(/-/g, "").startsWith(shortDate))
     throw denied("InvalidSignatureException", "Credential date does not match X-Amz-Date.");
-  if (Math.abs(now - signingDate.getTime()) > MAX_SKEW_MS)
+  const [earliest, latest] = typeof now === "number" ? [now, now] : [Math.min(...now), Math.max(...now)];
+  if (signingDate.getTime() < earliest - MAX_SKEW_MS || signingDate.getTime() > latest + MAX_SKEW_MS)
     throw denied("InvalidSignatureException", "Signature expired: the request date is more than 15 minutes away from the server time.");
 
   // The signer takes a present x-amz-content-sha256 as the payload hash without reading the body,

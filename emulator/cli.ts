@@ -17,6 +17,12 @@ const int = (v: string) => {
   return n;
 };
 
+const days = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("must be a non-negative number of days");
+  return n;
+};
+
 // commander hands options over untyped; each is checked as it is read
 // biome-ignore lint/suspicious/noExplicitAny: commander option values
 function serviceOptions(o: Record<string, any>): EmulatorOptions {
@@ -42,6 +48,7 @@ function serviceOptions(o: Record<string, any>): EmulatorOptions {
     accountId: o.accountId,
     auth: o.auth,
     controlApi: o.controlApi,
+    archiveAfterMs: o.archiveAfterDays === undefined ? undefined : o.archiveAfterDays * 24 * 3600 * 1000,
     log: o.log,
   };
 }
@@ -62,7 +69,8 @@ function withServiceOptions(cmd: Command): Command {
     .option("--region <region>", "region requests must be signed for", DEFAULT_CREDENTIALS.region)
     .option("--account-id <id>", "account id in ARNs", "000000000000")
     .option("--no-auth", "accept unsigned requests")
-    .option("--control-api", "expose /_emulator/* test controls (faults, rate limits)")
+    .option("--control-api", "expose /_emulator/* test controls (faults, rate limits, clock)")
+    .option("--archive-after-days <n>", "days without a touch before an image set is in the archive tier (default 30, as documented)", days)
     .option("--log", "log one line per request");
 }
 

@@ -38,6 +38,8 @@ export interface EmulatorOptions {
   /** expose /_emulator/* test controls (faults, rate limits, drain); default false */
   controlApi?: boolean;
   lockSourceDuringCopy?: boolean;
+  /** time without a touch before an image set is in the archive tier (default the documented 30 days; model/tiers.ts) */
+  archiveAfterMs?: number;
   /** log one line per request to stderr */
   log?: boolean;
 }
@@ -77,13 +79,14 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-function send(res: http.ServerResponse, status: number, headers: Record<string, string>, body: Buffer): void {
-  res.writeHead(status, { "x-amzn-RequestId": randomUUID(), "Content-Length": String(body.length), ...headers });
+/** The Date header is the service's own clock (Service.now: ahead of this machine's when a test moved it). */
+function send(res: http.ServerResponse, status: number, headers: Record<string, string>, body: Buffer, now = Date.now()): void {
+  res.writeHead(status, { Date: new Date(now).toUTCString(), "x-amzn-RequestId": randomUUID(), "Content-Length": String(body.length), ...headers });
   res.end(body);
 }
 
-function sendError(res: http.ServerResponse, err: ServiceError): void {
-  send(res, err.status, { "Content-Type": "application/json", "x-amzn-ErrorType": err.errorType }, Buffer.from(JSON.stringify({ message: err.message })));
+function sendError(res: http.ServerResponse, err: ServiceError, now = Date.now()): void {
+  send(res, err.status, { "Content-Type": "application/json", "x-amzn-ErrorType": err.errorType }, Buffer.from(JSON.stringify({ message: err.message })), now);
 }
 
 function queryRecord(query: URLSearchParams): Record<string, string | string[]> {
@@ -109,6 +112,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     region: credentials.region,
     accountId: opts.accountId ?? DEFAULT_ACCOUNT_ID,
     lockSourceDuringCopy: opts.lockSourceDuringCopy ?? true,
+    archiveAfterMs: opts.archiveAfterMs,
   });
   service.onComplete("copy", completeCopy);
   service.onComplete("update", completeUpdate);
@@ -126,7 +130,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
         // health is read-only and always there (scripts wait on it); the rest needs --control-api
         if (!opts.controlApi && url.pathname !== "/_emulator/health") throw new ServiceError("AccessDeniedException", "The test control API is disabled.");
         const json = control(url.pathname, body.length ? JSON.parse(body.toString("utf8")) : {});
-        return send(res, 200, { "Content-Type": "application/json" }, Buffer.from(JSON.stringify(json)));
+        return send(res, 200, { "Content-Type": "application/json" }, Buffer.from(JSON.stringify(json)), service.now());
       }
       const match = matchRoute(req.method ?? "GET", url.pathname);
       if (!match) throw new ServiceError("ValidationException", `No operation matches ${req.method} ${url.pathname}.`);
@@ -135,6 +139,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
         await verifySignature(
           { method: req.method ?? "GET", rawPath: url.pathname, query: queryRecord(url.searchParams), headers: req.headers, body },
           credentials,
+          [Date.now(), service.now()],
         );
       }
       // checked against the service model before the rate limit: a refused request does no work,
@@ -146,13 +151,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       if (!limiter.take(match.route.operation)) throw new ServiceError("ThrottlingException", "Rate exceeded");
       service.faults.check(match.route.operation);
       const out = await match.route.handler({ svc: service, params: match.params, query: url.searchParams, body, input });
-      if (out.body) return send(res, out.status ?? 200, out.headers ?? {}, out.body);
-      send(res, out.status ?? 200, { "Content-Type": "application/json", ...out.headers }, Buffer.from(JSON.stringify(out.json ?? {})));
+      if (out.body) return send(res, out.status ?? 200, out.headers ?? {}, out.body, service.now());
+      send(res, out.status ?? 200, { "Content-Type": "application/json", ...out.headers }, Buffer.from(JSON.stringify(out.json ?? {})), service.now());
     } catch (e) {
-      if (e instanceof ServiceError) return sendError(res, e);
-      if (e instanceof SyntaxError) return sendError(res, new ServiceError("ValidationException", "The request body is not valid JSON."));
+      if (e instanceof ServiceError) return sendError(res, e, service.now());
+      if (e instanceof SyntaxError) return sendError(res, new ServiceError("ValidationException", "The request body is not valid JSON."), service.now());
       process.stderr.write(`[healthimaging-local] internal error: ${(e as Error).stack ?? e}\n`);
-      sendError(res, new ServiceError("InternalServerException", "Internal server error."));
+      sendError(res, new ServiceError("InternalServerException", "Internal server error."), service.now());
     }
   });
 
@@ -177,6 +182,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       case "/_emulator/drain":
         service.drain();
         return { ok: true };
+      case "/_emulator/clock": {
+        // {"advanceDays": 31} or {"advanceMs": n}: ages image sets toward the archive tier
+        const ms = body.advanceMs ?? (body.advanceDays ?? 0) * 24 * 3600 * 1000;
+        if (typeof ms !== "number" || !(ms >= 0)) throw new ServiceError("ValidationException", "advanceMs / advanceDays must be a non-negative number.");
+        return { ok: true, now: service.advanceClock(ms) / 1000 };
+      }
       default:
         throw new ServiceError("ValidationException", `Unknown control ${pathname}.`);
     }

@@ -8,5 +8,7 @@ export type { FindImageSetsArgs, ImageSetInfo, ImageSetMatch, LookupTarget } fro
 export { summarize } from "./summary/summarize";
 export { Dataset, manifestOf } from "./dataset/dataset";
 export type { DatasetArgs, DatasetEntry, DatasetManifest } from "./dataset/dataset";
+export { croissantOf } from "./dataset/croissant";
+export type { CroissantInfo } from "./dataset/croissant";
 export { DatasetError, loadDataset, validateDataset } from "./dataset/manifest";
 export type { CohortSpec, DatasetSpec, Selection, SeriesChoice, SplitSpec } from "./dataset/manifest";

@@ -16,17 +16,17 @@ function ids(ctx: RequestContext, imageSetMember = "imageSetId") {
 const versionQuery = (ctx: RequestContext) => optStr(ctx, "versionId");
 
 /**
- * A read of the image set's data moves lastAccessedAt (inferred: what storage tiering counts as
- * access). Not committed here: a read must stay cheap, and the time is saved with the next write.
+ * A read of the image set's data (GetImageSetMetadata, GetImageFrame) is a touch: the set is in
+ * Frequent Access again (model/tiers.ts, documented). GetImageSet and searches are not.
  */
 function accessed(ctx: RequestContext, set: ImageSetRecord): void {
-  set.lastAccessedAt = ctx.svc.now();
+  ctx.svc.touch(set);
 }
 
 export function handleGetImageSet(ctx: RequestContext) {
   const { datastoreId, imageSetId } = ids(ctx);
   const set = ctx.svc.imageSet(datastoreId, imageSetId);
-  return { json: getImageSetResponse(set, ctx.svc.version(set, versionQuery(ctx))) };
+  return { json: getImageSetResponse(ctx.svc, set, ctx.svc.version(set, versionQuery(ctx))) };
 }
 
 export function handleGetImageSetMetadata(ctx: RequestContext) {
@@ -170,7 +170,7 @@ export function handleSearchImageSets(ctx: RequestContext) {
           version: Number(set.latestVersionId),
           createdAt: seconds(set.createdAt),
           updatedAt: seconds(set.updatedAt),
-          ...accessProperties(set),
+          ...accessProperties(ctx.svc, set),
           isPrimary: set.isPrimary,
           DICOMTags: compact({
             DICOMPatientId: str(doc.Patient.DICOM.PatientID),

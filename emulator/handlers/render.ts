@@ -4,6 +4,8 @@
 
 import type { DatastoreRecord, ImageSetRecord, JobRecord, VersionRecord } from "../model/records";
 import { jobOutputUri } from "../model/imports";
+import type { Service } from "../model/service";
+import { lastTouched } from "../model/tiers";
 import { compact, seconds } from "./context";
 
 export function imageSetProperties(set: ImageSetRecord) {
@@ -20,16 +22,16 @@ export function imageSetProperties(set: ImageSetRecord) {
 
 /**
  * Storage tier and last access, which GetImageSet and the SearchImageSets summaries carry (the
- * model's ImageSetsMetadataSummary and GetImageSetResponse). Inferred: data starts in the model's
- * FREQUENT_ACCESS tier and this service never ages it into ARCHIVE_INSTANT_ACCESS; lastAccessedAt
- * is the creation time until the image set's data (metadata or a frame) is read.
+ * model's ImageSetsMetadataSummary and GetImageSetResponse): the tier the last touch and the
+ * service's clock give (model/tiers.ts); lastAccessedAt is the last touch, the creation time
+ * until the first.
  */
-export function accessProperties(set: ImageSetRecord) {
-  return { lastAccessedAt: seconds(set.lastAccessedAt ?? set.createdAt), storageTier: "FREQUENT_ACCESS" as const };
+export function accessProperties(svc: Service, set: ImageSetRecord) {
+  return { lastAccessedAt: seconds(lastTouched(set)), storageTier: svc.storageTier(set) };
 }
 
 /** GetImageSet: the latest version reflects the set's lock; older versions are settled. */
-export function getImageSetResponse(set: ImageSetRecord, version: VersionRecord) {
+export function getImageSetResponse(svc: Service, set: ImageSetRecord, version: VersionRecord) {
   const latest = version.versionId === set.latestVersionId;
   return compact({
     datastoreId: set.datastoreId,
@@ -44,7 +46,7 @@ export function getImageSetResponse(set: ImageSetRecord, version: VersionRecord)
     imageSetArn: set.imageSetArn,
     overrides: version.forced ? { forced: true } : undefined,
     isPrimary: version.isPrimary && set.isPrimary,
-    ...accessProperties(set),
+    ...accessProperties(svc, set),
   });
 }
 

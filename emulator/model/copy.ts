@@ -103,6 +103,8 @@ export function copyImageSet(svc: Service, req: CopyRequest): CopyResult {
     svc.state.imageSets[imageSetId] = destination;
   }
   failure ??= svc.faults.takeCopyFailure();
+  // a touch of the replicated image set only: the source stays in its tier (model/tiers.ts)
+  destination.lastAccessedAt = now;
   lock(destination, "COPYING", now);
   destination.latestVersionId = destination.versions[destination.versions.length - 1].versionId;
   lock(source, "COPYING_WITH_READ_ONLY_ACCESS", now);

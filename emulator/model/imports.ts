@@ -154,7 +154,8 @@ function addToPrimary(svc: Service, datastoreId: string, document: ImportedDocum
   const versionId = String(Number(primary.latestVersionId) + 1);
   svc.store.writeDocument(mergeDocument(existing, incoming, selection), versionId);
   primary.versions.push({ versionId, workflowStatus: "IMPORTED", createdAt: now, updatedAt: now, isPrimary: true, docVersionId: versionId });
-  Object.assign(primary, { latestVersionId: versionId, workflowStatus: "IMPORTED", updatedAt: now });
+  // an import into it is a touch (model/tiers.ts)
+  Object.assign(primary, { latestVersionId: versionId, workflowStatus: "IMPORTED", updatedAt: now, lastAccessedAt: now });
   return primary;
 }
 

@@ -5,6 +5,7 @@ import * as crypto from "node:crypto";
 import { notFound } from "../errors";
 import type { Profile } from "../limits";
 import { Faults } from "../faults";
+import { ARCHIVE_AFTER_MS, type StorageTier, storageTier, touch } from "./tiers";
 import type { DatastoreRecord, ImageSetRecord, PendingWork, VersionRecord } from "./records";
 import { Store } from "./store";
 
@@ -16,6 +17,8 @@ export interface ServiceOptions {
   accountId: string;
   /** refuse a second copy from a source that is already being copied (inferred: the docs are silent; refusing is the safe reading) */
   lockSourceDuringCopy: boolean;
+  /** days without a touch before an image set is in the archive tier, in ms (model/tiers.ts; default the documented 30 days) */
+  archiveAfterMs?: number;
 }
 
 type Completion = (svc: Service, work: PendingWork) => void;
@@ -26,6 +29,8 @@ export class Service {
   private timers = new Map<string, NodeJS.Timeout>();
   private completions = new Map<PendingWork["kind"], Completion>();
   private stopped = false;
+  /** how far the service's clock is ahead of this machine's (tests age image sets with advanceClock) */
+  private clockOffsetMs = 0;
 
   constructor(readonly options: ServiceOptions) {
     this.store = new Store(options.dataDir);
@@ -40,7 +45,27 @@ export class Service {
   }
 
   now(): number {
-    return Date.now();
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  /** Move the service's clock forward (test control): timestamps and tiers from now on see it. */
+  advanceClock(ms: number): number {
+    if (!(ms >= 0)) throw new Error(`advanceClock: ${ms} is not a non-negative number of milliseconds`);
+    this.clockOffsetMs += ms;
+    return this.now();
+  }
+
+  /** The image set's storage tier now (model/tiers.ts). */
+  storageTier(set: ImageSetRecord): StorageTier {
+    return storageTier(set, this.now(), this.options.archiveAfterMs ?? ARCHIVE_AFTER_MS);
+  }
+
+  /**
+   * A touch (import, metadata or frame read, copy into it, metadata update): Frequent Access again.
+   * Saved at once when it brings the set back from the archive tier, else with the next commit.
+   */
+  touch(set: ImageSetRecord): void {
+    if (touch(set, this.now(), this.options.archiveAfterMs ?? ARCHIVE_AFTER_MS)) this.store.commit();
   }
 
   newId(): string {

@@ -267,6 +267,7 @@ function startUpdate(
 ): void {
   const versionId = String(Number(set.latestVersionId) + 1);
   const previous = svc.version(set);
+  set.lastAccessedAt = now; // an update is a touch (model/tiers.ts)
   if (!outcome.failure) {
     svc.store.writeDocument({ ...outcome.doc, ImageSetID: set.imageSetId, DatastoreID: set.datastoreId }, versionId);
     // a forced StudyInstanceUID change (or a revert across one) moves the set to another study

@@ -1,3 +1,5 @@
 #!/usr/bin/env node
 // The `pulumi-healthimaging` command (summarize a preview for a pull request); see dist/summary/cli.js.
-process.exitCode = require("../dist/summary/cli.js").main(process.argv.slice(2));
+Promise.resolve(require("../dist/summary/cli.js").main(process.argv.slice(2))).then((code) => {
+  process.exitCode = code;
+});

@@ -10,6 +10,7 @@ import { serializedProvider } from "../resource/serializedProvider";
 import { type Connection, imagingClient, resolveConnection } from "../service/client";
 import { connectionProblem } from "../service/explain";
 import { writeFileAtomic } from "../settings/home";
+import { type CroissantInfo, croissantInfoProblems, croissantOf } from "./croissant";
 import { type DatasetSpec, DatasetError, loadDataset, validateDataset } from "./manifest";
 import { type DatasetPlan, type PlannedImageSet, planDataset } from "./plan";
 import { SeriesFinder } from "./resolve";
@@ -38,6 +39,13 @@ export interface DatasetArgs extends Connection {
   dataset: string | DatasetSpec;
   /** Also write the dataset manifest to this JSON file after `pulumi up` (not during preview). */
   manifestFile?: string;
+  /**
+   * Also write the dataset as an MLCommons Croissant 1.1 description (JSON-LD) to this file after
+   * `pulumi up`: the cohorts as splits and the manifest's entries as records. Needs `croissant`.
+   */
+  croissantFile?: string;
+  /** What Croissant asks that the declaration does not say: at least the data's license and a url. */
+  croissant?: CroissantInfo;
 }
 
 /**
@@ -62,6 +70,15 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
       // atomically: a training job reading the file never sees half of it
       this.manifest.apply((m) => writeFileAtomic(path.resolve(file), `${JSON.stringify(m, null, 2)}\n`));
     }
+    if (args.croissantFile && args.croissant && !pulumi.runtime.isDryRun()) {
+      const file = args.croissantFile;
+      const info = args.croissant;
+      const descriptions = built.then((b) => b.descriptions);
+      // atomically too: an ML job reading the file never sees half of it
+      pulumi
+        .all([this.manifest, descriptions])
+        .apply(([m, d]) => writeFileAtomic(path.resolve(file), `${JSON.stringify(croissantOf(name, m, info, { cohortDescriptions: d }), null, 2)}\n`));
+    }
   }
 
   /**
@@ -85,6 +102,10 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
   private async resolve(name: string, args: DatasetArgs): Promise<DatasetPlan> {
     const file = typeof args.dataset === "string" ? args.dataset : "the dataset";
     const spec = typeof args.dataset === "string" ? loadDataset(args.dataset) : validateDataset(args.dataset, file);
+    if (args.croissantFile) {
+      const problems = croissantInfoProblems(args.croissant, `Dataset "${name}"`);
+      if (problems.length) throw new DatasetError(problems);
+    }
     // DatastoreId pattern [0-9a-z]{32} (service model); a placeholder fails here, before any read.
     if (!/^[0-9a-z]{32}$/.test(String(args.datastoreId)))
       throw new DatasetError([
@@ -132,7 +153,7 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
     const entries = plan.imageSets.map((p) => entryOf(p, sets.get(p.key)!));
     const manifest = pulumi.all(entries).apply((list) => manifestOf(args.datastoreId, plan, list));
     const ids = pulumi.all(Object.fromEntries([...sets].map(([k, s]) => [k, s.imageSetId])));
-    return { manifest, ids };
+    return { manifest, ids, descriptions: plan.descriptions };
   }
 }
 

@@ -26,6 +26,8 @@ export interface DatasetPlan {
   imageSets: PlannedImageSet[];
   /** cohort -> number of series (for messages) */
   seriesPerCohort: Record<string, number>;
+  /** cohort -> its description in the declaration, if any (the Croissant file's words) */
+  descriptions: Record<string, string | undefined>;
 }
 
 const DEFAULT_SEED = "default";
@@ -118,5 +120,6 @@ export async function planDataset(spec: DatasetSpec, finder: SeriesFinder, file:
       imageSets.push(planned);
     }
   }
-  return { imageSets, seriesPerCohort };
+  const descriptions = Object.fromEntries(Object.entries(spec.cohorts).map(([c, cohort]) => [c, cohort.description]));
+  return { imageSets, seriesPerCohort, descriptions };
 }

@@ -1,21 +1,51 @@
-// `npx pulumi-healthimaging summarize preview.json [--tps 0.25]`: the pull-request summary of a
-// `pulumi preview --json` (summary/summarize.ts), printed as Markdown.
+// `npx pulumi-healthimaging summarize preview.json [--tps 0.25] [--read-tiers]`: the pull-request
+// summary of a `pulumi preview --json` (summary/summarize.ts), printed as Markdown. With
+// --read-tiers it also reads the storage tier of every source image set the change copies from
+// (GetImageSet, read-only and no access; summary/tiers.ts) and adds what `up` does to them and the
+// new storage it makes, with cost estimates.
 
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
-import { summarize } from "./summarize";
+import { imagingClient, resolveConnection } from "../service/client";
+import { serviceNow } from "../service/clock";
+import { findImageSet } from "../service/find";
+import { changesOf, summarize, type TierInfo } from "./summarize";
+import { MAX_READS_DEFAULT, READ_TPS_DEFAULT, readTiers, tierSources } from "./tiers";
 
-const USAGE = `usage: pulumi-healthimaging summarize <preview.json> [--tps <write calls per second>]
+const USAGE = `usage: pulumi-healthimaging summarize <preview.json> [--tps <write calls per second>] [--read-tiers [--max-reads <n>] [--read-tps <n>]]
 
   <preview.json>  the output of \`pulumi preview --json\` ("-" reads stdin)
   --tps           the account's write rate per operation (default 0.25, AWS's documented default)
+  --read-tiers    read the storage tier of each source image set the change copies from (one
+                  GetImageSet each: read-only, and no access, so it moves nothing) and add what
+                  \`up\` does to them and to new storage, with cost estimates. Needs AWS credentials
+                  and the region (each resource's region/endpoint, else AWS_REGION and
+                  AWS_ENDPOINT_URL_MEDICAL_IMAGING).
+  --max-reads     read at most this many sources (default ${MAX_READS_DEFAULT})
+  --read-tps      GetImageSet calls per second (default ${READ_TPS_DEFAULT})
 `;
 
-/** Runs the command line; returns the exit code. */
-export function main(argv: string[]): number {
+const positive = (name: string, v: string | undefined): number | undefined | Error => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  return n > 0 && Number.isFinite(n) ? n : new Error(`--${name}: must be a positive number, got ${JSON.stringify(v)}`);
+};
+
+/** Runs the command line; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { tps: { type: "string" }, help: { type: "boolean", short: "h" } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        tps: { type: "string" },
+        "read-tiers": { type: "boolean" },
+        "max-reads": { type: "string" },
+        "read-tps": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n\n${USAGE}`);
     return 2;
@@ -29,18 +59,38 @@ export function main(argv: string[]): number {
     process.stderr.write(USAGE);
     return 2;
   }
-  const tps = parsed.values.tps === undefined ? undefined : Number(parsed.values.tps);
-  if (tps !== undefined && !(tps > 0)) {
-    process.stderr.write(`--tps: must be a positive number, got ${JSON.stringify(parsed.values.tps)}\n`);
-    return 2;
-  }
-  let preview: unknown;
+  const tps = positive("tps", parsed.values.tps as string | undefined);
+  const maxReads = positive("max-reads", parsed.values["max-reads"] as string | undefined);
+  const readTps = positive("read-tps", parsed.values["read-tps"] as string | undefined);
+  for (const v of [tps, maxReads, readTps])
+    if (v instanceof Error) {
+      process.stderr.write(`${v.message}\n`);
+      return 2;
+    }
+  let preview: Parameters<typeof summarize>[0];
   try {
     preview = JSON.parse(fs.readFileSync(file === "-" ? 0 : file, "utf8"));
   } catch (e) {
     process.stderr.write(`${file}: not a \`pulumi preview --json\` output: ${(e as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(summarize(preview as Parameters<typeof summarize>[0], { writeTps: tps }));
+  let tiers: TierInfo | undefined;
+  if (parsed.values["read-tiers"]) {
+    const sources = tierSources(preview as Parameters<typeof tierSources>[0], changesOf(preview));
+    try {
+      for (const s of sources) resolveConnection(s); // where each is: a missing region fails here, once
+    } catch (e) {
+      process.stderr.write(`--read-tiers: ${(e as Error).message}\n`);
+      return 1;
+    }
+    // each read's own failure (access denied, not found) is reported in the section, by error name
+    const readings = await readTiers(sources, (s) => findImageSet(imagingClient(resolveConnection(s)), s.datastoreId, s.imageSetId), {
+      maxReads: maxReads as number | undefined,
+      tps: readTps as number | undefined,
+    });
+    // ages by the service's clock (its Date header), as lastAccessedAt is
+    tiers = { sources, readings, now: new Date(serviceNow()) };
+  }
+  process.stdout.write(summarize(preview, { writeTps: tps as number | undefined, tiers }));
   return 0;
 }

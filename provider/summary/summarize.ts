@@ -7,6 +7,7 @@ import { driftPlan } from "../lifecycle/diff";
 import type { Outputs } from "../resource/outputs";
 import { defaultOf, INPUT_NAMES, INPUTS, type InputName } from "../resource/schema";
 import type { DerivedImageSetInputs } from "../resource/types";
+import { type TierReading, type TierSource, tierSection } from "./tiers";
 
 /** The parts of one `pulumi preview --json` step the summary reads. */
 interface PreviewStep {
@@ -35,6 +36,8 @@ export interface ResourceChange {
   reasons: string[];
   /** an update that only records new inputs in state: no instance changes, no API call */
   recordedOnly?: boolean;
+  /** a merge into another image set (a destination given): it grows that set instead of making one */
+  merge?: boolean;
   calls: { CopyImageSet: number; UpdateImageSetMetadata: number; DeleteImageSet: number };
 }
 
@@ -187,7 +190,17 @@ export function changesOf(preview: { steps?: PreviewStep[] }): ResourceChange[] 
     } else reasons = [op === "create" ? "new in the program" : merge ? "removed from the program: the merge is undone" : "removed from the program"];
     const name = step.urn.split("::").pop() ?? step.urn;
     const cohort = DATASET_CHILD.exec(name)?.[1];
-    out.push({ name, ...(cohort ? { cohort } : {}), op, added, removed, reasons, ...(recordedOnly ? { recordedOnly } : {}), calls });
+    out.push({
+      name,
+      ...(cohort ? { cohort } : {}),
+      op,
+      added,
+      removed,
+      reasons,
+      ...(recordedOnly ? { recordedOnly } : {}),
+      ...(merge ? { merge } : {}),
+      calls,
+    });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -206,8 +219,16 @@ function listSelection(s: Selection): string[] {
   );
 }
 
-/** The Markdown comment for a preview. */
-export function summarize(preview: { steps?: PreviewStep[] }, opts: { writeTps?: number } = {}): string {
+/** The storage tiers read for the summary (`summarize --read-tiers`, tiers.ts). */
+export interface TierInfo {
+  sources: TierSource[];
+  readings: TierReading[];
+  /** when they were read */
+  now?: Date;
+}
+
+/** The Markdown comment for a preview; with `tiers`, a storage section (tiers and cost estimates) follows. */
+export function summarize(preview: { steps?: PreviewStep[] }, opts: { writeTps?: number; tiers?: TierInfo } = {}): string {
   const tps = opts.writeTps ?? WRITE_TPS_DEFAULT;
   const all = changesOf(preview);
   // An update that only records new inputs (a merge's destination moved on) changes no image set:
@@ -266,6 +287,7 @@ export function summarize(preview: { steps?: PreviewStep[] }, opts: { writeTps?:
       .join(", ")}; ${pacing}, plus the copies' own time.`,
     "",
   );
+  if (opts.tiers) out.push(...tierSection(changes, opts.tiers.sources, opts.tiers.readings, opts.tiers.now));
   return out.join("\n");
 }
 

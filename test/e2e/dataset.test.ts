@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DatasetManifest } from "../../provider/dataset/dataset";
 import { ensureBuilt } from "../support/build";
+import { croissantRecords, validateCroissant } from "../support/mlcroissant";
 import { createProject, type PulumiProject } from "../support/pulumiCli";
 import { instancesIn, metadataOf, type Seeded, SERIES, STUDIES, startSeeded } from "../support/seeded";
 
@@ -118,6 +119,21 @@ describe("e2e: hi.Dataset, a manifest across 2 patients and 6 studies, with the 
       assert.equal(set.latestVersionId, e.versionId, `${e.seriesInstanceUID}: the manifest names the latest version`);
     }
     noPatientValues((await project.ok(["stack", "export"])).stdout, "the state");
+    // the Croissant file: valid for mlcroissant, its image_sets records are the manifest's entries
+    const croissant = path.join(project.dir, "dataset-croissant.json");
+    noPatientValues(fs.readFileSync(croissant, "utf8"), "the Croissant file");
+    const v = validateCroissant(croissant);
+    assert.equal(v.status, 0, v.output);
+    // (the stack output's cohorts are in key order, the file's in declaration order: compared as sets)
+    const row = (...v: unknown[]) => JSON.stringify(v);
+    assert.deepEqual(
+      croissantRecords(croissant)
+        .image_sets.map((r) => row(r["image_sets/cohort"], r["image_sets/image_set_id"], r["image_sets/version_id"], r["image_sets/series_instance_uid"]))
+        .sort(),
+      Object.entries(c)
+        .flatMap(([k, list]) => list.map((e) => row(k, e.imageSetId, e.versionId, e.seriesInstanceUID)))
+        .sort(),
+    );
   });
 
   it("editing one cohort previews as exactly that change, and the PR summary says so", async () => {
