@@ -173,6 +173,21 @@ describe("installable outside this repository: each example's README, word for w
     await registry?.stop();
   });
 
+  it("examples/pr-preview's committed lockfile installs from the registry with `npm ci`, the workflow's first step", async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "hi-readme-lockfile-"));
+    try {
+      copyAsCloned("pr-preview", work);
+      const r = await runBlock("npm ci", work, { ...process.env, ...registry.npmEnv, TMPDIR: os.tmpdir() });
+      assert.equal(r.code, 0, r.output);
+      const installed = path.join(work, "node_modules", "pulumi-healthimaging");
+      assert.ok(!fs.lstatSync(installed).isSymbolicLink());
+      assert.equal(JSON.parse(fs.readFileSync(path.join(installed, "package.json"), "utf8")).version, version);
+      assert.ok(fs.existsSync(path.join(installed, "dist", "index.js")));
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   for (const { name, check } of EXAMPLES)
     it(`examples/${name}: the README's service and steps blocks`, async () => {
       const readme = fs.readFileSync(path.join(ROOT, "examples", name, "README.md"), "utf8");
