@@ -1,5 +1,5 @@
 // Installable outside this repository: each example's README is the test script. Both packages are
-// published to a local npm registry as the release workflow publishes them (test/support/registry.ts:
+// published to a local npm registry by the release workflow's own publish step (test/support/registry.ts:
 // Verdaccio, proxying everything else to the npm registry), the example folder is copied as a clone
 // holds it (its tracked files) to a temporary folder outside the repository, and the README's two
 // marked shell blocks run word for word with npm_config_registry pointing at the local registry:
@@ -171,6 +171,12 @@ describe("installable outside this repository: each example's README, word for w
   });
   after(async () => {
     await registry?.stop();
+  });
+
+  it("the release workflow's publish step, run again, skips the versions already published", async () => {
+    const output = await registry.publishAsWorkflow();
+    assert.match(output, new RegExp(`pulumi-healthimaging@${version.replaceAll(".", "\\.")} is already on npm`));
+    assert.match(output, new RegExp(`healthimaging-local@${version.replaceAll(".", "\\.")} is already on npm`));
   });
 
   it("examples/pr-preview's committed lockfile installs from the registry with `npm ci`, the workflow's first step", async () => {

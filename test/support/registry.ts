@@ -1,16 +1,17 @@
 // A private npm registry for a test: Verdaccio (scripts/install-verdaccio.sh, cached outside the
 // repository) on a free loopback port, its storage in a temporary folder, proxying every other
-// package to the npm registry this machine uses. Both packages are published to it as
-// .github/workflows/release.yml publishes them: `npm publish --access public` from provider/ and
-// emulator/ (which builds each first, its prepack script), minus --provenance, which needs GitHub's
-// OIDC token. Installs that set npm_config_registry to `url` then get this checkout's packages by
-// name, exactly as users will get the released ones from npm.
+// package to the npm registry this machine uses. Both packages are published to it by
+// .github/workflows/release.yml's own publish step (`npm publish --provenance --access public` in
+// provider/ and emulator/, each built by its prepack script), run with bash minus --provenance,
+// which needs GitHub's OIDC token. Installs that set npm_config_registry to `url` then get this
+// checkout's packages by name, exactly as users will get the released ones from npm.
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as yaml from "js-yaml";
 import { freePort, sleep } from "./emulator";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -24,8 +25,8 @@ export interface LocalRegistry {
   npmEnv: Record<string, string>;
   /** name@version of each package published to it */
   published: string[];
-  /** publish a folder to the registry (npm publish --access public); returns name@version */
-  publish(dir: string): Promise<string>;
+  /** run the release workflow's publish step against this registry; returns its output */
+  publishAsWorkflow(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -39,7 +40,23 @@ function run(command: string, args: string[], opts: { cwd: string; env: NodeJS.P
   });
 }
 
-/** Starts Verdaccio and publishes provider/ and emulator/ to it (unless `publish: false`). */
+/**
+ * The `run:` script of .github/workflows/release.yml's "npm publish --provenance" step, without
+ * `--provenance` (it needs GitHub's OIDC token), and the version it publishes (provider/package.json's).
+ */
+export function workflowPublishStep(): { script: string; version: string } {
+  const workflow = yaml.load(fs.readFileSync(path.join(ROOT, ".github", "workflows", "release.yml"), "utf8")) as {
+    jobs: Record<string, { steps: { name?: string; run?: string }[] }>;
+  };
+  const step = Object.values(workflow.jobs)
+    .flatMap((j) => j.steps)
+    .find((s) => s.name === "npm publish --provenance");
+  if (!step?.run?.includes("npm publish --provenance --access public")) throw new Error('release.yml has no "npm publish --provenance" step');
+  const version = JSON.parse(fs.readFileSync(path.join(ROOT, "provider", "package.json"), "utf8")).version as string;
+  return { script: step.run.replaceAll(" --provenance", ""), version };
+}
+
+/** Starts Verdaccio and publishes provider/ and emulator/ to it with the release workflow's step (unless `publish: false`). */
 export async function startRegistry(opts: { publish?: boolean } = {}): Promise<LocalRegistry> {
   const verdaccio = execFileSync("bash", [path.join(ROOT, "scripts", "install-verdaccio.sh")], { encoding: "utf8" }).trim();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hi-registry-"));
@@ -132,21 +149,24 @@ export async function startRegistry(opts: { publish?: boolean } = {}): Promise<L
     url,
     npmEnv,
     published,
-    async publish(pkgDir) {
-      const manifest = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")) as { name: string; version: string };
-      const r = await run("npm", ["publish", "--access", "public", "--registry", url], {
-        cwd: pkgDir,
-        env: { ...process.env, ...npmEnv, npm_config_userconfig: npmrc },
+    async publishAsWorkflow() {
+      const { script, version } = workflowPublishStep();
+      const r = await run("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
+        cwd: ROOT,
+        env: { ...process.env, ...npmEnv, npm_config_userconfig: npmrc, GITHUB_REF_NAME: `v${version}`, NODE_AUTH_TOKEN: "" },
       });
-      if (r.code !== 0) throw new Error(`npm publish of ${pkgDir} to ${url} failed:\n${r.output}\n${log}`);
-      published.push(`${manifest.name}@${manifest.version}`);
-      return `${manifest.name}@${manifest.version}`;
+      if (r.code !== 0) throw new Error(`the release workflow's publish step failed against ${url}:\n${r.output}\n${log}`);
+      for (const p of PUBLISHED) {
+        const name = JSON.parse(fs.readFileSync(path.join(ROOT, p, "package.json"), "utf8")).name as string;
+        if (!published.includes(`${name}@${version}`)) published.push(`${name}@${version}`);
+      }
+      return r.output;
     },
     stop,
   };
   if (opts.publish !== false) {
     try {
-      for (const p of PUBLISHED) await registry.publish(path.join(ROOT, p));
+      await registry.publishAsWorkflow();
     } catch (e) {
       await stop();
       throw e;

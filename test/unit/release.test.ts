@@ -3,7 +3,10 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import * as yaml from "js-yaml";
 import { changelogSection, checkRelease, githubRepositoryOf, type ReleaseInputs, releaseTarballUrl } from "../../scripts/release";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -130,6 +133,38 @@ describe("release check (scripts/release.ts)", () => {
     assert.equal(changelogSection(CHANGELOG, "0.3.0")?.body, "### Added\n\n- a thing");
     assert.equal(changelogSection("## [1.0.0] - 2027-01-02\n\nx\n", "1.0.0")?.status, "2027-01-02", "keepachangelog's own heading style");
     assert.equal(changelogSection(CHANGELOG, "0.2"), undefined);
+  });
+
+  it("the release workflow runs the check on the tag and writes the notes from the tag's section", () => {
+    const workflow = yaml.load(fs.readFileSync(path.join(ROOT, ".github", "workflows", "release.yml"), "utf8")) as {
+      on: { push: { tags: string[] } };
+      jobs: Record<string, { needs?: string; permissions?: Record<string, string>; steps: { name?: string; run?: string }[] }>;
+    };
+    assert.deepEqual(workflow.on.push.tags, ["v*"]);
+    const steps = Object.values(workflow.jobs).flatMap((j) => j.steps);
+    const run = (name: string) => steps.find((s) => s.name === name)?.run ?? assert.fail(`release.yml has a step "${name}"`);
+    assert.equal(run("release check"), 'npm run --silent release:check -- --tag "$GITHUB_REF_NAME"');
+    assert.ok(
+      steps.some((s) => s.run === ".ci/run"),
+      "the suite runs before anything is published",
+    );
+    assert.deepEqual(workflow.jobs.publish.permissions, { contents: "write", "id-token": "write" });
+    assert.equal(workflow.jobs.publish.needs, "test");
+    // the notes step, run as the runner would (bash -e), for this repository's version
+    const version = JSON.parse(fs.readFileSync(path.join(ROOT, "provider", "package.json"), "utf8")).version as string;
+    const temp = fs.mkdtempSync(path.join(os.tmpdir(), "hi-release-notes-"));
+    try {
+      const r = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", run("release notes (the tag's CHANGELOG.md section)")], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, RUNNER_TEMP: temp, GITHUB_REF_NAME: `v${version}` },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const section = changelogSection(fs.readFileSync(path.join(ROOT, "CHANGELOG.md"), "utf8"), version);
+      assert.equal(fs.readFileSync(path.join(temp, "notes.md"), "utf8"), `${section!.body}\n`);
+    } finally {
+      fs.rmSync(temp, { recursive: true, force: true });
+    }
   });
 
   it("this repository passes the check without a tag, and `release:notes` prints its section", () => {
