@@ -30,7 +30,7 @@ const README_PORT = "4566";
 const README_DICOM = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
 
 /** The shell block that follows `<!-- recipe: <name> ... -->` in a README. */
-export function recipeBlock(readme: string, name: string): string {
+function recipeBlock(readme: string, name: string): string {
   const marker = new RegExp(`<!-- recipe: ${name}\\b[^>]*-->\\s*\`\`\`(?:sh|bash)\\n([\\s\\S]*?)\`\`\``);
   const m = marker.exec(readme);
   assert.ok(m, `the README marks a \`\`\`sh block with <!-- recipe: ${name} -->`);
