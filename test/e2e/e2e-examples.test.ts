@@ -8,6 +8,7 @@
 
 import { GetDatastoreCommand, GetImageSetCommand, ListImageSetVersionsCommand, SearchImageSetsCommand } from "@aws-sdk/client-medical-imaging";
 import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
@@ -127,6 +128,17 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
     let dir: string;
     let steps: Step[];
 
+    /** Run a command in a folder (asynchronously: the local service answers from this very process). */
+    function runCommand(command: string, args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
+      return new Promise((resolve) => {
+        const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+        let output = "";
+        child.stdout.on("data", (d) => (output += d));
+        child.stderr.on("data", (d) => (output += d));
+        child.on("close", (code) => resolve({ code, output }));
+      });
+    }
+
     /** Run one `run:` step as GitHub Actions does (bash -e, in its working directory); returns what it wrote to GITHUB_OUTPUT. */
     async function runStep(name: string): Promise<Record<string, string>> {
       const step = steps.find((s) => s.name === name);
@@ -134,7 +146,6 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
       const outputs = path.join(dir, "github-output.txt");
       fs.writeFileSync(outputs, "");
       // asynchronously: the local service answers from this very process
-      const { spawn } = await import("node:child_process");
       const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run], {
         cwd: dir,
         env: { ...env, STACK, PROJECT_DIR: ".", WRITE_TPS: "0.25", GITHUB_OUTPUT: outputs },
@@ -181,12 +192,22 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
       assert.ok(wf.on.pull_request, "runs on pull requests");
       assert.equal(wf.permissions["pull-requests"], "write");
       steps = Object.values(wf.jobs).flatMap((j) => j.steps);
-      // The example folder as a repository holds it, beside the package it depends on by path.
-      dir = path.join(work, "examples", "pr-preview");
-      fs.mkdirSync(path.dirname(dir), { recursive: true });
+      // The example folder as a repository holds it. It takes pulumi-healthimaging from npm, where
+      // this checkout is not: the packed package (what `npm publish` uploads) goes into its
+      // package.json and lockfile first, as `npm install <tarball>` writes them; then the workflow's
+      // own `npm ci` installs from that lockfile. (test/e2e/registry.test.ts installs it by name
+      // from a registry.)
+      dir = path.join(work, "pr-preview");
       fs.cpSync(path.join(ROOT, "examples", "pr-preview"), dir, { recursive: true, filter: (src) => path.basename(src) !== "node_modules" });
-      fs.symlinkSync(path.join(ROOT, "provider"), path.join(work, "provider"), "dir");
       assert.ok(fs.existsSync(path.join(dir, "package-lock.json")) && fs.existsSync(path.join(dir, "Pulumi.prod.yaml")), "its own lockfile and stack config");
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+      assert.match(manifest.dependencies["pulumi-healthimaging"], /^\^\d+\.\d+\.\d+$/, "a version range from the registry, no path into this repository");
+      const packed = execFileSync("npm", ["pack", "--silent", "--pack-destination", work], { cwd: path.join(ROOT, "provider"), encoding: "utf8" })
+        .trim()
+        .split("\n")
+        .pop()!;
+      const install = await runCommand("npm", ["install", "--no-audit", "--no-fund", path.join(work, packed)], dir);
+      assert.equal(install.code, 0, install.output);
       await runStep("npm ci");
       assert.ok(!fs.lstatSync(path.join(dir, "node_modules", "pulumi-healthimaging")).isSymbolicLink(), "installed as a package, not a link");
       await prepareStack("pr-preview", dir, seeded.seed, env, STACK);

@@ -30,10 +30,10 @@ let bin: string | undefined;
 
 /**
  * Environment for a CLI run: offline, file backend and PULUMI_HOME under `dir`, AWS settings
- * pointing at the local service. Inherited PULUMI_* and AWS_* variables are dropped so a
- * developer's own settings cannot leak into a test.
+ * pointing at the local service (when `emu` is given: else the caller sets them). Inherited PULUMI_*
+ * and AWS_* variables are dropped so a developer's own settings cannot leak into a test.
  */
-export function offlinePulumiEnv(binDir: string, dir: string, emu: RunningEmulator): NodeJS.ProcessEnv {
+export function offlinePulumiEnv(binDir: string, dir: string, emu?: RunningEmulator): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PULUMI_") && !k.startsWith("AWS_")));
   return {
     ...inherited,
@@ -43,7 +43,7 @@ export function offlinePulumiEnv(binDir: string, dir: string, emu: RunningEmulat
     PULUMI_CONFIG_PASSPHRASE: "",
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    ...awsEnv(emu),
+    ...(emu ? awsEnv(emu) : {}),
   };
 }
 
