@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     process.stderr.write("no quickstart stack: nothing to destroy\n");
   }
   say("Stopping the local service");
-  process.stderr.write(stopService() ? "stopped\n" : "it was not started by npm start; left alone\n");
+  process.stderr.write((await stopService()) ? "stopped\n" : "it was not started by npm start; left alone\n");
 }
 
 main().catch((e: Error) => {

@@ -95,31 +95,48 @@ export async function ensureService(): Promise<"started" | "running"> {
   fs.mkdirSync(path.join(s3Root, "samples"), { recursive: true });
   const link = path.join(s3Root, "samples", "dicomdirtests");
   if (!fs.existsSync(link)) fs.symlinkSync(path.join(sampleFiles(), "dicomdirtests"), link);
-  const log = fs.openSync(path.join(LOCAL_DIR, "service.log"), "a");
+  const logFile = path.join(LOCAL_DIR, "service.log");
+  const log = fs.openSync(logFile, "a");
   const child = spawn(
     process.execPath,
     [path.join(ROOT, "emulator", "dist", "cli.js"), "serve", "--port", String(PORT), "--data", path.join(LOCAL_DIR, "data"), "--s3-root", s3Root],
     { cwd: ROOT, detached: true, stdio: ["ignore", log, log] },
   );
+  let exited = false;
+  child.once("exit", () => (exited = true));
   child.unref();
   fs.writeFileSync(PID_FILE, String(child.pid));
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 100 && !exited; i++) {
     if (await healthy()) return "started";
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`the local service did not start; see ${path.join(LOCAL_DIR, "service.log")}`);
+  if (exited) fs.rmSync(PID_FILE, { force: true });
+  // the service's own one-line reason (port or data folder in use, ...) is the log's last line
+  const reason = fs.readFileSync(logFile, "utf8").trim().split("\n").at(-1) ?? "";
+  throw new Error(`the local service did not start${reason ? `: ${reason}` : ""} (log: ${logFile})`);
 }
 
-export function stopService(): boolean {
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Stop the service `npm start` started and wait until it is gone (its data folder's lock released). */
+export async function stopService(): Promise<boolean> {
   if (!fs.existsSync(PID_FILE)) return false;
   const pid = Number(fs.readFileSync(PID_FILE, "utf8"));
   fs.rmSync(PID_FILE);
   try {
     process.kill(pid, "SIGTERM");
-    return true;
   } catch {
     return false;
   }
+  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  return true;
 }
 
 /** Seed once: the import result is kept, and reused while its data store exists. */
@@ -134,7 +151,11 @@ export async function ensureSeeded(): Promise<SeedResult> {
       // the data store is gone (data folder removed): seed again
     }
   }
-  const result = await seed(client(), { inputS3Uri: "s3://samples/dicomdirtests/", outputS3Uri: "s3://samples/import-output/", datastoreName: "quickstart" });
+  const result = await seed(client(), {
+    inputS3Uri: "s3://samples/dicomdirtests/",
+    outputS3Uri: "s3://samples/import-output/",
+    datastoreName: "quickstart",
+  });
   fs.writeFileSync(SEED_FILE, JSON.stringify(result, null, 2));
   return result;
 }
