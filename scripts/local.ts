@@ -6,6 +6,7 @@ import { execFileSync, spawn, type SpawnSyncOptions, spawnSync } from "node:chil
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { seed, type SeedResult } from "../emulator/seed";
+import { seedClient } from "../emulator/seedClient";
 
 export const ROOT = path.resolve(__dirname, "..");
 // Where the service keeps its data and the Pulumi stack its state; the e2e test moves both.
@@ -151,7 +152,7 @@ export async function ensureSeeded(): Promise<SeedResult> {
       // the data store is gone (data folder removed): seed again
     }
   }
-  const result = await seed(client(), {
+  const result = await seed(seedClient({ endpoint: ENDPOINT, region: CREDENTIALS.region, credentials: CREDENTIALS }), {
     inputS3Uri: "s3://samples/dicomdirtests/",
     outputS3Uri: "s3://samples/import-output/",
     datastoreName: "quickstart",
