@@ -21,6 +21,7 @@ export function seedBackoffMs(operation: string, attempt: number): number {
   return Math.min(intervalMs * 2 ** (attempt - 1), MAX_WAIT_MS);
 }
 
+/** Where {@link seedClient} sends requests, with what credentials, and where it says what it waits for. */
 export interface SeedClientOptions {
   endpoint: string;
   region: string;
