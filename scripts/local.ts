@@ -6,6 +6,7 @@ import { execFileSync, spawn, type SpawnSyncOptions, spawnSync } from "node:chil
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { seed, type SeedResult } from "../emulator/seed";
+import type { HealthReport } from "../emulator/portInUse";
 import { seedClient } from "../emulator/seedClient";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -81,17 +82,30 @@ export function client(): MedicalImagingClient {
   return new MedicalImagingClient({ endpoint: ENDPOINT, region: CREDENTIALS.region, credentials: CREDENTIALS, disableHostPrefix: true });
 }
 
-async function healthy(): Promise<boolean> {
+/** What the service on PORT says about itself, or undefined when none answers. */
+async function health(): Promise<HealthReport | undefined> {
   try {
-    return (await fetch(`${ENDPOINT}/_emulator/health`)).ok;
+    const res = await fetch(`${ENDPOINT}/_emulator/health`);
+    return res.ok ? ((await res.json()) as HealthReport) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
+const healthy = async () => (await health()) !== undefined;
 
 /** Start the local service in the background unless it already runs; it keeps running after we exit. */
 export async function ensureService(): Promise<"started" | "running"> {
-  if (await healthy()) return "running";
+  const running = await health();
+  if (running) {
+    // a service another checkout (or a hand-started serve) runs: its data and lifetime are not ours
+    const ours = path.resolve(LOCAL_DIR, "data");
+    if (running.dataDir && path.resolve(running.dataDir) !== ours) {
+      process.stderr.write(
+        `note: the service on port ${PORT} (pid ${running.pid}) keeps its data in ${running.dataDir}, not ${ours}; npm run destroy will not stop it (HEALTHIMAGING_PORT picks another port)\n`,
+      );
+    }
+    return "running";
+  }
   const s3Root = path.join(LOCAL_DIR, "s3");
   fs.mkdirSync(path.join(s3Root, "samples"), { recursive: true });
   const link = path.join(s3Root, "samples", "dicomdirtests");

@@ -122,6 +122,30 @@ describe("local service: a port or data folder already in use", function () {
     await assert.rejects(startTestEmulator({ dataDir: first.dataDir }), /^Error: data folder .* is in use by another healthimaging-local/);
   });
 
+  it("npm start's ensureService, finding a service of another data folder on its port, says so", async () => {
+    first = await startTestEmulator({ port: await freePort(), dataDir: path.join(tmp, "elsewhere") });
+    const local = path.join(tmp, "local");
+    const r = await new Promise<Exit>((resolve) => {
+      const code = "require('./scripts/local').ensureService().then((s) => process.stdout.write(s))";
+      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", code], {
+        cwd: ROOT,
+        env: { ...process.env, HEALTHIMAGING_PORT: String(first!.port), HEALTHIMAGING_LOCAL_DIR: local },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+    assert.equal(r.stdout, "running", r.stderr);
+    assert.equal(
+      r.stderr,
+      `note: the service on port ${first.port} (pid ${process.pid}) keeps its data in ${first.dataDir}, not ${path.join(local, "data")}; ` +
+        "npm run destroy will not stop it (HEALTHIMAGING_PORT picks another port)\n",
+    );
+  });
+
   it("a stale lock (its process is gone, or it names this pid but no service here) is taken over; stop() removes the lock", async () => {
     const dataDir = path.join(tmp, "stale");
     fs.mkdirSync(dataDir);
