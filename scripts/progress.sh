@@ -31,6 +31,7 @@ with_progress() { # <label> <log file> <command...>
   # stdout to /dev/null and the sleep killed with the ticker: an orphaned sleep would hold the
   # caller's pipes open (execFileSync waits for them) for up to PROGRESS_EVERY seconds
   (
+    sleeper=""
     trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
     while :; do
       sleep "$PROGRESS_EVERY" &
