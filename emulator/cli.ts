@@ -2,13 +2,13 @@
 // healthimaging-local: `serve` runs the local HealthImaging service; `seed` imports a folder of
 // DICOM files into a new data store and prints the ids as JSON.
 
-import { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import { Command, InvalidArgumentError } from "commander";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PROFILES } from "./limits";
 import { seed } from "./seed";
+import { seedClient } from "./seedClient";
 import { DEFAULT_CREDENTIALS, type EmulatorOptions, startEmulator } from "./server";
 
 const int = (v: string) => {
@@ -98,7 +98,7 @@ withServiceOptions(program.command("seed").description("import a folder of DICOM
     const credentials = { accessKeyId: o.accessKey, secretAccessKey: o.secretKey };
     if (o.endpoint) {
       if (!o.inputS3Uri) throw new InvalidArgumentError("--input-s3-uri is required with --endpoint");
-      const client = new MedicalImagingClient({ endpoint: o.endpoint, region: o.region, credentials, disableHostPrefix: true });
+      const client = seedClient({ endpoint: o.endpoint, region: o.region, credentials });
       const result = await seed(client, { inputS3Uri: o.inputS3Uri, outputS3Uri: o.outputS3Uri, datastoreName: o.name });
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return;
@@ -112,7 +112,7 @@ withServiceOptions(program.command("seed").description("import a folder of DICOM
     fs.symlinkSync(path.resolve(folder), link);
     const emu = await startEmulator({ ...serviceOptions({ ...o, s3Root }), port: 0, rateLimits: {} });
     try {
-      const client = new MedicalImagingClient({ endpoint: emu.endpoint, region: o.region, credentials, disableHostPrefix: true });
+      const client = seedClient({ endpoint: emu.endpoint, region: o.region, credentials });
       const result = await seed(client, { inputS3Uri: "s3://healthimaging-local-input/seed/", outputS3Uri: o.outputS3Uri, datastoreName: o.name });
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } finally {

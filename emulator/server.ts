@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { type Credentials, verifySignature } from "./auth";
+import { lockDataFolder } from "./dataFolderLock";
 import { ServiceError, isErrorName } from "./errors";
 import type { FaultSettings } from "./faults";
 import { type OperationName, PROFILES, type Profile, type RateLimit, RateLimiter, type Timings } from "./limits";
@@ -17,6 +18,7 @@ import { completeDelete } from "./model/deleteImageSet";
 import { completeImport } from "./model/imports";
 import { Service } from "./model/service";
 import { completeUpdate } from "./model/update";
+import { type HealthReport, portInUse } from "./portInUse";
 import { parseInput } from "./request";
 import { matchRoute } from "./routes";
 import { validateInput } from "./validate";
@@ -100,11 +102,7 @@ function queryRecord(query: URLSearchParams): Record<string, string | string[]> 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts the local HealthImaging service on loopback in this process; resolves once it listens. */
-export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const credentials: Credentials = { ...DEFAULT_CREDENTIALS, ...opts.credentials };
-  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "healthimaging-local-"));
-  const profile = resolveProfile(opts);
+function createService(dataDir: string, profile: Profile, credentials: Credentials, opts: EmulatorOptions): Service {
   const service = new Service({
     dataDir,
     s3Root: opts.s3Root,
@@ -120,7 +118,24 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   service.onComplete("import", completeImport);
   service.onComplete("datastore", completeDatastore);
   service.resumePending();
+  return service;
+}
+
+/**
+ * Starts the local HealthImaging service on loopback in this process; resolves once it listens.
+ * Refuses, in one line and leaving nothing created, a data folder another running service holds
+ * or a port something listens on (naming the other service when it is one).
+ */
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const credentials: Credentials = { ...DEFAULT_CREDENTIALS, ...opts.credentials };
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "healthimaging-local-"));
+  const profile = resolveProfile(opts);
+  const host = opts.host ?? "127.0.0.1";
+  // the lock first, then the port, then the service's folders: a refusal leaves nothing behind
+  const lock = await lockDataFolder(dataDir, opts.dataDir === undefined);
   const limiter = new RateLimiter(profile.rateLimits);
+  // created once the port is ours; no request arrives before (listen's callback comes first)
+  let service!: Service;
 
   const server = http.createServer(async (req, res) => {
     try {
@@ -165,7 +180,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   function control(pathname: string, body: Record<string, any>): unknown {
     switch (pathname) {
       case "/_emulator/health":
-        return { ok: true, pending: service.state.pending.length };
+        // who this is, so a second service refused this port can name it (portInUse.ts)
+        return { ok: true, pending: service.state.pending.length, service: "healthimaging-local", pid: process.pid, dataDir } satisfies HealthReport;
       case "/_emulator/faults":
         if (body.reset) service.faults.reset();
         service.faults.configure(body);
@@ -199,14 +215,23 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   // ECONNRESET, which a client with one attempt (the tests' own) reports as an error.
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 61_000; // must exceed keepAliveTimeout (Node's http docs)
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(opts.port ?? 0, host, () => resolve());
+    });
+    service = createService(dataDir, profile, credentials, opts);
+  } catch (e) {
+    server.close();
+    lock.abandon();
+    if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") throw new Error(await portInUse(host, opts.port ?? 0));
+    throw e;
+  }
   const port = (server.address() as AddressInfo).port;
-  const host = opts.host ?? "127.0.0.1";
+  const endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  lock.setEndpoint(endpoint);
   return {
-    endpoint: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    endpoint,
     port,
     dataDir,
     credentials,
@@ -217,6 +242,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       service.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      lock.release();
     },
   };
 }

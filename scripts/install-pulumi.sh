@@ -9,20 +9,26 @@
 # (README.md, "The Pulumi CLI on a fresh machine"). Order of preference:
 #   1. a previous build in the cache whose `pulumi version` matches the SDK in node_modules;
 #   2. a `pulumi` already on PATH whose version is >= that SDK version;
-#   3. a fresh build with Go (a few minutes on 2 cores; GOMODCACHE/GOCACHE live in the cache too).
-# Only the bin directory is printed on stdout; progress goes to stderr.
+#   3. a fresh build with Go: needs the Go version in the go.mod of github.com/pulumi/pulumi/pkg/v3
+#      at that version (1.26.6 for v3.276.0); the first build takes about 10 minutes on 2 cores
+#      (1 min download, 8 compile), later runs reuse the cache (GOMODCACHE/GOCACHE live there too).
+# Only the bin directory is printed on stdout; progress goes to stderr (a line at least every
+# PROGRESS_EVERY=30 seconds while Go downloads or compiles).
 #
 # Environment:
 #   PULUMI_HI_CACHE              cache root (default ~/.cache/pulumi-healthimaging)
 #   PULUMI_HI_LANGUAGE_HOST_REF  commit/version of the language-host module to use instead of
 #                                the one derived from the pkg/v3 tag
-#   GO                           go binary to use (default: `go` on PATH)
+#   GO                           go binary to use (default: `go` on PATH, else /usr/local/go/bin/go)
+#   GOPROXY                      where the go.mod giving the Go version needed is read (as Go does)
 set -euo pipefail
 
 log() { echo "[install-pulumi] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=progress.sh disable=SC1091 # checked on its own: shellcheck scripts/progress.sh
+source "$REPO_ROOT/scripts/progress.sh"
 SDK_DIR="$REPO_ROOT/node_modules/@pulumi/pulumi"
 RESOURCE_PLUGIN="$SDK_DIR/pulumi-resource-pulumi-nodejs"
 
@@ -98,19 +104,63 @@ if ambient="$(command -v pulumi 2>/dev/null)"; then
 fi
 
 # 3. Build from Go modules.
+PKG_MOD=github.com/pulumi/pulumi/pkg/v3
+# Go version in pkg/v3's go.mod, per release, for when that go.mod can be read neither from the
+# module cache nor from the proxy (verified: proxy.golang.org's v3.276.0.mod says "go 1.26.6").
+KNOWN_GO_VERSIONS="3.276.0=1.26.6"
+
+# The Go version the build needs: the `go` line of pkg/v3's go.mod at $VERSION, read from the
+# module cache, else from the module proxy, else the table above; empty when none is known.
+required_go_version() {
+  local cached="$CACHE_ROOT/go-mod/cache/download/$PKG_MOD/@v/v$VERSION.mod" gomod="" proxy needed="" kv
+  if [[ -f "$cached" ]]; then
+    gomod="$(cat "$cached")"
+  elif command -v curl >/dev/null; then
+    # GOPROXY is a list separated by "," or "|"; the first URL in it
+    proxy="$(tr ',|' '\n' <<<"${GOPROXY:-https://proxy.golang.org}" | grep -m1 '^https\?://' || true)"
+    if [[ -n "$proxy" ]]; then gomod="$(curl -fsS --max-time 10 "$proxy/$PKG_MOD/@v/v$VERSION.mod" 2>/dev/null || true)"; fi
+  fi
+  needed="$(sed -n 's/^go \([0-9][0-9.]*\).*/\1/p' <<<"$gomod" | head -n1)"
+  if [[ -z "$needed" ]]; then
+    for kv in $KNOWN_GO_VERSIONS; do
+      if [[ "${kv%%=*}" == "$VERSION" ]]; then needed="${kv#*=}"; fi
+    done
+  fi
+  echo "$needed"
+}
+
+# go1.26.8 >= 1.26.6 (semver, as Go versions are semver without the "go" prefix).
+go_version_ok() { # <go env GOVERSION> <required>
+  node -e '
+    const semver = require(require.resolve("semver", { paths: [process.argv[1]] }));
+    const have = semver.coerce(process.argv[2].replace(/^go/, ""), { includePrerelease: true });
+    process.exit(have && semver.gte(have, semver.coerce(process.argv[3])) ? 0 : 1);
+  ' "$SDK_DIR" "$1" "$2"
+}
+
+GO_NEEDED="$(required_go_version)"
+GO_NEEDED_TEXT="Go >= ${GO_NEEDED:-the version in the go.mod of $PKG_MOD@v$VERSION}"
+case "$(uname -m)" in aarch64 | arm64) GO_ARCH=arm64 ;; *) GO_ARCH=amd64 ;; esac
+# One line: what is missing and the commands that fix it (Debian 12's golang-go is 1.19: too old).
+GO_FIX="install $GO_NEEDED_TEXT from https://go.dev/dl/ (e.g. curl -fsSL https://go.dev/dl/go${GO_NEEDED:-<version>}.linux-$GO_ARCH.tar.gz | sudo tar -C /usr/local -xz; apt-get install golang-go only if its version is new enough) or set GO=/path/to/go, or put pulumi >= v$VERSION with pulumi-language-nodejs on PATH; then run this script again"
+
 GO="${GO:-$(command -v go || true)}"
 # The official Go tarball's location, for shells whose PATH lacks it.
 if [[ -z "$GO" && -x /usr/local/go/bin/go ]]; then GO=/usr/local/go/bin/go; fi
-[[ -n "$GO" ]] && "$GO" version >/dev/null 2>&1 || die "no pulumi >= v$VERSION (with pulumi-language-nodejs) on PATH and no Go toolchain to build one.
-  Install Go >= 1.25 (or set GO=/path/to/go), or put a Pulumi CLI >= v$VERSION on PATH, then run this
-  script again."
+if [[ -z "$GO" ]] || ! GO_FOUND="$("$GO" env GOVERSION 2>/dev/null)" || [[ -z "$GO_FOUND" ]]; then
+  die "building Pulumi CLI v$VERSION needs Go, and there is none${GO:+ at $GO}: $GO_FIX."
+fi
+if [[ -n "$GO_NEEDED" ]] && ! go_version_ok "$GO_FOUND" "$GO_NEEDED"; then
+  die "building Pulumi CLI v$VERSION needs Go >= $GO_NEEDED, and $GO is $GO_FOUND: $GO_FIX."
+fi
+log "no usable Pulumi CLI: building v$VERSION from Go modules with $GO_FOUND ($GO_NEEDED_TEXT needed)."
+log "the first build takes about 10 minutes on 2 cores (1 min download, 8 compile); later runs use the cache in $CACHE_ROOT"
 
 export GOMODCACHE="$CACHE_ROOT/go-mod" GOCACHE="$CACHE_ROOT/go-build"
 # local toolchain only (no toolchain download); resolve missing requirements while building;
 # -modcacherw so CI can delete/restore the module cache; no VCS stamping (the wrapper has no repo).
 export GOTOOLCHAIN=local GOFLAGS="-mod=mod -modcacherw -buildvcs=false" CGO_ENABLED=0 GOWORK=off
 
-PKG_MOD=github.com/pulumi/pulumi/pkg/v3
 SDK_MOD=github.com/pulumi/pulumi/sdk/v3
 CLI_PKG=$PKG_MOD/cmd/pulumi
 # The language host is its own (untagged) module; it can only be required by commit.
@@ -135,11 +185,11 @@ fi
 # Everything is built in a temporary directory next to DEST and renamed into place at the end,
 # so an interrupted build never leaves a half-filled cache entry.
 STAGE="$(mktemp -d "$CACHE_ROOT/.pulumi-v$VERSION.XXXXXX")"
-trap 'rm -rf "$STAGE"' EXIT
+trap 'kill_progress_ticker; rm -rf "$STAGE"' EXIT
 trap 'exit 130' INT # make sure the EXIT trap runs on Ctrl-C / kill
 trap 'exit 143' TERM
 chmod 0755 "$STAGE" # mktemp makes it private; the cache entry is meant to be shared
-mkdir -p "$STAGE/bin" "$STAGE/src"
+mkdir -p "$STAGE/bin" "$STAGE/src" "$STAGE/logs"
 
 gorun() { "$GO" "$@" >&2; }  # keep stdout clean for the caller
 
@@ -154,6 +204,7 @@ json_field() { node -e '
 # Go ignores replaces of dependencies, but upstream builds with them (e.g. the clipboard fork).
 copy_replaces() { # <go.mod file>
   local r
+  # shellcheck disable=SC2016 # the ${...} below is JavaScript's
   while IFS= read -r r; do
     [[ -n "$r" ]] || continue
     log "  replace $r"
@@ -184,7 +235,6 @@ mod_download() { # <module@version>
   [[ -z "$err" ]] || die "cannot download $1: $err"
 }
 
-log "building Pulumi CLI v$VERSION with $("$GO" env GOVERSION) (cache: $CACHE_ROOT)"
 t0=$SECONDS
 
 # --- resolve and download ------------------------------------------------------------------
@@ -195,8 +245,8 @@ pkg_gomod="$(json_field GoMod <<<"$MOD_JSON")"
 cd "$STAGE/src" && mkdir cli && cd cli
 gorun mod init example.invalid/pulumi-cli-build
 copy_replaces "$pkg_gomod"
-log "go get $CLI_PKG@v$VERSION $SDK_MOD@v$VERSION"
-gorun get "$CLI_PKG@v$VERSION" "$SDK_MOD@v$VERSION" ||
+log "go get $CLI_PKG@v$VERSION $SDK_MOD@v$VERSION (downloading modules, about a minute)"
+with_progress "go get of pulumi's modules" "$STAGE/logs/go-get.log" "$GO" get "$CLI_PKG@v$VERSION" "$SDK_MOD@v$VERSION" ||
   die "go get of the Pulumi CLI failed (see above; for checksum-database lookup errors set GONOSUMDB)"
 
 # Language host at the commit of the pkg tag (the release commit a few hours earlier works too).
@@ -238,7 +288,8 @@ if [[ -z "$lh_kind" ]]; then
   mkdir "$STAGE/src/langhost" && cd "$STAGE/src/langhost"
   gorun mod init example.invalid/pulumi-language-nodejs-build
   copy_replaces "$legacy_gomod"
-  gorun get "$LEGACY_LH_PKG@$LEGACY_LH_SDK" || die "go get of the legacy language host failed"
+  with_progress "go get of the legacy language host's modules" "$STAGE/logs/go-get-language-host.log" "$GO" get "$LEGACY_LH_PKG@$LEGACY_LH_SDK" ||
+    die "go get of the legacy language host failed (see above)"
   lh_kind="legacy sdk/v3@$LEGACY_LH_SDK"
   lh_pkg="$LEGACY_LH_PKG"
   lh_dir="$STAGE/src/langhost"
@@ -246,22 +297,23 @@ if [[ -z "$lh_kind" ]]; then
 fi
 
 # Fetch every module the two mains import, so the timings below separate download from compile.
-(cd "$STAGE/src/cli" && "$GO" list -deps "$CLI_PKG" >/dev/null)
-(cd "$lh_dir" && "$GO" list -deps "$lh_pkg" >/dev/null)
+(cd "$STAGE/src/cli" && with_progress "download of the modules pulumi imports" "$STAGE/logs/deps-pulumi.log" "$GO" list -deps "$CLI_PKG")
+(cd "$lh_dir" && with_progress "download of the modules pulumi-language-nodejs imports" "$STAGE/logs/deps-language-host.log" "$GO" list -deps "$lh_pkg")
 t_download=$((SECONDS - t0))
 log "modules resolved and downloaded in ${t_download}s"
 
 # --- compile -------------------------------------------------------------------------------
-# Same flags as upstream release builds (.goreleaser.yml).
-build() { # <dir> <package> <version> <output>
-  (cd "$1" && gorun build -trimpath -tags osusergo,grpcnotrace \
-    -ldflags "-s -w -X $LDFLAGS_VERSION_VAR=$3" -o "$4" "$2")
+# Same flags as upstream release builds (.goreleaser.yml); -v names each package as it is
+# compiled, which the progress lines show.
+build() { # <label> <dir> <package> <version> <output>
+  (cd "$2" && with_progress "$1" "$STAGE/logs/$(basename "$5").log" "$GO" build -v -trimpath -tags osusergo,grpcnotrace \
+    -ldflags "-s -w -X $LDFLAGS_VERSION_VAR=$4" -o "$5" "$3")
 }
 t1=$SECONDS
-log "compiling pulumi (this is the slow part)"
-build "$STAGE/src/cli" "$CLI_PKG" "v$VERSION" "$STAGE/bin/pulumi"
-log "compiling pulumi-language-nodejs ($lh_kind)"
-build "$lh_dir" "$lh_pkg" "$lh_version" "$STAGE/bin/pulumi-language-nodejs"
+log "compiling pulumi, step 1 of 2 ($CLI_PKG; the slow part: about 7 minutes on 2 cores)"
+build "compiling pulumi (1 of 2)" "$STAGE/src/cli" "$CLI_PKG" "v$VERSION" "$STAGE/bin/pulumi"
+log "compiling pulumi-language-nodejs, step 2 of 2 ($lh_kind)"
+build "compiling pulumi-language-nodejs (2 of 2)" "$lh_dir" "$lh_pkg" "$lh_version" "$STAGE/bin/pulumi-language-nodejs"
 t_compile=$((SECONDS - t1))
 log "compiled in ${t_compile}s"
 

@@ -6,6 +6,8 @@ import { execFileSync, spawn, type SpawnSyncOptions, spawnSync } from "node:chil
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { seed, type SeedResult } from "../emulator/seed";
+import type { HealthReport } from "../emulator/portInUse";
+import { seedClient } from "../emulator/seedClient";
 
 export const ROOT = path.resolve(__dirname, "..");
 // Where the service keeps its data and the Pulumi stack its state; the e2e test moves both.
@@ -80,46 +82,76 @@ export function client(): MedicalImagingClient {
   return new MedicalImagingClient({ endpoint: ENDPOINT, region: CREDENTIALS.region, credentials: CREDENTIALS, disableHostPrefix: true });
 }
 
-async function healthy(): Promise<boolean> {
+/** What the service on PORT says about itself, or undefined when none answers. */
+async function health(): Promise<HealthReport | undefined> {
   try {
-    return (await fetch(`${ENDPOINT}/_emulator/health`)).ok;
+    const res = await fetch(`${ENDPOINT}/_emulator/health`);
+    return res.ok ? ((await res.json()) as HealthReport) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
+const healthy = async () => (await health()) !== undefined;
 
 /** Start the local service in the background unless it already runs; it keeps running after we exit. */
 export async function ensureService(): Promise<"started" | "running"> {
-  if (await healthy()) return "running";
+  const running = await health();
+  if (running) {
+    // a service another checkout (or a hand-started serve) runs: its data and lifetime are not ours
+    const ours = path.resolve(LOCAL_DIR, "data");
+    if (running.dataDir && path.resolve(running.dataDir) !== ours) {
+      process.stderr.write(
+        `note: the service on port ${PORT} (pid ${running.pid}) keeps its data in ${running.dataDir}, not ${ours}; npm run destroy will not stop it (HEALTHIMAGING_PORT picks another port)\n`,
+      );
+    }
+    return "running";
+  }
   const s3Root = path.join(LOCAL_DIR, "s3");
   fs.mkdirSync(path.join(s3Root, "samples"), { recursive: true });
   const link = path.join(s3Root, "samples", "dicomdirtests");
   if (!fs.existsSync(link)) fs.symlinkSync(path.join(sampleFiles(), "dicomdirtests"), link);
-  const log = fs.openSync(path.join(LOCAL_DIR, "service.log"), "a");
+  const logFile = path.join(LOCAL_DIR, "service.log");
+  const log = fs.openSync(logFile, "a");
   const child = spawn(
     process.execPath,
     [path.join(ROOT, "emulator", "dist", "cli.js"), "serve", "--port", String(PORT), "--data", path.join(LOCAL_DIR, "data"), "--s3-root", s3Root],
     { cwd: ROOT, detached: true, stdio: ["ignore", log, log] },
   );
+  let exited = false;
+  child.once("exit", () => (exited = true));
   child.unref();
   fs.writeFileSync(PID_FILE, String(child.pid));
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 100 && !exited; i++) {
     if (await healthy()) return "started";
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`the local service did not start; see ${path.join(LOCAL_DIR, "service.log")}`);
+  if (exited) fs.rmSync(PID_FILE, { force: true });
+  // the service's own one-line reason (port or data folder in use, ...) is the log's last line
+  const reason = fs.readFileSync(logFile, "utf8").trim().split("\n").at(-1) ?? "";
+  throw new Error(`the local service did not start${reason ? `: ${reason}` : ""} (log: ${logFile})`);
 }
 
-export function stopService(): boolean {
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Stop the service `npm start` started and wait until it is gone (its data folder's lock released). */
+export async function stopService(): Promise<boolean> {
   if (!fs.existsSync(PID_FILE)) return false;
   const pid = Number(fs.readFileSync(PID_FILE, "utf8"));
   fs.rmSync(PID_FILE);
   try {
     process.kill(pid, "SIGTERM");
-    return true;
   } catch {
     return false;
   }
+  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  return true;
 }
 
 /** Seed once: the import result is kept, and reused while its data store exists. */
@@ -134,7 +166,11 @@ export async function ensureSeeded(): Promise<SeedResult> {
       // the data store is gone (data folder removed): seed again
     }
   }
-  const result = await seed(client(), { inputS3Uri: "s3://samples/dicomdirtests/", outputS3Uri: "s3://samples/import-output/", datastoreName: "quickstart" });
+  const result = await seed(seedClient({ endpoint: ENDPOINT, region: CREDENTIALS.region, credentials: CREDENTIALS }), {
+    inputS3Uri: "s3://samples/dicomdirtests/",
+    outputS3Uri: "s3://samples/import-output/",
+    datastoreName: "quickstart",
+  });
   fs.writeFileSync(SEED_FILE, JSON.stringify(result, null, 2));
   return result;
 }

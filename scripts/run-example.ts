@@ -53,6 +53,25 @@ export const EXAMPLE_CONFIG: Record<string, (seeded: SeedResult) => Record<strin
   "pr-preview": (seeded) => ({ datastoreId: seeded.datastoreId }),
 };
 
+/**
+ * Files an example's program writes into its folder on `pulumi up` (git-ignored there). A destroy
+ * does not run the program, so `npm run example -- <name> destroy` and `npm run destroy` remove
+ * them. test/unit/example-outputs.test.ts checks every `manifestFile` of the examples is listed.
+ */
+export const EXAMPLE_OUTPUT_FILES: Record<string, string[]> = {
+  "dataset-curation": ["dataset-manifest.json"],
+};
+
+/** Removes the files an example's program wrote (after its stack is destroyed). */
+export function removeOutputs(name: string): void {
+  for (const file of EXAMPLE_OUTPUT_FILES[name] ?? []) {
+    const where = path.join(EXAMPLES_DIR, name, file);
+    if (!fs.existsSync(where)) continue;
+    fs.rmSync(where, { force: true });
+    process.stderr.write(`removed ${path.relative(ROOT, where)}\n`);
+  }
+}
+
 export interface PulumiRun {
   code: number;
   stdout: string;
@@ -138,7 +157,9 @@ async function main(argv: string[]): Promise<number> {
   await prepareStack(name, dir, seeded, env);
   const args = pulumiArgs(command, extra);
   say(`pulumi ${args.join(" ")}`);
-  return (await runPulumi(args, { cwd: dir, env })).code;
+  const { code } = await runPulumi(args, { cwd: dir, env });
+  if (command === "destroy" && code === 0) removeOutputs(name);
+  return code;
 }
 
 if (require.main === module) {

@@ -58,7 +58,7 @@ describe("e2e: the real Pulumi CLI against the local service", function () {
   let interruptedCopy: string | undefined;
 
   before(async function () {
-    // the first run on a fresh machine builds the Pulumi CLI from Go modules (about 4 minutes)
+    // the first run on a fresh machine builds the Pulumi CLI from Go modules (about 10 minutes on 2 cores)
     this.timeout(20 * 60_000);
     ensureBuilt();
     seeded = await startSeeded();

@@ -1,7 +1,9 @@
 // The main job as a user runs it: `npm start` (scripts/start.ts) twice, then `npm run destroy`
 // (scripts/destroy.ts), with the real Pulumi CLI and the local service in the background. Only
 // the places change: a free port, and the service's data and the stack's state in temporary
-// folders instead of the repository's `.healthimaging-local/` and `.pulumi-local/`.
+// folders instead of the repository's `.healthimaging-local/` and `.pulumi-local/`. Afterwards the
+// checkout is as before, ignored files included: destroy removes the stacks (and their
+// Pulumi.<stack>.yaml) and the files the examples wrote.
 
 import { GetImageSetCommand, ListImageSetVersionsCommand, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import assert from "node:assert/strict";
@@ -10,6 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator } from "../../emulator/server";
+import { installPulumi } from "../../scripts/local";
 import { ensureBuilt } from "../support/build";
 import { freePort } from "../support/emulator";
 import { instancesIn, metadataOf } from "../support/seeded";
@@ -81,9 +84,15 @@ describe("npm start and npm run destroy: the main job, end to end", function () 
   /** The stack outputs start.ts prints last, as pretty JSON on stdout. */
   const printedOutputs = (r: Run) => JSON.parse(r.stdout.slice(r.stdout.lastIndexOf("\n{\n") + 1)) as Record<string, string | number>;
   const servicePid = () => path.join(dir, "local", "service.pid");
+  /** Untracked and ignored files of the checkout, as `git status` lists them. */
+  const checkoutFiles = () => execFileSync("git", ["status", "--porcelain", "--ignored"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter(Boolean);
+  const manifestFile = path.join("examples", "dataset-curation", "dataset-manifest.json");
+  let filesBefore: string[];
 
   before(async () => {
     ensureBuilt();
+    // what destroy removes cannot be compared: a manifest of an earlier run is gone afterwards
+    filesBefore = checkoutFiles().filter((line) => !line.endsWith(manifestFile));
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "hi-start-"));
     port = await freePort();
     env = {
@@ -170,11 +179,25 @@ describe("npm start and npm run destroy: the main job, end to end", function () 
   });
 
   it("npm run destroy deletes the copies, undoes the merge and stops the service; the data stays", async () => {
+    // what `npm run example -- dataset-curation` writes (its up takes minutes at 0.25 TPS, so a stand-in)
+    fs.writeFileSync(path.join(ROOT, manifestFile), "{}\n");
     const r = await script("destroy");
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stderr, /stopped/);
     assert.match(r.stderr, /pulumi destroy \(examples\/subset-into-destination, stack /, "the example stack is torn down too");
     assert.equal(fs.existsSync(path.join(ROOT, "examples", "subset-into-destination", `Pulumi.${exampleStack}.yaml`)), false, "and removed");
+    assert.equal(fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`)), false, "the quickstart stack is removed, not left empty");
+    const stacksLeft = await run("pulumi", ["stack", "ls", "--json"], {
+      ...env,
+      PATH: `${installPulumi()}${path.delimiter}${process.env.PATH}`,
+      PULUMI_BACKEND_URL: `file://${path.join(dir, "pulumi", "backend")}`,
+      PULUMI_HOME: path.join(dir, "pulumi", "home"),
+      PULUMI_CONFIG_PASSPHRASE: "",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+    });
+    assert.deepEqual(JSON.parse(stacksLeft.stdout), [], stacksLeft.stderr);
+    assert.match(r.stderr, /^removed examples\/dataset-curation\/dataset-manifest\.json$/m);
+    assert.deepEqual(checkoutFiles(), filesBefore, "git status --porcelain --ignored is as before npm start");
     await assert.rejects(fetch(`http://127.0.0.1:${port}/_emulator/health`), "the service is stopped");
     // Look at what it left, with the service started again on the same data folder.
     const emu = await startEmulator({ port, dataDir: path.join(dir, "local", "data"), profile: "fast" });

@@ -153,7 +153,7 @@ describe("e2e: data ownership with the real Pulumi CLI (lost requests, colleague
   };
 
   before(async function () {
-    // the first run on a fresh machine builds the Pulumi CLI from Go modules (about 4 minutes)
+    // the first run on a fresh machine builds the Pulumi CLI from Go modules (about 10 minutes on 2 cores)
     this.timeout(20 * 60_000);
     ensureBuilt();
     seeded = await startSeeded();
