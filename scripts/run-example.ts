@@ -59,7 +59,7 @@ export const EXAMPLE_CONFIG: Record<string, (seeded: SeedResult) => Record<strin
  * them. test/unit/example-outputs.test.ts checks every `manifestFile` of the examples is listed.
  */
 export const EXAMPLE_OUTPUT_FILES: Record<string, string[]> = {
-  "dataset-curation": ["dataset-manifest.json"],
+  "dataset-curation": ["dataset-manifest.json", "dataset-croissant.json"],
 };
 
 /** Removes the files an example's program wrote (after its stack is destroyed). */
