@@ -30,6 +30,7 @@ describe("a newcomer's path on a fresh clone: npm install, npm start, the exampl
   let port: number;
   let env: NodeJS.ProcessEnv;
   let statusAfterClone: string;
+  let ignoredBeforeStart: string[];
 
   const run = (command: string, args: string[], cwd = clone): Promise<Run> =>
     new Promise((resolve) => {
@@ -41,6 +42,15 @@ describe("a newcomer's path on a fresh clone: npm install, npm start, the exampl
     });
   const npm = (...args: string[]) => run("npm", args);
   const gitStatus = async () => (await run("git", ["status", "--porcelain", "--untracked-files=all"])).output;
+  /**
+   * Ignored files and folders, minus what is documented to stay: the seeded data
+   * (.healthimaging-local/), the file backend (.pulumi-local/) and real-aws's own node_modules,
+   * which npm test's type check of the examples installs.
+   */
+  const ignoredFiles = async () =>
+    (await run("git", ["status", "--porcelain", "--ignored"])).output
+      .split("\n")
+      .filter((l) => l.startsWith("!! ") && !/^!! (\.healthimaging-local|\.pulumi-local|examples\/real-aws\/node_modules)\//.test(l));
   const servicePid = () => path.join(clone, ".healthimaging-local", "service.pid");
 
   before(async () => {
@@ -72,6 +82,7 @@ describe("a newcomer's path on a fresh clone: npm install, npm start, the exampl
     const r = await npm("install", "--no-audit", "--no-fund");
     assert.equal(r.code, 0, r.output);
     for (const built of ["provider/dist/index.js", "emulator/dist/server.js"]) assert.ok(fs.existsSync(path.join(clone, built)), `${built} is built`);
+    ignoredBeforeStart = await ignoredFiles();
   });
 
   it("npm start runs the quickstart against the local service it starts", async () => {
@@ -100,6 +111,7 @@ describe("a newcomer's path on a fresh clone: npm install, npm start, the exampl
     const r = await npm("run", "destroy");
     assert.equal(r.code, 0, r.output);
     assert.equal(await gitStatus(), statusAfterClone, "git status shows what it showed after the clone");
+    assert.deepEqual(await ignoredFiles(), ignoredBeforeStart, "no ignored file is left either (example outputs, stack files)");
     assert.equal(fs.existsSync(servicePid()), false, "the service's pid file is gone");
     await assert.rejects(fetch(`http://127.0.0.1:${port}/_emulator/health`), "the service is stopped");
   });
