@@ -35,7 +35,7 @@ function shellLines(readme: string): { line: string; at: string }[] {
   return out;
 }
 
-/** Files a command line writes with > or >>, run from the repository root (cd lines are not followed). */
+/** Files a command line writes with > or >>, run from the repository root (a `cd`, also after `&&`, is followed). */
 const redirectTargets = (line: string) => [...line.matchAll(/(?<![0-9&])>>?\s*([^\s|;&]+)/g)].map((m) => m[1]).filter((t) => !t.startsWith("/dev/"));
 
 describe("commands in the READMEs", () => {
@@ -43,7 +43,7 @@ describe("commands in the READMEs", () => {
     it(`${readme}: outputs go to git-ignored paths; parsed npm run output is --silent`, () => {
       let cwd = ROOT;
       for (const { line, at } of shellLines(readme)) {
-        const cd = /^cd\s+(\S+)/.exec(line);
+        const cd = /(?:^|&&\s*)cd\s+(\S+)/.exec(line);
         if (cd) cwd = path.resolve(ROOT, cd[1]);
         for (const target of redirectTargets(line)) {
           const ignored = spawnSync("git", ["check-ignore", "--no-index", "-q", path.resolve(cwd, target)], { cwd: ROOT });

@@ -1,5 +1,5 @@
 // `npm run destroy` removes the files the examples' programs write (scripts/run-example.ts,
-// EXAMPLE_OUTPUT_FILES): every `manifestFile` an example declares is listed there, and git ignores
+// EXAMPLE_OUTPUT_FILES): every `manifestFile` and `croissantFile` an example declares is listed there, and git ignores
 // each listed file, so a run of an example never shows up in `git status`.
 
 import assert from "node:assert/strict";
@@ -10,9 +10,9 @@ import { EXAMPLE_CONFIG, EXAMPLE_OUTPUT_FILES, EXAMPLES_DIR } from "../../script
 
 describe("files the examples write", () => {
   for (const name of Object.keys(EXAMPLE_CONFIG)) {
-    it(`examples/${name}: every manifestFile is removed by npm run destroy and ignored by git`, () => {
+    it(`examples/${name}: every manifestFile and croissantFile is removed by npm run destroy and ignored by git`, () => {
       const program = fs.readFileSync(path.join(EXAMPLES_DIR, name, "index.ts"), "utf8");
-      const written = [...program.matchAll(/manifestFile:\s*"([^"]+)"/g)].map((m) => m[1]);
+      const written = [...program.matchAll(/(?:manifestFile|croissantFile):\s*"([^"]+)"/g)].map((m) => m[1]);
       assert.deepEqual(EXAMPLE_OUTPUT_FILES[name] ?? [], written);
       for (const file of written) {
         // exits non-zero (throws) when the file is not ignored
