@@ -10,6 +10,7 @@ import { serializedProvider } from "../resource/serializedProvider";
 import { type Connection, imagingClient, resolveConnection } from "../service/client";
 import { connectionProblem } from "../service/explain";
 import { writeFileAtomic } from "../settings/home";
+import { envRateProblems, type WriteRate, writeRateProblems } from "../settings/writeRate";
 import { type DatasetSpec, DatasetError, loadDataset, validateDataset } from "./manifest";
 import { type DatasetPlan, type PlannedImageSet, planDataset } from "./plan";
 import { SeriesFinder } from "./resolve";
@@ -38,6 +39,12 @@ export interface DatasetArgs extends Connection {
   dataset: string | DatasetSpec;
   /** Also write the dataset manifest to this JSON file after `pulumi up` (not during preview). */
   manifestFile?: string;
+  /**
+   * The account's write rates (calls per second) per operation, e.g. `{ copyImageSet: 5 }` after a
+   * raised quota: every image set of the dataset is written at most this fast, without probing.
+   * Omitted: remembered from an earlier run, else AWS's documented rate, then discovered.
+   */
+  writeRate?: WriteRate;
 }
 
 /**
@@ -85,6 +92,8 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
   private async resolve(name: string, args: DatasetArgs): Promise<DatasetPlan> {
     const file = typeof args.dataset === "string" ? args.dataset : "the dataset";
     const spec = typeof args.dataset === "string" ? loadDataset(args.dataset) : validateDataset(args.dataset, file);
+    const rateProblems = [...writeRateProblems(args.writeRate), ...envRateProblems()];
+    if (rateProblems.length) throw new DatasetError(rateProblems.map((p) => `Dataset "${name}": ${p}`));
     // DatastoreId pattern [0-9a-z]{32} (service model); a placeholder fails here, before any read.
     if (!/^[0-9a-z]{32}$/.test(String(args.datastoreId)))
       throw new DatasetError([
@@ -107,7 +116,7 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
 
   private declare(name: string, args: DatasetArgs, plan: DatasetPlan) {
     const sets = new Map<string, DatasetImageSet>();
-    const common = { datastoreId: args.datastoreId, region: args.region, endpoint: args.endpoint };
+    const common = { datastoreId: args.datastoreId, region: args.region, endpoint: args.endpoint, ...(args.writeRate ? { writeRate: args.writeRate } : {}) };
     for (const p of plan.imageSets) {
       const base = p.mergeInto ? sets.get(p.mergeInto) : undefined;
       const set = withoutPromiseStacks(
