@@ -3,12 +3,16 @@
 
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
-import { summarize } from "./summarize";
+import { lowestWriteRate, ratesInUse, statedRates } from "./rates";
+import { summarize, writeRateInputs } from "./summarize";
 
 const USAGE = `usage: pulumi-healthimaging summarize <preview.json> [--tps <write calls per second>]
 
   <preview.json>  the output of \`pulumi preview --json\` ("-" reads stdin)
-  --tps           the account's write rate per operation (default 0.25, AWS's documented default)
+  --tps           the account's write rate for every operation; default: per operation, the
+                  lowest writeRate input in the preview, else PULUMI_HEALTHIMAGING_<COPY|UPDATE|
+                  DELETE>_TPS, else the rate an earlier run on this machine learned for the
+                  account, else AWS's documented rate (CopyImageSet 0.25, UpdateImageSetMetadata 10)
 `;
 
 /** Runs the command line; returns the exit code. */
@@ -41,6 +45,8 @@ export function main(argv: string[]): number {
     process.stderr.write(`${file}: not a \`pulumi preview --json\` output: ${(e as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(summarize(preview as Parameters<typeof summarize>[0], { writeTps: tps }));
+  const parsedPreview = preview as Parameters<typeof summarize>[0];
+  const rates = tps !== undefined ? statedRates(tps) : ratesInUse(lowestWriteRate(writeRateInputs(parsedPreview)));
+  process.stdout.write(summarize(parsedPreview, { rates }));
   return 0;
 }
