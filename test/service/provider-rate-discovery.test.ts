@@ -17,6 +17,7 @@ import { runWrite } from "../../provider/service/writeEngine";
 import { processState } from "../../provider/settings/processState";
 import type { WriteRate } from "../../provider/settings/writeRate";
 import { startTestEmulator } from "../support/emulator";
+import { type ProviderFixture, startProviderFixture } from "../support/providerFixture";
 import { type Seeded, SERIES, startSeeded } from "../support/seeded";
 
 const SCALE = 4;
@@ -165,5 +166,43 @@ describe("provider: write rates discovered against a raised limit", function () 
     assert.equal(run.highest, stated, "never above the stated rate");
     assert.equal(throttledByService() - throttledBefore, 0, "under the limit: no throttle");
     assert.equal(acceptedByService() - acceptedBefore, 24, "one call per copy");
+  });
+});
+
+describe("provider: the writeRate input through the dynamic-provider host", function () {
+  this.timeout(240_000);
+  let fx: ProviderFixture;
+  before(async () => {
+    // a custom endpoint: without a statement the provider sends unpaced until the first throttle
+    fx = await startProviderFixture({ emulator: { rateLimits: { CopyImageSet: { rate: 2, burst: 1 } } } });
+  });
+  after(async () => fx?.stop());
+
+  it("check (preview) refuses a writeRate that is not a positive number per known operation, naming each", async () => {
+    const urn = fx.urn("bad-rate");
+    const checked = await fx.host.check(
+      urn,
+      {},
+      {
+        ownerTag: "proj/dev/bad-rate",
+        datastoreId: fx.datastoreId,
+        sourceImageSetId: fx.seeded.imageSetOfSeries(SERIES.cr1),
+        writeRate: { copyImageSet: 0, CopyImageSet: 5 },
+      },
+    );
+    assert.deepEqual(checked.failures.map((f) => f.property).sort(), ["writeRate.CopyImageSet", "writeRate.copyImageSet"], JSON.stringify(checked.failures));
+  });
+
+  it("a stated copyImageSet rate paces the creates from the first call: no ThrottlingException under a limit twice as high", async () => {
+    const sources = [SERIES.cr1, SERIES.ctHead, SERIES.mra700, SERIES.ct5].map((s) => fx.seeded.imageSetOfSeries(s));
+    const throttledBefore = fx.seeded.emu.limiter.throttled.CopyImageSet ?? 0;
+    const acceptedBefore = fx.seeded.emu.limiter.accepted.CopyImageSet ?? 0;
+    const made = await Promise.all(
+      sources.map((sourceImageSetId, i) => fx.create(`stated${i}`, { datastoreId: fx.datastoreId, sourceImageSetId, writeRate: { copyImageSet: 1 } })),
+    );
+    assert.ok(made.every((m) => m.outs.imageSetState === "ACTIVE"));
+    assert.deepEqual((made[0].outs as { writeRate?: unknown }).writeRate, { copyImageSet: 1 }, "recorded with the inputs");
+    assert.equal((fx.seeded.emu.limiter.accepted.CopyImageSet ?? 0) - acceptedBefore, sources.length, "one call per copy");
+    assert.equal((fx.seeded.emu.limiter.throttled.CopyImageSet ?? 0) - throttledBefore, 0, "paced at the stated 1 TPS, under the service's 2 TPS");
   });
 });

@@ -11,7 +11,7 @@ import { dueReport, REPORT_EVERY_MS } from "../../provider/service/paceReport";
 import { pacerFor, pacerKey, startOf } from "../../provider/service/pacers";
 import { loadCeiling, loadLearned } from "../../provider/service/rateStore";
 import { processState } from "../../provider/settings/processState";
-import { envRateProblems, statedRate } from "../../provider/settings/writeRate";
+import { envRateProblems, statedRate, writeRateProblems } from "../../provider/settings/writeRate";
 
 const near = (actual: number, expected: number, message?: string) =>
   assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} ≠ ${expected}${message ? `: ${message}` : ""}`);
@@ -66,6 +66,15 @@ describe("provider/pace: the write pacer", () => {
       'PULUMI_HEALTHIMAGING_DELETE_TPS: must be more than 0 and at most 1000 calls per second, got "0"',
     ]);
     assert.deepEqual(envRateProblems({ PULUMI_HEALTHIMAGING_UPDATE_TPS: "12.5" }), []);
+  });
+
+  it("hi.Dataset's writeRate problems, one line each", () => {
+    assert.deepEqual(writeRateProblems({ copyImageSet: 5, updateImageSetMetadata: 10 }), []);
+    assert.deepEqual(writeRateProblems({ copyTps: 5, deleteImageSet: -1 }), [
+      "writeRate.copyTps: is not a known property; known properties: copyImageSet, updateImageSetMetadata, deleteImageSet",
+      "writeRate.deleteImageSet: must be more than 0 and at most 1000 calls per second, got -1",
+    ]);
+    assert.match(writeRateProblems(5)[0], /^writeRate: must be an object of calls per second by operation/);
   });
 
   it(`probing: ×${PROBE.factor} after every ${PROBE.every} held-back successes; calls arriving slower than the rate say nothing`, () => {
