@@ -77,7 +77,7 @@ export async function runWrite<Out>(conn: ResolvedConnection, spec: WriteSpec<Ou
   // AWS's limits are per account and Region: the pacer (and what it learns) is the account's
   const identity = isAws(conn) ? await identityOfClient(once) : undefined;
   const pacer = pacerFor({ endpoint: conn.endpoint, region: conn.region, identity }, spec.operation, { writeRate: opts.writeRate });
-  const pacing = progressLog(`${spec.operation} pacing`);
+  const pacing = progressLog("write pacing");
   const reads = imagingClient(conn, "read");
   const fail = (message: string) => (spec.fail ? spec.fail(message) : new Error(message));
   let unexplained = 0;
