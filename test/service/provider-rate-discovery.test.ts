@@ -160,7 +160,25 @@ describe("provider: write rates discovered against a raised limit", function () 
     const stated = 8; // TPS, under the service's 20
     const throttledBefore = throttledByService();
     const acceptedBefore = acceptedByService();
-    const run = await copies(24, () => false, { copyImageSet: stated });
+    // the progress line (every 30 s in a long up) is due at once: its 30 s are taken as passed
+    pacerFor(place, "CopyImageSet", { writeRate: { copyImageSet: stated } }).reportedAt = Number.NEGATIVE_INFINITY;
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      if (String(chunk).includes("write pacing:")) lines.push(String(chunk));
+      return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stderr.write;
+    let run: { made: number; highest: number };
+    try {
+      run = await copies(24, () => false, { copyImageSet: stated });
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.equal(lines.length, 1, `one progress line per 30 s: ${lines.join("")}`);
+    assert.match(
+      lines[0],
+      /^\[pulumi-healthimaging\] write pacing: CopyImageSet at 8 TPS \(stated by writeRate\.copyImageSet\); \d+ sent, \d+ waiting for a slot: (under a second|about \d+ s) left for them at this rate\n$/,
+    );
     const p = pacer();
     assert.deepEqual([p.origin, p.rate, p.ceiling], ["stated", stated, stated]);
     assert.equal(run.highest, stated, "never above the stated rate");
