@@ -1,5 +1,5 @@
 // Rate discovery against a raised limit: the local service runs AWS's throttling table time-scaled
-// ×4 (CopyImageSet's documented 0.25 TPS is 1 TPS here) with CopyImageSet raised to 5 TPS (20 TPS
+// ×2 (CopyImageSet's documented 0.25 TPS is 0.5 TPS here) with CopyImageSet raised to 5 TPS (10 TPS
 // here), and the provider, told the same scale (PULUMI_HEALTHIMAGING_RATE_TABLE_SCALE), starts
 // from the documented rate as it does on AWS. CopyImageSet calls go through the provider's write
 // engine (provider/service/writeEngine.ts) from several workers at once, as a `pulumi up` of many
@@ -20,7 +20,7 @@ import { startTestEmulator } from "../support/emulator";
 import { type ProviderFixture, startProviderFixture } from "../support/providerFixture";
 import { type Seeded, SERIES, startSeeded } from "../support/seeded";
 
-const SCALE = 4;
+const SCALE = 2;
 const RAISED = { rate: 5, burst: 2 };
 /** the raised limit as the service applies it, in calls per second */
 const LIMIT = RAISED.rate * SCALE;
@@ -119,7 +119,7 @@ describe("provider: write rates discovered against a raised limit", function () 
     const start = pacer();
     assert.deepEqual([start.rate, start.origin, start.probing], [0.25 * SCALE, "documented", true]);
 
-    // 1. Probing: from 1 TPS to half the limit takes ~28 held-back copies (×1.25 per 3); 80 is the bound.
+    // 1. Probing: from 0.5 TPS to half the limit takes ~28 held-back copies (×1.25 per 3); 80 is the bound.
     const throttledBefore = throttledByService();
     const climb = await copies(80, () => pacer().rate >= LIMIT / 2);
     assert.ok(pacer().rate >= LIMIT / 2, `reached ${pacer().rate.toFixed(2)} TPS after ${climb.made} copies, not half the raised ${LIMIT} TPS`);
@@ -157,7 +157,7 @@ describe("provider: write rates discovered against a raised limit", function () 
   it("a stated rate is used from the first call, without probing above it (and beats what was remembered)", async () => {
     newProcess();
     await new Promise((r) => setTimeout(r, 1000)); // the service's bucket refills after the last test's copies
-    const stated = 8; // TPS, under the service's 20
+    const stated = LIMIT * 0.4; // TPS, well under the service's limit
     const throttledBefore = throttledByService();
     const acceptedBefore = acceptedByService();
     // the progress line (every 30 s in a long up) is due at once: its 30 s are taken as passed
@@ -177,7 +177,7 @@ describe("provider: write rates discovered against a raised limit", function () 
     assert.equal(lines.length, 1, `one progress line per 30 s: ${lines.join("")}`);
     assert.match(
       lines[0],
-      /^\[pulumi-healthimaging\] write pacing: CopyImageSet at 8 TPS \(stated by writeRate\.copyImageSet\); \d+ sent, \d+ waiting for a slot: (under a second|about \d+ s) left for them at this rate\n$/,
+      /^\[pulumi-healthimaging\] write pacing: CopyImageSet at 4 TPS \(stated by writeRate\.copyImageSet\); \d+ sent, \d+ waiting for a slot: (under a second|about \d+ s) left for them at this rate\n$/,
     );
     const p = pacer();
     assert.deepEqual([p.origin, p.rate, p.ceiling], ["stated", stated, stated]);
