@@ -8,8 +8,8 @@ export const REPORT_EVERY_MS = 30_000;
 
 const tps = (n: number) => `${Number(n.toPrecision(3))} TPS`;
 
-/** "under a second", "about 40 s", "about 12 min", "about 1.5 h". */
-export function roughly(seconds: number): string {
+/** A duration for people: never "0 s"; seconds up to 90, then minutes, then hours (also the PR summary's). */
+export function duration(seconds: number): string {
   if (seconds < 1) return "under a second";
   if (seconds < 90) return `about ${Math.round(seconds)} s`;
   if (seconds < 90 * 60) return `about ${Math.round(seconds / 60)} min`;
@@ -29,7 +29,7 @@ export function dueReport(pacer: Pacer, operation: string, now = Date.now()): st
   if (now - pacer.reportedAt < REPORT_EVERY_MS || pacer.waiting === 0) return undefined;
   pacer.reportedAt = now;
   const rate = Number.isFinite(pacer.rate) ? tps(pacer.rate) : "unpaced";
-  const left = Number.isFinite(pacer.rate) ? `: ${roughly(pacer.waiting / pacer.rate)} left for them at this rate` : "";
+  const left = Number.isFinite(pacer.rate) ? `: ${duration(pacer.waiting / pacer.rate)} left for them at this rate` : "";
   const throttles = pacer.throttles ? `, ${pacer.throttles} throttled` : "";
   return `${operation} at ${rate} (${rateState(pacer)}); ${pacer.sent} sent${throttles}, ${pacer.waiting} waiting for a slot${left}`;
 }

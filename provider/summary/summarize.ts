@@ -7,6 +7,7 @@ import { driftPlan } from "../lifecycle/diff";
 import type { Outputs } from "../resource/outputs";
 import { defaultOf, INPUT_NAMES, INPUTS, type InputName } from "../resource/schema";
 import type { DerivedImageSetInputs } from "../resource/types";
+import { duration } from "../service/paceReport";
 import { documentedRates, type Rates, SUMMARY_OPERATIONS, type SummaryOperation, statedRates } from "./rates";
 
 /** The parts of one `pulumi preview --json` step the summary reads. */
@@ -285,10 +286,4 @@ export function summarize(preview: { steps?: PreviewStep[] }, opts: { writeTps?:
   return out.join("\n");
 }
 
-/** A duration for people: never "0 s"; seconds up to 90, then minutes, then hours. */
-export function duration(seconds: number): string {
-  if (seconds < 1) return "under a second";
-  if (seconds < 90) return `about ${Math.round(seconds)} s`;
-  if (seconds < 90 * 60) return `about ${Math.round(seconds / 60)} min`;
-  return `about ${(seconds / 3600).toFixed(1)} h`;
-}
+export { duration };
