@@ -23,6 +23,12 @@ const days = (v: string) => {
   return n;
 };
 
+const positive = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number");
+  return n;
+};
+
 // commander hands options over untyped; each is checked as it is read
 // biome-ignore lint/suspicious/noExplicitAny: commander option values
 function serviceOptions(o: Record<string, any>): EmulatorOptions {
@@ -41,9 +47,10 @@ function serviceOptions(o: Record<string, any>): EmulatorOptions {
     host: o.host,
     dataDir: path.resolve(o.data),
     s3Root: o.s3Root ? path.resolve(o.s3Root) : undefined,
-    profile: o.profile,
+    // commander turns --no-rate-limits into rateLimits: false; the profile's table is replaced, not merged
+    profile: o.rateLimits === false ? { ...PROFILES[o.profile as keyof typeof PROFILES], rateLimits: {} } : o.profile,
     timings,
-    rateLimits: o.noRateLimits ? {} : undefined,
+    rateScale: o.rateScale,
     credentials: { accessKeyId: o.accessKey, secretAccessKey: o.secretKey, region: o.region },
     accountId: o.accountId,
     auth: o.auth,
@@ -64,6 +71,7 @@ function withServiceOptions(cmd: Command): Command {
     .option("--delete-ms <n>", "delete duration (ms)", int)
     .option("--import-ms-base <n>", "import job duration: fixed part (ms)", int)
     .option("--no-rate-limits", "disable per-operation rate limits")
+    .option("--rate-scale <n>", "run the rate table n times faster (time-scaled tests; the provider's PULUMI_HEALTHIMAGING_RATE_TABLE_SCALE)", positive)
     .option("--access-key <id>", "access key id requests must be signed with", DEFAULT_CREDENTIALS.accessKeyId)
     .option("--secret-key <secret>", "secret access key", DEFAULT_CREDENTIALS.secretAccessKey)
     .option("--region <region>", "region requests must be signed for", DEFAULT_CREDENTIALS.region)

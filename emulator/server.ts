@@ -11,7 +11,7 @@ import { type Credentials, verifySignature } from "./auth";
 import { lockDataFolder } from "./dataFolderLock";
 import { ServiceError, isErrorName } from "./errors";
 import type { FaultSettings } from "./faults";
-import { type OperationName, PROFILES, type Profile, type RateLimit, RateLimiter, type Timings } from "./limits";
+import { type OperationName, PROFILES, type Profile, type RateLimit, RateLimiter, scaleRates, type Timings } from "./limits";
 import { completeCopy } from "./model/copy";
 import { completeDatastore } from "./model/datastores";
 import { completeDelete } from "./model/deleteImageSet";
@@ -32,7 +32,10 @@ export interface EmulatorOptions {
   s3Root?: string;
   profile?: "realistic" | "fast" | Profile;
   timings?: Partial<Timings>;
+  /** limits over the profile's (an account's raised quota), e.g. { CopyImageSet: { rate: 5, burst: 1 } } */
   rateLimits?: Partial<Record<OperationName, RateLimit>>;
+  /** runs the rate table (the profile's and `rateLimits`) this many times faster: time-scaled tests; default 1 */
+  rateScale?: number;
   credentials?: Partial<Credentials>;
   accountId?: string;
   /** verify SigV4 signatures (default true) */
@@ -68,7 +71,7 @@ function resolveProfile(opts: EmulatorOptions): Profile {
   return {
     ...base,
     timings: { ...base.timings, ...opts.timings },
-    rateLimits: opts.rateLimits ? { ...base.rateLimits, ...opts.rateLimits } : base.rateLimits,
+    rateLimits: scaleRates(opts.rateLimits ? { ...base.rateLimits, ...opts.rateLimits } : base.rateLimits, opts.rateScale ?? 1),
   };
 }
 
@@ -193,8 +196,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
         if (body.failNextCopies) service.faults.failNextCopies(body.failNextCopies.count, body.failNextCopies.message);
         return { ok: true };
       case "/_emulator/rate-limits":
-        limiter.setLimits(body.rateLimits ?? {});
+        // { rateLimits } replaces the table; with merge: true it changes only the operations given
+        if (body.merge) limiter.raise(body.rateLimits ?? {});
+        else limiter.setLimits(body.rateLimits ?? {});
         return { ok: true };
+      case "/_emulator/rate-counters":
+        return { accepted: limiter.accepted, throttled: limiter.throttled };
       case "/_emulator/drain":
         service.drain();
         return { ok: true };

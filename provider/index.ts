@@ -2,7 +2,16 @@
 export { DerivedImageSet } from "./resource/derivedImageSet";
 export type { DerivedImageSetArgs } from "./resource/derivedImageSet";
 export { DerivedImageSetProvider } from "./lifecycle/provider";
-export type { DerivedImageSetInputs, DerivedImageSetOutputs, Subset, Destination, Timeouts, SeriesSelection, InstancesBySeries } from "./resource/types";
+export type {
+  DerivedImageSetInputs,
+  DerivedImageSetOutputs,
+  Subset,
+  Destination,
+  Timeouts,
+  SeriesSelection,
+  InstancesBySeries,
+  WriteRate,
+} from "./resource/types";
 export { findImageSets, findImageSetsOutput, getImageSet, getImageSetOutput } from "./resource/lookups";
 export type { FindImageSetsArgs, ImageSetInfo, ImageSetMatch, LookupTarget } from "./resource/lookups";
 export { summarize } from "./summary/summarize";

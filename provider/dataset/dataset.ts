@@ -11,6 +11,7 @@ import { type Connection, imagingClient, resolveConnection } from "../service/cl
 import { connectionProblem } from "../service/explain";
 import { writeFileAtomic } from "../settings/home";
 import { type CroissantInfo, croissantInfoProblems, croissantOf } from "./croissant";
+import { envRateProblems, type WriteRate, writeRateProblems } from "../settings/writeRate";
 import { type DatasetSpec, DatasetError, loadDataset, validateDataset } from "./manifest";
 import { type DatasetPlan, type PlannedImageSet, planDataset } from "./plan";
 import { SeriesFinder } from "./resolve";
@@ -46,6 +47,12 @@ export interface DatasetArgs extends Connection {
   croissantFile?: string;
   /** What Croissant asks that the declaration does not say: at least the data's license and a url. */
   croissant?: CroissantInfo;
+  /**
+   * The account's write rates (calls per second) per operation, e.g. `{ copyImageSet: 5 }` after a
+   * raised quota: every image set of the dataset is written at most this fast, without probing.
+   * Omitted: remembered from an earlier run, else AWS's documented rate, then discovered.
+   */
+  writeRate?: WriteRate;
 }
 
 /**
@@ -106,6 +113,8 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
       const problems = croissantInfoProblems(args.croissant, `Dataset "${name}"`);
       if (problems.length) throw new DatasetError(problems);
     }
+    const rateProblems = [...writeRateProblems(args.writeRate), ...envRateProblems()];
+    if (rateProblems.length) throw new DatasetError(rateProblems.map((p) => `Dataset "${name}": ${p}`));
     // DatastoreId pattern [0-9a-z]{32} (service model); a placeholder fails here, before any read.
     if (!/^[0-9a-z]{32}$/.test(String(args.datastoreId)))
       throw new DatasetError([
@@ -128,7 +137,7 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
 
   private declare(name: string, args: DatasetArgs, plan: DatasetPlan) {
     const sets = new Map<string, DatasetImageSet>();
-    const common = { datastoreId: args.datastoreId, region: args.region, endpoint: args.endpoint };
+    const common = { datastoreId: args.datastoreId, region: args.region, endpoint: args.endpoint, ...(args.writeRate ? { writeRate: args.writeRate } : {}) };
     for (const p of plan.imageSets) {
       const base = p.mergeInto ? sets.get(p.mergeInto) : undefined;
       const set = withoutPromiseStacks(

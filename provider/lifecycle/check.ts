@@ -18,6 +18,7 @@ import { describe, seriesKeyProblem, uidProblem } from "../subset/uids";
 
 export { seriesKeyProblem, uidProblem } from "../subset/uids";
 import { parseDuration } from "../settings/settings";
+import { envRateProblems, rateProblem } from "../settings/writeRate";
 
 export { parseDuration } from "../settings/settings";
 import { type DerivedImageSetInputs, isUnknown } from "../resource/types";
@@ -42,6 +43,7 @@ const TOP_LEVEL = [...INPUT_NAMES, OWNER_TAG_INPUT] as const;
 const SUBSET_KEYS = nestedKeys("subset");
 const DESTINATION_KEYS = nestedKeys("destination");
 const TIMEOUT_KEYS = nestedKeys("timeouts");
+const WRITE_RATE_KEYS = nestedKeys("writeRate");
 /** Reserved by the dynamic-provider host: the serialized provider. Passed through untouched. */
 const PROVIDER_KEY = "__provider";
 
@@ -71,6 +73,7 @@ export function validateInputs(news: unknown): ValidationResult {
   checkBoolean(inputs.checkWithService, "checkWithService", fail);
   checkBoolean(inputs.promoteToPrimary, "promoteToPrimary", fail);
   checkTimeouts(inputs.timeouts, fail);
+  checkWriteRate(inputs.writeRate, fail);
   checkRegion(inputs.region, fail);
   checkEndpoint(inputs.endpoint, fail);
   checkOwnerTag(inputs.ownerTag, fail);
@@ -207,6 +210,25 @@ function checkTimeouts(value: unknown, fail: Fail): void {
       continue;
     }
     if (!(ms > 0) || ms > MAX_TIMEOUT_MS) fail(property, `must be more than 0 and at most 24h, got ${describe(duration)}`);
+  }
+}
+
+// ---- writeRate ----
+
+/** `writeRate` (an object of positive numbers by operation), and the rate variables of the environment. */
+function checkWriteRate(value: unknown, fail: Fail, env: NodeJS.ProcessEnv = process.env): void {
+  for (const problem of envRateProblems(env)) fail("environment", problem);
+  if (value === undefined || isUnknown(value)) return;
+  if (!isPlainObject(value)) {
+    fail("writeRate", `must be an object of calls per second by operation like { copyImageSet: 5 }, got ${describe(value)}`);
+    return;
+  }
+  rejectUnknownKeys(value, WRITE_RATE_KEYS, "writeRate", fail);
+  for (const key of WRITE_RATE_KEYS) {
+    const rate = value[key];
+    if (rate === undefined || rate === null || isUnknown(rate)) continue;
+    const problem = rateProblem(rate);
+    if (problem) fail(`writeRate.${key}`, problem);
   }
 }
 

@@ -5,7 +5,8 @@
 //   sourceVersionId pinned to a version other than the one copied                 -> replace
 //   subset                                                   -> update in place (copy the added
 //                                                               instances, remove the removed ones)
-//   force, timeouts, destination.versionId, region, endpoint -> update (recorded; no API call:
+//   force, timeouts, writeRate, destination.versionId,
+//   region, endpoint                                         -> update (recorded; no API call:
 //                                                               where to reach the service is not
 //                                                               part of the image set's identity)
 //   drift found by refresh (missing instances, foreign versions)  -> update (repairs it)

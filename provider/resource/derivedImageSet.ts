@@ -35,6 +35,18 @@ export interface DerivedImageSetArgs {
   promoteToPrimary?: pulumi.Input<boolean>;
   /** Go-style durations; defaults create 30m, update 30m, delete 10m. */
   timeouts?: pulumi.Input<{ create?: pulumi.Input<string>; update?: pulumi.Input<string>; delete?: pulumi.Input<string> }>;
+  /**
+   * The account's write rates (calls per second) per operation, e.g. `{ copyImageSet: 5 }` after a
+   * raised quota: used as the limit from the first call, without probing. Omitted: the rate learned
+   * by an earlier run, else AWS's documented one, then discovered (a raised limit is found within
+   * minutes). Also PULUMI_HEALTHIMAGING_COPY_TPS / _UPDATE_TPS / _DELETE_TPS. Shared by every
+   * resource of the `up`: the lowest stated rate wins.
+   */
+  writeRate?: pulumi.Input<{
+    copyImageSet?: pulumi.Input<number>;
+    updateImageSetMetadata?: pulumi.Input<number>;
+    deleteImageSet?: pulumi.Input<number>;
+  }>;
   /** Default: AWS_REGION. */
   region?: pulumi.Input<string>;
   /** Default: AWS_ENDPOINT_URL_MEDICAL_IMAGING (e.g. the local service), else AWS. */

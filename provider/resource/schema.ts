@@ -35,6 +35,8 @@ export const INPUTS = {
   /** what destroy does when the image set holds versions the stack did not make */
   onForeignVersions: { change: "recorded", default: "stop" },
   timeouts: { change: "recorded", keys: ["create", "update", "delete"] },
+  /** the account's write rates the user states (settings/writeRate.ts): how fast, not what */
+  writeRate: { change: "recorded", keys: ["copyImageSet", "updateImageSetMetadata", "deleteImageSet"] },
   region: { change: "recorded" },
   endpoint: { change: "recorded" },
 } as const satisfies Record<string, { change: ChangeRule; default?: unknown; keys?: readonly string[] }>;
@@ -46,7 +48,7 @@ export type InputName = keyof typeof INPUTS;
 export const INPUT_NAMES = Object.keys(INPUTS) as InputName[];
 
 /** The keys an object input takes (check rejects any other). */
-export function nestedKeys<K extends "subset" | "destination" | "timeouts">(key: K): (typeof INPUTS)[K]["keys"] {
+export function nestedKeys<K extends "subset" | "destination" | "timeouts" | "writeRate">(key: K): (typeof INPUTS)[K]["keys"] {
   return INPUTS[key].keys;
 }
 

@@ -4,9 +4,11 @@
 import type { INPUTS, SameKeys } from "./schema";
 import type { InstancesBySeries, Subset } from "../subset/types";
 import type { Timeouts } from "../settings/settings";
+import type { WriteRate } from "../settings/writeRate";
 
 export { containsUnknown, type InstancesBySeries, isUnknown, type SeriesSelection, type Subset, UNKNOWN } from "../subset/types";
 export type { Timeouts } from "../settings/settings";
+export type { WriteRate } from "../settings/writeRate";
 
 /** An existing image set (and its current latest version) to merge the copy into. */
 export interface Destination {
@@ -31,6 +33,8 @@ export interface DerivedImageSetInputs {
   checkWithService?: boolean;
   promoteToPrimary?: boolean;
   timeouts?: Timeouts;
+  /** Write calls per second the account allows, per operation; omitted: remembered or documented, then discovered. */
+  writeRate?: WriteRate;
   /** Omitted: AWS_REGION. */
   region?: string;
   /** Omitted: AWS_ENDPOINT_URL_MEDICAL_IMAGING, else the SDK's default endpoint. */

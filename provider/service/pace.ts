@@ -1,60 +1,115 @@
-// Process-wide pacing of write calls (CopyImageSet, UpdateImageSetMetadata, DeleteImageSet).
-// The real service allows 0.25 TPS for each with a burst of 1, so a `pulumi up` of many
-// resources must queue its writes instead of failing. One pacer per endpoint and operation
-// lives in the provider process, shared by every resource.
+// Process-wide pacing of write calls (CopyImageSet, UpdateImageSetMetadata, DeleteImageSet): a
+// token bucket whose rate follows the account's limit. One pacer per account (or endpoint) and
+// operation lives in the provider process, shared by every resource; where it starts is
+// pacers.ts's (stated, remembered, documented, or unlimited for a custom endpoint).
 //
-// Rate: PULUMI_HEALTHIMAGING_WRITE_TPS / _WRITE_BURST when set; otherwise the documented 0.25/1
-// for AWS endpoints (none given, or an AWS host such as a FIPS endpoint), and "unlimited until
-// throttled" for a custom endpoint (the local service's
-// fast profile has no limits). A known rate (set or documented) is where the pacer settles from
-// the start. On the first ThrottlingException of an unlimited pacer the rate starts from what
-// succeeded in the last second and grows by half per success while no limit is known. A throttle
-// at rate r marks r as the ceiling and cuts the rate to 0.8 r; successes raise it by 20 % up to
-// 0.9 × the ceiling, then probe upwards by 0.2 % per success (the limit may have been raised), so
-// it settles just under the service's limit instead of oscillating around it: with a burst of 1,
-// every call above the limit costs a whole slot. Throttles of calls sent before the last cut
-// count once: a burst of refusals is one signal, not several. A custom endpoint's ceiling is kept
-// across runs (service/rateStore.ts), so the next run starts settled under it.
+// How the rate moves:
+// * Probing (no limit known): ×1.25 after every 3 successes in a row of calls the pacer held back
+//   (calls that arrive slower than the rate say nothing about the limit). From AWS's documented
+//   0.25 TPS that reaches a limit raised to 5 TPS after ~40 copies (~1 min).
+// * A ThrottlingException at rate r marks r as the ceiling and cuts the rate to 0.8 r; successes
+//   climb back by 20 % up to 0.9 × the ceiling, then probe slowly (+0.2 % per held-back success:
+//   the limit may be raised meanwhile), so it settles just under the limit instead of oscillating
+//   around it: with a burst of 1, every call above the limit costs a whole slot. Refusals of calls
+//   granted before the last cut count once: a burst of refusals is one signal, not several.
+// * A stated rate is the ceiling from the start and is never probed above; a throttle still cuts
+//   (the statement may be too high) and lowers the ceiling.
+// * Unlimited (a custom endpoint, nothing known): on the first throttle the rate starts from what
+//   succeeded in the last second, then probes.
+// What was learned (a ceiling, or the rate probing reached) is handed to `onLearned`, which keeps
+// it for the next run (rateStore.ts).
 
 import { processState } from "../settings/processState";
-import { isAwsEndpoint } from "./client";
-import { loadCeiling, saveCeiling } from "./rateStore";
+import type { Learned } from "./rateStore";
 
-const DOCUMENTED_WRITE_TPS = 0.25;
 const MIN_TPS = 0.05;
 /** where the rate settles, as a share of the last rate a throttle was seen at */
-const SETTLE = 0.9;
+export const SETTLE = 0.9;
+/** multiplicative probing: the factor, and the held-back successes in a row it takes */
+export const PROBE = { factor: 1.25, every: 3 };
+/** the slow probe once a ceiling is known, per held-back success */
+const SLOW_PROBE = 1.002;
+/** what a throttle cuts the rate to */
+const CUT = 0.8;
+/** a rate reached by probing (no ceiling) is saved at most this often */
+const SAVE_EVERY_MS = 5_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A slot handed out by acquire(): when, and at what rate (what a refusal of it says about the limit). */
+/** A slot handed out by acquire(): when, at what rate (what a refusal of it says about the limit), and whether the pacer held it back. */
 export interface Grant {
   at: number;
   rate: number;
+  /** the call waited for its slot: the rate, not the caller, set its pace */
+  held?: boolean;
+}
+
+/** Where a pacer's rate comes from, for progress lines and the PR summary. */
+export type RateOrigin = "stated" | "remembered" | "documented" | "unlimited";
+
+export interface PacerSetup {
+  /** calls per second; Infinity: unpaced until the first throttle */
+  rate: number;
+  burst: number;
+  /** the rate a throttle was last seen at, or the stated rate (Infinity: none yet) */
+  ceiling?: number;
+  origin?: RateOrigin;
+  /** words for the origin: "stated by writeRate.copyImageSet", "AWS's documented 0.25 TPS", ... */
+  originText?: string;
+  /** told what was learned, to remember it across runs */
+  onLearned?: (learned: Learned) => void;
 }
 
 export class Pacer {
+  rate: number;
+  readonly burst: number;
+  ceiling: number;
+  origin: RateOrigin;
+  originText: string;
+  private readonly onLearned?: (learned: Learned) => void;
   private tokens: number;
   private at = Date.now();
   private successes: number[] = [];
   private chain: Promise<unknown> = Promise.resolve();
   private lastGrantAt = 0;
   private lastCutAt = -1;
+  private cleanRun = 0;
+  private savedAt = 0;
   throttles = 0;
+  /** calls sent and accepted, and calls waiting for a slot now (progress lines) */
+  sent = 0;
+  waiting = 0;
+  readonly createdAt = Date.now();
+  reportedAt = Date.now();
 
-  constructor(
-    public rate: number,
-    readonly burst: number,
-    /** the rate a throttle was last seen at (Infinity: none yet) */
-    public ceiling = Infinity,
-    /** told each new ceiling, to remember it across runs */
-    private readonly onCeiling?: (ceiling: number) => void,
-  ) {
-    this.tokens = burst;
+  constructor(setup: PacerSetup) {
+    this.rate = setup.rate;
+    this.burst = setup.burst;
+    this.ceiling = setup.ceiling ?? Infinity;
+    this.origin = setup.origin ?? (Number.isFinite(setup.rate) ? "documented" : "unlimited");
+    this.originText = setup.originText ?? this.origin;
+    this.onLearned = setup.onLearned;
+    this.tokens = setup.burst;
+  }
+
+  /** No limit known: the rate grows by probing. */
+  get probing(): boolean {
+    return this.origin !== "stated" && !Number.isFinite(this.ceiling);
+  }
+
+  /** The user states the limit: it becomes the ceiling, and probing stops. The lowest statement wins. */
+  state(tps: number, originText: string): void {
+    if (this.origin === "stated" && tps >= this.ceiling) return;
+    this.origin = "stated";
+    this.originText = originText;
+    this.ceiling = tps;
+    this.rate = tps;
   }
 
   /** Wait for a slot. Slots are handed out in call order. */
   acquire(): Promise<Grant> {
+    this.waiting++;
     const turn = this.chain.then(async (): Promise<Grant> => {
+      let held = false;
       for (;;) {
         const now = Date.now();
         if (Number.isFinite(this.rate)) this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.rate);
@@ -63,33 +118,50 @@ export class Pacer {
         if (this.tokens >= 1) {
           this.tokens -= 1;
           this.lastGrantAt = now;
-          return { at: now, rate: this.rate };
+          return { at: now, rate: this.rate, held };
         }
+        held = true;
         await sleep(Math.ceil(((1 - this.tokens) / this.rate) * 1000));
       }
     });
-    this.chain = turn.catch(() => undefined);
-    return turn;
+    const counted = turn.finally(() => this.waiting--);
+    this.chain = counted.catch(() => undefined);
+    return counted;
   }
 
-  succeeded(): void {
+  /** A call was accepted; `grant` is its slot (default: a held-back one). */
+  succeeded(grant: Pick<Grant, "held"> = { held: true }): void {
     const now = Date.now();
+    this.sent++;
     this.successes.push(now);
     this.successes = this.successes.filter((t) => now - t < 10_000);
     if (!Number.isFinite(this.rate)) return;
-    // Nothing known yet: grow by half per success. Else back up quickly to just under the last
-    // ceiling (arrivals jitter, and a burst of 1 refuses any call closer than 1/limit to the one
-    // before), then probe slowly in case the limit rose.
-    if (!Number.isFinite(this.ceiling)) this.rate *= 1.5;
-    else {
-      const target = SETTLE * this.ceiling;
-      this.rate = this.rate < target ? Math.min(this.rate * 1.2, target) : this.rate * 1.002;
+    if (this.origin === "stated") {
+      this.rate = Math.min(this.rate * 1.2, this.ceiling); // back up after a cut, never above the statement
+      return;
     }
+    if (this.probing) {
+      if (!grant.held) return;
+      if (++this.cleanRun < PROBE.every) return;
+      this.cleanRun = 0;
+      this.rate *= PROBE.factor;
+      if (now - this.savedAt >= SAVE_EVERY_MS) {
+        this.savedAt = now;
+        this.onLearned?.({ rate: this.rate });
+      }
+      return;
+    }
+    // A ceiling is known: back up quickly to just under it (arrivals jitter, and a burst of 1
+    // refuses any call closer than 1/limit to the one before), then probe slowly.
+    const target = SETTLE * this.ceiling;
+    if (this.rate < target) this.rate = Math.min(this.rate * 1.2, target);
+    else if (grant.held) this.rate *= SLOW_PROBE;
   }
 
   /** A call was refused with a ThrottlingException; `grant` is its slot (default: the last one handed out). */
   throttled(grant: Grant = { at: this.lastGrantAt, rate: this.rate }): void {
     this.throttles++;
+    this.cleanRun = 0;
     const now = Date.now();
     this.tokens = Math.min(this.tokens, 0);
     this.at = now;
@@ -99,38 +171,15 @@ export class Pacer {
     if (Number.isFinite(this.rate)) {
       // The limit is below the rate the refused call was sent at, not the rate grown since.
       const tried = Math.min(this.rate, grant.rate);
-      this.ceiling = tried;
-      this.rate = Math.max(MIN_TPS, tried * 0.8);
-      this.onCeiling?.(tried);
+      this.ceiling = this.origin === "stated" ? Math.min(this.ceiling, tried) : tried;
+      this.rate = Math.max(MIN_TPS, tried * CUT);
+      if (this.origin !== "stated") this.onLearned?.({ ceiling: tried, rate: SETTLE * tried });
     } else {
       // First throttle: start from what succeeded in the last second (at least one call).
       const lastSecond = this.successes.filter((t) => now - t < 1000).length;
       this.rate = Math.max(MIN_TPS, lastSecond, 1);
     }
   }
-}
-
-export function pacerFor(endpoint: string | undefined, operation: string, env: NodeJS.ProcessEnv = process.env): Pacer {
-  const pacers = processState().pacers as Map<string, Pacer>;
-  const key = `${endpoint ?? "aws"}|${operation}`;
-  let p = pacers.get(key);
-  if (!p) {
-    const configured = env.PULUMI_HEALTHIMAGING_WRITE_TPS ? Number(env.PULUMI_HEALTHIMAGING_WRITE_TPS) : undefined;
-    const burst = Number(env.PULUMI_HEALTHIMAGING_WRITE_BURST ?? 1);
-    // An AWS host given as endpoint (FIPS, dual-stack, regional) is AWS, with AWS's documented limit.
-    const custom = endpoint !== undefined && !isAwsEndpoint(endpoint);
-    // a custom endpoint's ceiling learned by an earlier run (service/rateStore.ts)
-    const learned = configured === undefined && custom ? loadCeiling(key) : undefined;
-    const remember = configured === undefined && custom ? (ceiling: number) => saveCeiling(key, ceiling) : undefined;
-    if (learned !== undefined) p = new Pacer(learned * SETTLE, burst, learned, remember);
-    else {
-      const rate = configured ?? (custom ? Infinity : DOCUMENTED_WRITE_TPS);
-      // a known rate starts settled: as if a throttle had been seen just above it
-      p = new Pacer(rate, burst, Number.isFinite(rate) ? rate / SETTLE : Infinity, remember);
-    }
-    pacers.set(key, p);
-  }
-  return p;
 }
 
 /**

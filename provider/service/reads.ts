@@ -2,6 +2,7 @@
 // the service accepted a write, and "wait until this image set is writable".
 
 import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
+import type { WriteRate } from "../settings/writeRate";
 import { certainlyRejected } from "./errors";
 import type { ImageSet } from "./find";
 import { imageSetStatus, SETTLED, WRITABLE } from "./status";
@@ -11,6 +12,8 @@ import { WaitFailed, waitForState } from "./wait";
 export interface RunOptions {
   deadline: number;
   log: (message: string) => void;
+  /** the resource's `writeRate` input: the rates the user states (settings/writeRate.ts) */
+  writeRate?: WriteRate;
 }
 
 /** A failure of a write; `accepted` is set when the service had accepted a copy (state must keep it). */

@@ -1,7 +1,7 @@
 // The one loop every write goes through (CopyImageSet, UpdateImageSetMetadata, DeleteImageSet):
 // prepare the request from what the service says now, pace it, send it once, classify the answer,
 // and decide. Every retry has a reason to expect success and a bound:
-//   throttled                 → the pacer slows down; bounded by the deadline
+//   throttled                 → the pacer slows down (pace.ts); bounded by the deadline
 //   quota (any 402)           → back off in case it is a concurrent-operations quota that frees up;
 //                               a few attempts within ~60 s and the deadline, then fail naming the
 //                               quotas it could be for the operation (classify.ts quotasFor)
@@ -15,7 +15,10 @@ import type { ResolvedConnection } from "./client";
 import { imagingClient } from "./client";
 import { describe } from "./errors";
 import { findImageSet } from "./find";
-import { pacerFor } from "./pace";
+import { identityOfClient } from "./account";
+import { dueReport } from "./paceReport";
+import { isAws, pacerFor } from "./pacers";
+import { progressLog } from "../settings/settings";
 import { classifyWriteError, QUOTAS_PAGE, quotasFor } from "./classify";
 import { type RunOptions, sleep } from "./reads";
 
@@ -70,7 +73,11 @@ const backoff = (attempt: number, capMs: number, baseMs = 500) => Math.min(capMs
 
 /** Runs one write to the end; resolves with what `send` (or `recover`, or `prepare`) returned. */
 export async function runWrite<Out>(conn: ResolvedConnection, spec: WriteSpec<Out>, opts: RunOptions): Promise<Out> {
-  const pacer = pacerFor(conn.endpoint, spec.operation);
+  const once = imagingClient(conn, "once");
+  // AWS's limits are per account and Region: the pacer (and what it learns) is the account's
+  const identity = isAws(conn) ? await identityOfClient(once) : undefined;
+  const pacer = pacerFor({ endpoint: conn.endpoint, region: conn.region, identity }, spec.operation, { writeRate: opts.writeRate });
+  const pacing = progressLog("write pacing");
   const reads = imagingClient(conn, "read");
   const fail = (message: string) => (spec.fail ? spec.fail(message) : new Error(message));
   let unexplained = 0;
@@ -83,10 +90,12 @@ export async function runWrite<Out>(conn: ResolvedConnection, spec: WriteSpec<Ou
     const prepared = await spec.prepare();
     if ("done" in prepared) return prepared.done;
     const grant = await pacer.acquire();
+    const report = dueReport(pacer, spec.operation);
+    if (report) pacing(report);
     const sentAt = Date.now();
     try {
       const out = await prepared.send();
-      pacer.succeeded();
+      pacer.succeeded(grant);
       return out;
     } catch (e) {
       const failure = classifyWriteError(e);
@@ -156,7 +165,7 @@ function quotaFailure(operation: string, e: unknown, refusals: number, overMs: n
     `${describe(operation, e)}.`,
     `A service quota refused the request ${refusals} time${refusals === 1 ? "" : "s"} over ${Math.round(overMs / 1000)} s; the service does not say which.`,
     which,
-    "A concurrent-requests quota frees up as other operations on the data store finish: run again later, or run fewer at once (pulumi up --parallel, PULUMI_HEALTHIMAGING_WRITE_TPS).",
+    "A concurrent-requests quota frees up as other operations on the data store finish: run again later, or run fewer at once (pulumi up --parallel, a lower `writeRate` or PULUMI_HEALTHIMAGING_COPY_TPS / _UPDATE_TPS / _DELETE_TPS).",
     "A per-request quota needs a smaller request (fewer instances per resource).",
     "To raise an adjustable quota, request an increase in the Service Quotas console under AWS HealthImaging (https://docs.aws.amazon.com/servicequotas/latest/userguide/request-quota-increase.html).",
   ].join(" ");

@@ -1,5 +1,7 @@
 // Per-call settings derived from inputs: connection, deadlines, and the progress log.
 
+import type { WriteRate } from "./writeRate";
+
 export { connectionOf } from "./connection";
 
 /** Go-style durations ("90s", "30m", "1h30m"); the provider enforces them itself (customTimeouts don't reach dynamic providers). */
@@ -23,10 +25,14 @@ export function timeoutHint(inputs: { timeouts?: Timeouts }, op: keyof typeof DE
 
 /** The bounds of one provider operation: its deadline (from `timeouts`) and where progress goes. */
 export function runOptions(
-  inputs: { timeouts?: Timeouts; ownerTag?: string } & { imageSetId?: string; sourceImageSetId?: string },
+  inputs: { timeouts?: Timeouts; ownerTag?: string; writeRate?: WriteRate } & { imageSetId?: string; sourceImageSetId?: string },
   op: keyof typeof DEFAULT_TIMEOUTS,
-): { deadline: number; log: (message: string) => void } {
-  return { deadline: deadlineFor(inputs, op), log: progressLog(inputs.ownerTag || inputs.imageSetId || inputs.sourceImageSetId || "") };
+): { deadline: number; log: (message: string) => void; writeRate?: WriteRate } {
+  return {
+    deadline: deadlineFor(inputs, op),
+    log: progressLog(inputs.ownerTag || inputs.imageSetId || inputs.sourceImageSetId || ""),
+    ...(inputs.writeRate ? { writeRate: inputs.writeRate } : {}),
+  };
 }
 
 /**

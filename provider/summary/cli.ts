@@ -9,13 +9,17 @@ import { parseArgs } from "node:util";
 import { imagingClient, resolveConnection } from "../service/client";
 import { serviceNow } from "../service/clock";
 import { findImageSet } from "../service/find";
-import { changesOf, summarize, type TierInfo } from "./summarize";
+import { changesOf, summarize, type TierInfo, writeRateInputs } from "./summarize";
 import { MAX_READS_DEFAULT, READ_TPS_DEFAULT, readTiers, tierSources } from "./tiers";
+import { lowestWriteRate, ratesInUse, statedRates } from "./rates";
 
 const USAGE = `usage: pulumi-healthimaging summarize <preview.json> [--tps <write calls per second>] [--read-tiers [--max-reads <n>] [--read-tps <n>]]
 
   <preview.json>  the output of \`pulumi preview --json\` ("-" reads stdin)
-  --tps           the account's write rate per operation (default 0.25, AWS's documented default)
+  --tps           the account's write rate for every operation; default: per operation, the
+                  lowest writeRate input in the preview, else PULUMI_HEALTHIMAGING_<COPY|UPDATE|
+                  DELETE>_TPS, else the rate an earlier run on this machine learned for the
+                  account, else AWS's documented rate (CopyImageSet 0.25, UpdateImageSetMetadata 10)
   --read-tiers    read the storage tier of each source image set the change copies from (one
                   GetImageSet each: read-only, and no access, so it moves nothing) and add what
                   \`up\` does to them and to new storage, with cost estimates. Needs AWS credentials
@@ -74,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${file}: not a \`pulumi preview --json\` output: ${(e as Error).message}\n`);
     return 1;
   }
+  const parsedPreview = preview as Parameters<typeof summarize>[0];
+  const rates = tps !== undefined ? statedRates(tps as number) : ratesInUse(lowestWriteRate(writeRateInputs(parsedPreview)));
   let tiers: TierInfo | undefined;
   if (parsed.values["read-tiers"]) {
     const sources = tierSources(preview as Parameters<typeof tierSources>[0], changesOf(preview));
@@ -91,6 +97,6 @@ export async function main(argv: string[]): Promise<number> {
     // ages by the service's clock (its Date header), as lastAccessedAt is
     tiers = { sources, readings, now: new Date(serviceNow()) };
   }
-  process.stdout.write(summarize(preview, { writeTps: tps as number | undefined, tiers }));
+  process.stdout.write(summarize(parsedPreview, { rates, tiers }));
   return 0;
 }

@@ -8,6 +8,8 @@ import type { Outputs } from "../resource/outputs";
 import { defaultOf, INPUT_NAMES, INPUTS, type InputName } from "../resource/schema";
 import type { DerivedImageSetInputs } from "../resource/types";
 import { type TierReading, type TierSource, tierSection } from "./tiers";
+import { duration } from "../service/paceReport";
+import { documentedRates, type Rates, SUMMARY_OPERATIONS, type SummaryOperation, statedRates } from "./rates";
 
 /** The parts of one `pulumi preview --json` step the summary reads. */
 interface PreviewStep {
@@ -44,7 +46,6 @@ export interface ResourceChange {
 const TYPE = /healthimaging:DerivedImageSet$/;
 /** A hi.Dataset child's name (dataset/dataset.ts): "<dataset>/<cohort>/<SeriesInstanceUID>". */
 const DATASET_CHILD = /^(.+\/[A-Za-z0-9][A-Za-z0-9_-]*)\/[0-9.]+$/;
-const WRITE_TPS_DEFAULT = 0.25;
 
 const seriesOf = (inputs: Record<string, unknown> | undefined): Selection | "everything" => {
   const subset = inputs?.subset as { series?: Selection } | undefined;
@@ -227,9 +228,18 @@ export interface TierInfo {
   now?: Date;
 }
 
-/** The Markdown comment for a preview; with `tiers`, a storage section (tiers and cost estimates) follows. */
-export function summarize(preview: { steps?: PreviewStep[] }, opts: { writeTps?: number; tiers?: TierInfo } = {}): string {
-  const tps = opts.writeTps ?? WRITE_TPS_DEFAULT;
+/** The `writeRate` inputs of the preview's resources (summary/rates.ts takes the lowest per operation). */
+export function writeRateInputs(preview: { steps?: PreviewStep[] }): (Record<string, unknown> | undefined)[] {
+  return (preview.steps ?? []).map((s) => s.newState?.inputs);
+}
+
+/**
+ * The Markdown comment for a preview. `rates`: the write rates to estimate with (summary/rates.ts
+ * ratesInUse); default AWS's documented ones. `writeTps` states one rate for every operation. With `tiers`, a storage section (tiers and cost
+ * estimates) follows.
+ */
+export function summarize(preview: { steps?: PreviewStep[] }, opts: { writeTps?: number; rates?: Rates; tiers?: TierInfo } = {}): string {
+  const rates: Rates = opts.rates ?? (opts.writeTps !== undefined ? statedRates(opts.writeTps) : documentedRates());
   const all = changesOf(preview);
   // An update that only records new inputs (a merge's destination moved on) changes no image set:
   // it gets one line under the table instead of a row of "none".
@@ -273,14 +283,22 @@ export function summarize(preview: { steps?: PreviewStep[] }, opts: { writeTps?:
   }
   const totals = { CopyImageSet: 0, UpdateImageSetMetadata: 0, DeleteImageSet: 0 };
   for (const c of changes) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += c.calls[k];
-  // Each operation has its own rate limit (0.25 TPS by default), so they run side by side; with a
-  // burst of 1 the first call of each goes at once and every further one waits 1/tps.
-  const seconds = Math.max(...Object.values(totals).map((n) => (n > 0 ? (n - 1) / tps : 0)));
-  const most = Math.max(...Object.values(totals));
+  // Each operation has its own rate limit, so they run side by side; the first `burst` calls of
+  // each go at once and every further one waits 1/tps.
+  const seconds = Math.max(...SUMMARY_OPERATIONS.map((op) => Math.max(0, totals[op] - rates[op].burst) / rates[op].tps));
+  const used = SUMMARY_OPERATIONS.filter((op) => totals[op] > 0);
+  const rateOf = (op: SummaryOperation) => `${op} ${Number(rates[op].tps.toPrecision(3))} TPS, burst ${rates[op].burst}`;
+  const whys = new Set(used.map((op) => rates[op].why));
+  const atRates =
+    whys.size === 1
+      ? `at the rates in use (${[...whys][0]}: ${used.map(rateOf).join("; ")})`
+      : `at the rates in use (${used.map((op) => `${rateOf(op)}: ${rates[op].why}`).join("; ")})`;
   const pacing =
-    most <= 1
-      ? `at ${tps} TPS per operation (burst 1) ${most === 1 ? "each call goes out at once: the calls alone take under a second" : "nothing waits"}`
-      : `at ${tps} TPS per operation (burst 1) the calls alone take ${duration(seconds)}`;
+    used.length === 0
+      ? "nothing waits"
+      : seconds === 0
+        ? `${atRates} each call goes out at once: the calls alone take under a second`
+        : `${atRates} the calls alone take ${duration(seconds)}`;
   out.push(
     `Write calls: ${Object.entries(totals)
       .map(([k, n]) => `${n} ${k}`)
@@ -291,10 +309,4 @@ export function summarize(preview: { steps?: PreviewStep[] }, opts: { writeTps?:
   return out.join("\n");
 }
 
-/** A duration for people: never "0 s"; seconds up to 90, then minutes, then hours. */
-export function duration(seconds: number): string {
-  if (seconds < 1) return "under a second";
-  if (seconds < 90) return `about ${Math.round(seconds)} s`;
-  if (seconds < 90 * 60) return `about ${Math.round(seconds / 60)} min`;
-  return `about ${(seconds / 3600).toFixed(1)} h`;
-}
+export { duration };

@@ -86,10 +86,18 @@ describe("emulator conformance: throttling, faults, authentication and endpoint"
       for (let i = 0; i < 20; i++) await client.send(new GetImageSetCommand({ datastoreId: ds, imageSetId: head }));
     });
 
-    it("StartDICOMImportJob at the realistic profile's 0.25 TPS, burst 1: invalid requests take no token, the first job starts, the next is a 429", async () => {
-      const documented = PROFILES.realistic.rateLimits.StartDICOMImportJob!;
-      assert.deepEqual(documented, { rate: 0.25, burst: 1 });
-      s.emu.limiter.setLimits({ CopyImageSet: { rate: 0.25, burst: 1 }, StartDICOMImportJob: documented });
+    it("the realistic profile follows the current table (Copy/Delete 0.25/1, Update 10/40, StartDICOMImportJob 40/80); at the older table's StartDICOMImportJob 0.25/1, invalid requests take no token, the first job starts, the next is a 429", async () => {
+      const table = PROFILES.realistic.rateLimits;
+      assert.deepEqual(
+        [table.CopyImageSet, table.DeleteImageSet, table.UpdateImageSetMetadata, table.StartDICOMImportJob],
+        [
+          { rate: 0.25, burst: 1 },
+          { rate: 0.25, burst: 1 },
+          { rate: 10, burst: 40 },
+          { rate: 40, burst: 80 },
+        ],
+      );
+      s.emu.limiter.setLimits({ CopyImageSet: { rate: 0.25, burst: 1 }, StartDICOMImportJob: { rate: 0.25, burst: 1 } });
       try {
         fs.mkdirSync(path.join(s.emu.service.options.s3Root!, "limits", "empty"), { recursive: true });
         const start = (clientToken: string, jobName = "limits") =>

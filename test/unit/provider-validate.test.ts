@@ -313,6 +313,46 @@ describe("provider/validate: validateInputs", () => {
     });
   });
 
+  describe("writeRate", () => {
+    it("accepts calls per second by operation, and the unknown placeholder of a preview", () => {
+      assert.deepEqual(failuresOf({ ...minimal(), writeRate: { copyImageSet: 5, updateImageSetMetadata: 10, deleteImageSet: 0.25 } }), []);
+      assert.deepEqual(failuresOf({ ...minimal(), writeRate: { copyImageSet: UNKNOWN } }), []);
+    });
+
+    it("rejects zero, negative, huge and non-numbers, unknown operations (with a suggestion) and a bare number", () => {
+      const cases: [unknown, RegExp][] = [
+        [0, /^must be more than 0 and at most 1000 calls per second, got 0$/],
+        [-1, /^must be more than 0/],
+        [5000, /^must be more than 0 and at most 1000/],
+        ["5", /^must be a number of calls per second such as 0.25 or 5, got "5"$/],
+      ];
+      for (const [copyImageSet, reason] of cases) {
+        const failure = onlyFailure({ ...minimal(), writeRate: { copyImageSet } });
+        assert.equal(failure.property, "writeRate.copyImageSet");
+        assert.match(failure.reason, reason, String(copyImageSet));
+      }
+      assert.deepEqual(onlyFailure({ ...minimal(), writeRate: { CopyImageSet: 5 } }), {
+        property: "writeRate.CopyImageSet",
+        reason: 'is not a known property; did you mean "copyImageSet"?',
+      });
+      assert.match(onlyFailure({ ...minimal(), writeRate: 5 }).reason, /^must be an object of calls per second by operation like \{ copyImageSet: 5 \}/);
+    });
+
+    it("names a rate variable of the environment that is not a number", () => {
+      const saved = process.env.PULUMI_HEALTHIMAGING_COPY_TPS;
+      process.env.PULUMI_HEALTHIMAGING_COPY_TPS = "fast";
+      try {
+        assert.deepEqual(onlyFailure(minimal()), {
+          property: "environment",
+          reason: 'PULUMI_HEALTHIMAGING_COPY_TPS: must be a number of calls per second such as 0.25 or 5, got "fast"',
+        });
+      } finally {
+        if (saved === undefined) delete process.env.PULUMI_HEALTHIMAGING_COPY_TPS;
+        else process.env.PULUMI_HEALTHIMAGING_COPY_TPS = saved;
+      }
+    });
+  });
+
   describe("typo protection", () => {
     it("suggests the closest known property", () => {
       assert.deepEqual(onlyFailure({ ...minimal(), sourceVersion: "1" }), {

@@ -9,6 +9,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { pacerKey } from "../../provider/service/pacers";
+import { saveLearned } from "../../provider/service/rateStore";
+import { lowestWriteRate, ratesInUse } from "../../provider/summary/rates";
 import { changesOf, duration, summarize } from "../../provider/summary/summarize";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -41,7 +44,10 @@ describe("summary: pulumi preview --json → a pull-request comment", () => {
     const text = summarize(preview());
     assert.match(text, /\| `train` \| update \| none \| 1 instance \|/);
     assert.match(text, new RegExp(`\`${MOVED.replace(/\./g, "\\.")}\` \\(series`));
-    assert.match(text, /Write calls: 2 CopyImageSet, 1 UpdateImageSetMetadata, 1 DeleteImageSet; at 0\.25 TPS/);
+    assert.match(
+      text,
+      /Write calls: 2 CopyImageSet, 1 UpdateImageSetMetadata, 1 DeleteImageSet; at the rates in use \(AWS's documented rate: CopyImageSet 0\.25 TPS, burst 1; UpdateImageSetMetadata 10 TPS, burst 40; DeleteImageSet 0\.25 TPS, burst 1\) the calls alone take about 4 s/,
+    );
   });
 
   it("a hi.Dataset preview: one row per changed cohort, series and instances counted apart, nothing of the untouched cohorts", () => {
@@ -92,7 +98,7 @@ describe("summary: pulumi preview --json → a pull-request comment", () => {
     for (const r of rows) assert.doesNotMatch(r, /\|\s*\|$/, "no empty why");
     assert.match(
       text,
-      /Write calls: 1 CopyImageSet, 0 UpdateImageSetMetadata, 0 DeleteImageSet; at 0\.25 TPS per operation \(burst 1\) each call goes out at once: the calls alone take under a second/,
+      /Write calls: 1 CopyImageSet, 0 UpdateImageSetMetadata, 0 DeleteImageSet; at the rates in use \(AWS's documented rate: CopyImageSet 0\.25 TPS, burst 1\) each call goes out at once: the calls alone take under a second/,
     );
     assert.doesNotMatch(text, /about 0 s/);
   });
@@ -116,7 +122,32 @@ describe("summary: pulumi preview --json → a pull-request comment", () => {
   });
 
   it("the time follows the write rate given", () => {
-    assert.match(summarize(preview(), { writeTps: 0.05 }), /at 0\.05 TPS per operation \(burst 1\) the calls alone take about 20 s/);
+    assert.match(
+      summarize(preview(), { writeTps: 0.05 }),
+      /at the rates in use \(stated by --tps: CopyImageSet 0\.05 TPS, burst 1; UpdateImageSetMetadata 0\.05 TPS, burst 40; DeleteImageSet 0\.05 TPS, burst 1\) the calls alone take about 20 s/,
+    );
+  });
+
+  it("the rates in use: a writeRate input of the preview (the lowest), the environment, what an earlier run remembered, else AWS's documented rate; each says which", () => {
+    const home = process.env.PULUMI_HEALTHIMAGING_HOME;
+    const place = { endpoint: `http://127.0.0.1:9/summary-${process.pid}-${Date.now()}` };
+    assert.deepEqual(ratesInUse(undefined, {}, place).CopyImageSet, { tps: 0.25, burst: 1, why: "AWS's documented rate" });
+    saveLearned(pacerKey(place, "CopyImageSet"), { ceiling: 4, rate: 3.6 });
+    assert.equal(process.env.PULUMI_HEALTHIMAGING_HOME, home);
+    const remembered = ratesInUse(undefined, {}, place);
+    assert.deepEqual(remembered.CopyImageSet, { tps: 3.6, burst: 1, why: "remembered: an earlier run was throttled at 4 TPS" });
+    assert.equal(remembered.UpdateImageSetMetadata.tps, 10);
+    const env = { PULUMI_HEALTHIMAGING_UPDATE_TPS: "2" };
+    const inputs = lowestWriteRate([{ writeRate: { copyImageSet: 6 } }, { writeRate: { copyImageSet: 5 } }, {}]);
+    assert.deepEqual(inputs, { copyImageSet: 5 });
+    const stated = ratesInUse(inputs, env, place);
+    assert.deepEqual(stated.CopyImageSet, { tps: 5, burst: 1, why: "stated by writeRate.copyImageSet" });
+    assert.deepEqual(stated.UpdateImageSetMetadata, { tps: 2, burst: 1, why: "stated by PULUMI_HEALTHIMAGING_UPDATE_TPS" });
+    const text = summarize(preview(), { rates: stated });
+    assert.match(
+      text,
+      /at the rates in use \(CopyImageSet 5 TPS, burst 1: stated by writeRate\.copyImageSet; UpdateImageSetMetadata 2 TPS, burst 1: stated by PULUMI_HEALTHIMAGING_UPDATE_TPS; DeleteImageSet 0\.25 TPS, burst 1: AWS's documented rate\) the calls alone take under a second/,
+    );
   });
 
   it("npx pulumi-healthimaging summarize: prints the comment; bad input is named with exit codes 1 and 2", () => {
