@@ -126,7 +126,7 @@ const EXAMPLES: { name: string; check: (dir: string, output: string) => void }[]
         .flatMap((j) => j.steps)
         .find((s) => s.name === "pulumi preview");
       assert.ok(step?.run?.includes("pulumi preview --json --stack"));
-      assert.ok(step?.run?.includes("npx --no-install pulumi-healthimaging summarize preview.json --tps"));
+      assert.ok(step?.run?.includes("npx --no-install pulumi-healthimaging summarize preview.json"));
     },
   },
   {
