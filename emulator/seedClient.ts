@@ -30,10 +30,13 @@ export interface SeedClientOptions {
   say?: (line: string) => void;
 }
 
-/** "about 1 call per 12 s" for CreateDatastore: the documented quota a throttle ran into. */
-function quotaOf(operation: string): string {
+/** "about 1 CreateDatastore per 12 s", "about 40 StartDICOMImportJob per second": the documented quota a throttle ran into. */
+export function quotaOf(operation: string): string {
   const limit = PROFILES.realistic.rateLimits[operation as OperationName];
-  return limit ? `; the service allows about 1 ${operation} per ${Math.round(1 / limit.rate)} s` : "";
+  if (!limit) return "";
+  return limit.rate >= 1
+    ? `; the service allows about ${Math.round(limit.rate)} ${operation} per second`
+    : `; the service allows about 1 ${operation} per ${Math.round(1 / limit.rate)} s`;
 }
 
 /** A client that retries throttled calls (up to SEED_MAX_ATTEMPTS in all) and says so. */

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROFILES } from "../../emulator/limits";
-import { seedBackoffMs } from "../../emulator/seedClient";
+import { quotaOf, seedBackoffMs } from "../../emulator/seedClient";
 import type { RunningEmulator } from "../../emulator/server";
 import { ensureBuilt } from "../support/build";
 import { startTestEmulator } from "../support/emulator";
@@ -63,10 +63,13 @@ describe("seed twice back to back against a service with the documented rate lim
       [1, 2, 3].map((n) => seedBackoffMs("CreateDatastore", n)),
       [11_765, 23_530, 30_000],
     );
+    // StartDICOMImportJob: 40 TPS in AWS's current table (emulator/limits.ts)
     assert.deepEqual(
       [1, 2, 3, 4].map((n) => seedBackoffMs("StartDICOMImportJob", n)),
-      [4_000, 8_000, 16_000, 30_000],
+      [25, 50, 100, 200],
     );
+    assert.match(quotaOf("StartDICOMImportJob"), /about 40 StartDICOMImportJob per second$/);
+    assert.match(quotaOf("CreateDatastore"), /about 1 CreateDatastore per 12 s$/);
     assert.equal(seedBackoffMs("SomethingUnlimited", 1), 1_000);
   });
 });
