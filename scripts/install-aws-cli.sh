@@ -43,15 +43,9 @@ if works; then
   exit 0
 fi
 
-command -v "$PYTHON" >/dev/null || die "$PYTHON is not on PATH"
-mkdir -p "$CACHE_ROOT"
-if [[ ! -x "$VENV/bin/python" ]]; then
-  log "creating virtualenv $VENV"
-  "$PYTHON" -m venv "$VENV" >&2 || die "cannot create a virtualenv with $PYTHON (Debian: apt-get install python3-venv)"
-fi
-log "installing awscli==$VERSION from PyPI"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "awscli==$VERSION" >&2 \
-  || die "pip install awscli==$VERSION failed"
+# shellcheck source=scripts/pip-venv.sh
+source "$(dirname "${BASH_SOURCE[0]}")/pip-venv.sh"
+pip_install_pinned "$VENV" "$PYTHON" awscli "$VERSION"
 
 # groff is not needed: `help` falls back to plain text. Check the service model is there.
 works || die "awscli $VERSION is installed but 'aws medical-imaging copy-image-set help' does not show --promote-to-primary"

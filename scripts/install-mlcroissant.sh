@@ -36,15 +36,9 @@ if works; then
   exit 0
 fi
 
-command -v "$PYTHON" >/dev/null || die "$PYTHON is not on PATH"
-mkdir -p "$CACHE_ROOT"
-if [[ ! -x "$PY" ]]; then
-  log "creating virtualenv $VENV"
-  "$PYTHON" -m venv "$VENV" >&2 || die "cannot create a virtualenv with $PYTHON (Debian: apt-get install python3-venv)"
-fi
-log "installing mlcroissant==$VERSION from PyPI"
-"$PY" -m pip install --quiet --disable-pip-version-check --no-input "mlcroissant==$VERSION" >&2 \
-  || die "pip install mlcroissant==$VERSION failed"
+# shellcheck source=scripts/pip-venv.sh
+source "$(dirname "${BASH_SOURCE[0]}")/pip-venv.sh"
+pip_install_pinned "$VENV" "$PYTHON" mlcroissant "$VERSION"
 
 works || die "mlcroissant $VERSION is installed but does not import"
 log "ready: mlcroissant $VERSION"

@@ -18,6 +18,7 @@ import { ensureBuilt } from "../support/build";
 import { type DynamicHost, PartialFailureError, startDynamicHost } from "../support/dynamicHost";
 import { instancesIn, metadataOf, SAMPLE_BUCKET, type Seeded, startSeeded } from "../support/seeded";
 import { offlinePulumiEnv } from "../support/pulumiCli";
+import { runProcess } from "../support/run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STACK = "e2e";
@@ -130,13 +131,7 @@ describe("examples end to end (real Pulumi CLI, local service)", function () {
 
     /** Run a command in a folder (asynchronously: the local service answers from this very process). */
     function runCommand(command: string, args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
-      return new Promise((resolve) => {
-        const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-        let output = "";
-        child.stdout.on("data", (d) => (output += d));
-        child.stderr.on("data", (d) => (output += d));
-        child.on("close", (code) => resolve({ code, output }));
-      });
+      return runProcess(command, args, { cwd, env });
     }
 
     /** Run one `run:` step as GitHub Actions does (bash -e, in its working directory); returns what it wrote to GITHUB_OUTPUT. */

@@ -7,7 +7,7 @@
 
 import { GetImageSetCommand, ListImageSetVersionsCommand, MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,6 +16,7 @@ import { installPulumi } from "../../scripts/local";
 import { ensureBuilt } from "../support/build";
 import { freePort } from "../support/emulator";
 import { instancesIn, metadataOf } from "../support/seeded";
+import { runProcess } from "../support/run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -35,15 +36,7 @@ describe("npm start and npm run destroy: the main job, end to end", function () 
 
   const exampleStack = `e2eex${process.pid}`;
   let firstStart: Run;
-  const run = (command: string, args: string[], runEnv: NodeJS.ProcessEnv): Promise<Run> =>
-    new Promise((resolve) => {
-      const child = spawn(command, args, { cwd: ROOT, env: runEnv, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+  const run = (command: string, args: string[], runEnv: NodeJS.ProcessEnv): Promise<Run> => runProcess(command, args, { cwd: ROOT, env: runEnv });
   /** The indented lines start.ts prints under a heading, exactly as a user would paste them. */
   const printedLines = (text: string, heading: RegExp): string[] => {
     const lines = text.split("\n");
@@ -62,18 +55,7 @@ describe("npm start and npm run destroy: the main job, end to end", function () 
       Object.entries(env).filter(([k]) => (!k.startsWith("AWS_") && !k.startsWith("PULUMI_")) || ["PULUMI_LOCAL_DIR", "PULUMI_HEALTHIMAGING_HOME"].includes(k)),
     );
   const script = (name: "start" | "destroy" | "run-example", ...args: string[]): Promise<Run> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", `${name}.ts`), ...args], {
-        cwd: ROOT,
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    runProcess(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", `${name}.ts`), ...args], { cwd: ROOT, env });
   const client = () =>
     new MedicalImagingClient({
       endpoint: `http://127.0.0.1:${port}`,

@@ -9,11 +9,11 @@
 // and what a newcomer's earlier steps can break is the lint and type checks of files they wrote.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { freePort } from "../support/emulator";
+import { runProcess } from "../support/run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 /** The examples `npm run example` runs against the local service (pr-preview and real-aws live outside it). */
@@ -32,14 +32,7 @@ describe("a newcomer's path on a fresh clone: npm install, npm start, the exampl
   let statusAfterClone: string;
   let ignoredBeforeStart: string[];
 
-  const run = (command: string, args: string[], cwd = clone): Promise<Run> =>
-    new Promise((resolve) => {
-      const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-      let output = "";
-      child.stdout.on("data", (d) => (output += d));
-      child.stderr.on("data", (d) => (output += d));
-      child.on("close", (code) => resolve({ code, output }));
-    });
+  const run = (command: string, args: string[], cwd = clone): Promise<Run> => runProcess(command, args, { cwd, env });
   const npm = (...args: string[]) => run("npm", args);
   const gitStatus = async () => (await run("git", ["status", "--porcelain", "--untracked-files=all"])).output;
   /**

@@ -8,13 +8,14 @@
 
 import { GetImageSetCommand } from "@aws-sdk/client-medical-imaging";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { installPulumi } from "../../scripts/local";
 import { offlinePulumiEnv } from "../support/pulumiCli";
 import { type Seeded, startSeeded } from "../support/seeded";
+import { runProcess } from "../support/run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 // What only the local service uses; none of it may reach a user's project.
@@ -26,14 +27,7 @@ interface Run {
   stderr: string;
 }
 const run = (command: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> =>
-  new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  runProcess(command, args, { cwd: opts.cwd, env: opts.env ?? process.env });
 const ok = async (command: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> => {
   const r = await run(command, args, opts);
   assert.equal(r.code, 0, `${command} ${args.join(" ")}\n${r.stdout}\n${r.stderr}`);

@@ -24,6 +24,7 @@ import { freePort, sleep } from "../support/emulator";
 import { descendants, offlinePulumiEnv, snapshot, stillRunning } from "../support/pulumiCli";
 import { type LocalRegistry, startRegistry } from "../support/registry";
 import { pydicomTestFiles } from "../support/sampleData";
+import { runProcess } from "../support/run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const README_PORT = "4566";
@@ -101,13 +102,7 @@ async function startServiceBlock(script: string, cwd: string, env: NodeJS.Proces
 }
 
 function runBlock(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    child.on("close", (code) => resolve({ code, output }));
-  });
+  return runProcess("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], { cwd, env });
 }
 
 const EXAMPLES: { name: string; check: (dir: string, output: string) => void }[] = [

@@ -6,13 +6,13 @@
 // types included, skipLibCheck off) and Pulumi runs the JavaScript.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { installPulumi } from "../../scripts/local";
 import { offlinePulumiEnv } from "../support/pulumiCli";
 import { type Seeded, SERIES, startSeeded } from "../support/seeded";
+import { runProcess } from "../support/run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -20,14 +20,10 @@ interface Run {
   code: number | null;
   out: string;
 }
-const run = (command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Run> =>
-  new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    child.on("close", (code) => resolve({ code, out }));
-  });
+const run = async (command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Run> => {
+  const r = await runProcess(command, args, { cwd, env });
+  return { code: r.code, out: r.output };
+};
 const ok = async (command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<Run> => {
   const r = await run(command, args, cwd, env);
   assert.equal(r.code, 0, `${command} ${args.join(" ")}\n${r.out}`);

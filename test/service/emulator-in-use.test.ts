@@ -12,6 +12,7 @@ import { LOCK_FILE } from "../../emulator/dataFolderLock";
 import type { RunningEmulator } from "../../emulator/server";
 import { ensureBuilt } from "../support/build";
 import { freePort, startTestEmulator } from "../support/emulator";
+import { runProcess } from "../support/run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CLI = path.join(ROOT, "emulator", "dist", "cli.js");
@@ -125,18 +126,10 @@ describe("local service: a port or data folder already in use", function () {
   it("npm start's ensureService, finding a service of another data folder on its port, says so", async () => {
     first = await startTestEmulator({ port: await freePort(), dataDir: path.join(tmp, "elsewhere") });
     const local = path.join(tmp, "local");
-    const r = await new Promise<Exit>((resolve) => {
-      const code = "require('./scripts/local').ensureService().then((s) => process.stdout.write(s))";
-      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", code], {
-        cwd: ROOT,
-        env: { ...process.env, HEALTHIMAGING_PORT: String(first!.port), HEALTHIMAGING_LOCAL_DIR: local },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    const code = "require('./scripts/local').ensureService().then((s) => process.stdout.write(s))";
+    const r = await runProcess(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", code], {
+      cwd: ROOT,
+      env: { ...process.env, HEALTHIMAGING_PORT: String(first!.port), HEALTHIMAGING_LOCAL_DIR: local },
     });
     assert.equal(r.stdout, "running", r.stderr);
     assert.equal(

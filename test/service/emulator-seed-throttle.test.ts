@@ -2,7 +2,6 @@
 // used (about 1 per 12 s), waits it out, says so, and succeeds, instead of dying on "Rate exceeded".
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROFILES } from "../../emulator/limits";
@@ -11,20 +10,13 @@ import type { RunningEmulator } from "../../emulator/server";
 import { ensureBuilt } from "../support/build";
 import { startTestEmulator } from "../support/emulator";
 import { SAMPLE_BUCKET, sampleS3Root } from "../support/seeded";
+import { runProcess } from "../support/run";
 
 const CLI = path.join(__dirname, "..", "..", "emulator", "dist", "cli.js");
 
 /** `healthimaging-local seed --endpoint ...` (asynchronously: the service lives in this process). */
-function seedCli(endpoint: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const args = [CLI, "seed", "--endpoint", endpoint, "--input-s3-uri", `s3://${SAMPLE_BUCKET}/dicomdirtests/`];
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function seedCli(endpoint: string) {
+  return runProcess(process.execPath, [CLI, "seed", "--endpoint", endpoint, "--input-s3-uri", `s3://${SAMPLE_BUCKET}/dicomdirtests/`]);
 }
 
 describe("seed twice back to back against a service with the documented rate limits", function () {

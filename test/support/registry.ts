@@ -13,6 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { freePort, sleep } from "./emulator";
+import { runProcess } from "./run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 /** The packages the release publishes: served only from the local registry, never proxied. */
@@ -31,13 +32,7 @@ export interface LocalRegistry {
 }
 
 function run(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    child.on("close", (code) => resolve({ code, output }));
-  });
+  return runProcess(command, args, opts);
 }
 
 /**
