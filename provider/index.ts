@@ -1,7 +1,9 @@
 // pulumi-healthimaging: declare AWS HealthImaging derived image sets as Pulumi resources.
 export { DerivedImageSet } from "./resource/derivedImageSet";
 export type { DerivedImageSetArgs } from "./resource/derivedImageSet";
-export { DerivedImageSetProvider } from "./lifecycle/provider";
+export { DerivedImageSetProvider, CohortImageSetsProvider } from "./lifecycle/provider";
+export { CohortImageSets } from "./resource/cohortImageSets";
+export type { CohortImageSetsArgs, CohortMemberArgs } from "./resource/cohortImageSets";
 export type { DerivedImageSetInputs, DerivedImageSetOutputs, Subset, Destination, Timeouts, SeriesSelection, InstancesBySeries } from "./resource/types";
 export { findImageSets, findImageSetsOutput, getImageSet, getImageSetOutput } from "./resource/lookups";
 export type { FindImageSetsArgs, ImageSetInfo, ImageSetMatch, LookupTarget } from "./resource/lookups";

@@ -15,12 +15,22 @@ import { deleteImageSet } from "../service/writes";
 import { PartialFailure } from "../service/errors";
 import { adoptExisting } from "../recovery/adoptExisting";
 import { type Claim, findEarlierCopy, recoveryOf, UnknownOutcome } from "../recovery/ownership";
-import { claimCopy, fingerprintOf, journal } from "../recovery/records";
+import { claimCopy, fingerprintOf, journal, recordMoved } from "../recovery/records";
 import { buildOutputs, type Outputs } from "../resource/outputs";
 import type { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
 import { connectionOf, runOptions, timeoutHint } from "../settings/settings";
 
-export type CreateInputs = DerivedImageSetInputs & { ownerTag?: string; __provider?: string };
+export type CreateInputs = DerivedImageSetInputs & {
+  ownerTag?: string;
+  __provider?: string;
+  /**
+   * Set by CohortImageSets (batch/provider.ts) for its members: the owner tag of the per-series
+   * DerivedImageSet of this stack that made this image set before (0.2.0's hi.Dataset layout). Its
+   * copy, proven by that resource's own tags (owner and fingerprint), is taken over instead of
+   * copied again: re-tagged to this owner, which tells the old resource's delete to leave it.
+   */
+  formerOwnerTag?: string;
+};
 
 export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id: string; outs: Outputs }> {
   const conn = connectionOf(inputs);
@@ -81,8 +91,19 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
   try {
     const done = await inCopyQueue(request, async () => {
       // 4. Recovery: an earlier, interrupted run of this resource may have made it already.
-      const earlier = await findEarlierCopy(client, claim, opts);
+      let earlier = await findEarlierCopy(client, claim, opts);
       if (earlier) opts.log(`adopting image set ${earlier.imageSetId} (version ${earlier.versionId}), made for this resource by an interrupted run`);
+      else if (inputs.formerOwnerTag && !inputs.destination) {
+        earlier = await findEarlierCopy(client, { ...claim, ownerTag: inputs.formerOwnerTag }, opts);
+        if (earlier)
+          opts.log(
+            `taking over image set ${earlier.imageSetId} (version ${earlier.versionId}) from ${inputs.formerOwnerTag} (its owner and fingerprint tags prove it), instead of copying`,
+          );
+      }
+      // A merge version this stack made for a former per-series resource: marked moved, so that
+      // resource's delete leaves it in place (records.ts).
+      if (earlier && inputs.formerOwnerTag && inputs.destination)
+        await recordMoved(client, inputs.datastoreId, earlier.imageSetId, inputs.formerOwnerTag, [earlier.versionId]);
       // 5. Copy. The journal keeps when it was sent; after a lost answer, recovery proves what the
       //    request made before anything is resent.
       accepted = earlier ? { ...earlier, acceptedAt: Date.now() } : await sendCopy(conn, request, recoveryOf(client, claim, opts), opts);
