@@ -56,6 +56,10 @@ export interface DatasetArgs extends Connection {
    * image set its per-series resource made (proven by that resource's tags).
    */
   layout?: "perSeries" | "perCohort";
+  /** Every derived image set's `onDrift` (DerivedImageSet): "keep" (default) or "revert" versions made outside Pulumi. */
+  onDrift?: "keep" | "revert";
+  /** Every derived image set's `onForeignVersions` (DerivedImageSet): what destroy does with versions the stack did not make. */
+  onForeignVersions?: "stop" | "delete" | "leave";
 }
 
 /**
@@ -141,7 +145,13 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
   private declare(name: string, args: DatasetArgs, plan: DatasetPlan) {
     if (args.layout === "perCohort") return this.declarePerCohort(name, args, plan);
     const sets = new Map<string, DatasetImageSet>();
-    const common = { datastoreId: args.datastoreId, region: args.region, endpoint: args.endpoint };
+    const common = {
+      datastoreId: args.datastoreId,
+      region: args.region,
+      endpoint: args.endpoint,
+      onDrift: args.onDrift,
+      onForeignVersions: args.onForeignVersions,
+    };
     for (const p of plan.imageSets) {
       const base = p.mergeInto ? sets.get(p.mergeInto) : undefined;
       const set = withoutPromiseStacks(
@@ -187,7 +197,14 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
       }
       const batch = new CohortImageSets(
         `${name}/${cohort}`,
-        { datastoreId: args.datastoreId, region: args.region, endpoint: args.endpoint, members },
+        {
+          datastoreId: args.datastoreId,
+          region: args.region,
+          endpoint: args.endpoint,
+          onDrift: args.onDrift,
+          onForeignVersions: args.onForeignVersions,
+          members,
+        },
         { parent: this },
       );
       for (const p of list) {

@@ -15,7 +15,7 @@ import { deleteImageSet } from "../service/writes";
 import { PartialFailure } from "../service/errors";
 import { adoptExisting } from "../recovery/adoptExisting";
 import { type Claim, findEarlierCopy, recoveryOf, UnknownOutcome } from "../recovery/ownership";
-import { claimCopy, fingerprintOf, journal, recordMoved } from "../recovery/records";
+import { claimCopy, fingerprintOf, journal, recordMoved, tagNewImageSet } from "../recovery/records";
 import { buildOutputs, type Outputs } from "../resource/outputs";
 import type { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
 import { connectionOf, runOptions, timeoutHint } from "../settings/settings";
@@ -92,9 +92,14 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
     const done = await inCopyQueue(request, async () => {
       // 4. Recovery: an earlier, interrupted run of this resource may have made it already.
       let earlier = await findEarlierCopy(client, claim, opts);
+      let takenOver = false;
       if (earlier) opts.log(`adopting image set ${earlier.imageSetId} (version ${earlier.versionId}), made for this resource by an interrupted run`);
       else if (inputs.formerOwnerTag && !inputs.destination) {
         earlier = await findEarlierCopy(client, { ...claim, ownerTag: inputs.formerOwnerTag }, opts);
+        takenOver = earlier !== undefined;
+        // Owned by this resource before anything records it: if re-tagging fails, nothing is claimed
+        // (the old resource still owns it, and the next run takes it over again).
+        if (earlier) await tagNewImageSet(client, inputs.datastoreId, earlier, ownerTag, claim.fingerprint, true);
         if (earlier)
           opts.log(
             `taking over image set ${earlier.imageSetId} (version ${earlier.versionId}) from ${inputs.formerOwnerTag} (its owner and fingerprint tags prove it), instead of copying`,
@@ -108,7 +113,7 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
       //    request made before anything is resent.
       accepted = earlier ? { ...earlier, acceptedAt: Date.now() } : await sendCopy(conn, request, recoveryOf(client, claim, opts), opts);
       // 6. Record the claim before waiting, so an interrupted wait is resumed, not copied again.
-      await claimCopy(client, claim, accepted, opts.log);
+      await claimCopy(client, claim, accepted, opts.log, takenOver);
       // 7. Wait until the copy's version is no longer locked.
       return waitForCopy(conn, request, accepted, opts);
     });

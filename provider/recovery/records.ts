@@ -159,13 +159,16 @@ export async function tagNewImageSet(
   made: CopyAccepted,
   ownerTag: string,
   fingerprint: string,
+  takenOver = false,
 ): Promise<void> {
   const arn = (await findImageSet(client, datastoreId, made.imageSetId))?.imageSetArn;
   if (!arn) return;
+  // taken over from another resource of the stack: the stack's record of later versions (merges) is kept
+  const before = takenOver ? decodeRanges((await listTags(client, arn))[madeTagKey(ownerTag)]) : [];
   await client.send(
     new (sdk().TagResourceCommand)({
       resourceArn: arn,
-      tags: { [OWNER_TAG]: ownerTag, [INPUTS_TAG]: fingerprint, [madeTagKey(ownerTag)]: encodeRanges([Number(made.versionId)]) },
+      tags: { [OWNER_TAG]: ownerTag, [INPUTS_TAG]: fingerprint, [madeTagKey(ownerTag)]: encodeRanges([...before, Number(made.versionId)]) },
     }),
   );
 }
@@ -260,6 +263,7 @@ export async function claimCopy(
   claim: { datastoreId: string; ownerTag: string; fingerprint: string; destinationImageSetId?: string },
   accepted: CopyAccepted,
   log: (message: string) => void,
+  takenOver = false,
 ): Promise<void> {
   journal.write(claim.ownerTag, claim.fingerprint, { accepted });
   if (claim.destinationImageSetId) {
@@ -270,7 +274,7 @@ export async function claimCopy(
     return;
   }
   processState().madeHere.add(accepted.imageSetId);
-  await tagNewImageSet(client, claim.datastoreId, accepted, claim.ownerTag, claim.fingerprint).catch((e: Error) =>
+  await tagNewImageSet(client, claim.datastoreId, accepted, claim.ownerTag, claim.fingerprint, takenOver).catch((e: Error) =>
     log(`could not tag image set ${accepted.imageSetId}: ${e.message}`),
   );
 }

@@ -90,7 +90,17 @@ describe("CohortImageSets: compact state", () => {
       instanceCount: 1,
     });
     const back = memberOutputs({ datastoreId: DS, region: "us-east-1" }, OWNER, "1.3", s, base);
-    for (const k of ["datastoreId", "region", "sourceImageSetId", "subset", "ownerTag", "imageSetId", "versionId", "destinationVersionBefore", "versionsMade"] as const)
+    for (const k of [
+      "datastoreId",
+      "region",
+      "sourceImageSetId",
+      "subset",
+      "ownerTag",
+      "imageSetId",
+      "versionId",
+      "destinationVersionBefore",
+      "versionsMade",
+    ] as const)
       assert.deepEqual(back[k], { ...outs, versionsMade: ["3"] }[k], k);
     assert.deepEqual(back.destination, { imageSetId: SET(1), versionId: "1" });
     assert.ok(JSON.stringify(s).length < 300, `${JSON.stringify(s).length} bytes`);
@@ -109,6 +119,12 @@ describe("CohortImageSets: check", () => {
       },
     );
     const props = (r.failures ?? []).map((f) => f.property).sort();
-    assert.deepEqual(props, ["datastoreId", 'members["1.2"].mergeInto', 'members["1.2"].sourceImageSetId', 'members["1.x"].colour', 'members["1.x"].instances']);
+    assert.deepEqual(props, [
+      "datastoreId",
+      'members["1.2"].mergeInto',
+      'members["1.2"].sourceImageSetId',
+      'members["1.x"].colour',
+      'members["1.x"].instances',
+    ]);
   });
 });

@@ -9,7 +9,14 @@ export function createDerivedImageSetOutputsForTest(
 ): Outputs & Record<string, unknown> {
   const copied = { [Object.keys(inputs.subset?.series ?? { s: 1 })[0]]: Array.from({ length: made.instanceCount }, (_, i) => `9.${i + 1}`) };
   return buildOutputs(inputs, {
-    imageSet: { $metadata: {}, datastoreId: inputs.datastoreId, imageSetId: made.imageSetId, versionId: made.versionId, imageSetState: "ACTIVE", imageSetWorkflowStatus: "COPIED" },
+    imageSet: {
+      $metadata: {},
+      datastoreId: inputs.datastoreId,
+      imageSetId: made.imageSetId,
+      versionId: made.versionId,
+      imageSetState: "ACTIVE",
+      imageSetWorkflowStatus: "COPIED",
+    },
     imageSetId: made.imageSetId,
     versionId: made.versionId,
     sourceVersionId: "1",
