@@ -65,6 +65,10 @@ function failureMessage(op: string, lines: string[], total: number): string {
 
 const plainState = (s: BatchState): BatchState => JSON.parse(JSON.stringify(s)) as BatchState;
 
+/**
+ * The dynamic provider behind {@link CohortImageSets}: check, diff, create, read, update and delete
+ * of a cohort's derived image sets, member by member with DerivedImageSet's own functions.
+ */
 export class CohortImageSetsProvider implements pulumi.dynamic.ResourceProvider {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
     const failures: { property: string; reason: string }[] = [];

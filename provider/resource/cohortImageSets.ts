@@ -16,6 +16,7 @@ export interface CohortMemberArgs {
   mergeInto?: string;
 }
 
+/** The inputs of a {@link CohortImageSets}: the settings its members share, once, and the members. */
 export interface CohortImageSetsArgs {
   datastoreId: pulumi.Input<string>;
   /** SeriesInstanceUID -> the member's own inputs */

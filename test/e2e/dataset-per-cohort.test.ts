@@ -9,7 +9,7 @@
 //   - an `up` failing after part of the copies resumes without copying any member twice.
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UpdateImageSetMetadataCommand } from "@aws-sdk/client-medical-imaging";
@@ -17,7 +17,7 @@ import type { DatasetManifest } from "../../provider/dataset/dataset";
 import { ensureBuilt } from "../support/build";
 import { byOperation, type CountingProxy, startProxy } from "../support/countingProxy";
 import { awsEnv } from "../support/emulator";
-import { createProject, type PulumiProject } from "../support/pulumiCli";
+import { createProject, descendants, type PulumiProject, snapshot, stillRunning } from "../support/pulumiCli";
 import { type Seeded, SERIES, startSeeded } from "../support/seeded";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -239,5 +239,57 @@ describe("e2e: hi.Dataset layout perCohort (CohortImageSets), with the real CLI"
     await project.ok(["preview", "--expect-no-changes"]);
     await project.ok(["destroy", "--yes", "--skip-preview"]);
     for (const e of Object.values(m.cohorts).flat()) assert.ok(!live(e.imageSetId), e.seriesInstanceUID);
+  });
+
+  it("an up killed after part of the copies: the README's recovery steps adopt them, no member copied twice", async () => {
+    await project.ok(["config", "set", "layout", "perCohort"]);
+    const timings = seeded.emu.service.options.profile.timings;
+    const saved = timings.copyMsBase;
+    timings.copyMsBase = 1500;
+    const from = Date.now();
+    const copiesDone = () => proxy.between(from).filter((c) => c.op === "CopyImageSet" && c.status === 200).length;
+    // copies paced at 0.4/s: the kill lands with most of them still to send
+    project.env.PULUMI_HEALTHIMAGING_WRITE_TPS = "0.4";
+    try {
+      let child: ChildProcess | undefined;
+      const run = project.run(["up", "--yes", "--skip-preview"], { onStart: (c) => (child = c) });
+      const deadline = Date.now() + 120_000;
+      while (copiesDone() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const started = snapshot(descendants(child!.pid!));
+      process.kill(child!.pid!, "SIGKILL");
+      await run;
+      // what the CLI started exits on its own (settings/engineWatch.ts); nothing may copy meanwhile
+      const until = Date.now() + 60_000;
+      let left = stillRunning(started);
+      while (left.length > 0 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 500));
+        left = stillRunning(started);
+      }
+      for (const p of left) process.kill(p.pid, "SIGKILL");
+      assert.deepEqual(
+        left.map((p) => p.command.slice(0, 120)),
+        [],
+        "processes the killed CLI started were still running 60 s later",
+      );
+    } finally {
+      timings.copyMsBase = saved;
+      delete project.env.PULUMI_HEALTHIMAGING_WRITE_TPS;
+    }
+    const firstRun = copiesDone();
+    assert.ok(firstRun >= 3 && firstRun < 22, `${firstRun} copies before the provider exited`);
+    await project.ok(["cancel", "--yes"]).catch(() => undefined);
+    await project.ok(["refresh", "--clear-pending-creates", "--yes"]);
+    const rerun = await project.ok(["up", "--yes", "--skip-preview"]);
+    assert.match(rerun.stdout + rerun.stderr, /adopting image set/);
+    assert.equal(copiesDone(), 22, `each member copied once (${firstRun} before the kill)`);
+    const m = await manifest();
+    const ids = Object.values(m.cohorts)
+      .flat()
+      .map((e) => e.imageSetId);
+    assert.equal(ids.length, 22);
+    const madeSince = Object.values(seeded.emu.service.state.imageSets).filter((x) => x.createdAt >= from && x.state !== "DELETED");
+    assert.deepEqual(madeSince.map((x) => x.imageSetId).sort(), [...new Set(ids)].sort(), "no image set made outside state");
+    await project.ok(["preview", "--expect-no-changes"]);
+    await project.ok(["destroy", "--yes", "--skip-preview"]);
   });
 });
