@@ -91,27 +91,23 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
   try {
     const done = await inCopyQueue(request, async () => {
       // 4. Recovery: an earlier, interrupted run of this resource may have made it already.
-      let earlier = await findEarlierCopy(client, claim, opts);
-      let takenOver = false;
-      if (earlier) opts.log(`adopting image set ${earlier.imageSetId} (version ${earlier.versionId}), made for this resource by an interrupted run`);
-      else if (inputs.formerOwnerTag && !inputs.destination) {
-        earlier = await findEarlierCopy(client, { ...claim, ownerTag: inputs.formerOwnerTag }, opts);
-        takenOver = earlier !== undefined;
+      const earlier = await findEarlierCopy(client, claim, opts, inputs.destination ? undefined : inputs.formerOwnerTag);
+      const takenOver = earlier?.formerOwner === true;
+      if (earlier && takenOver) {
         // Owned by this resource before anything records it: if re-tagging fails, nothing is claimed
         // (the old resource still owns it, and the next run takes it over again).
-        if (earlier) await tagNewImageSet(client, inputs.datastoreId, earlier, ownerTag, claim.fingerprint, true);
-        if (earlier)
-          opts.log(
-            `taking over image set ${earlier.imageSetId} (version ${earlier.versionId}) from ${inputs.formerOwnerTag} (its owner and fingerprint tags prove it), instead of copying`,
-          );
-      }
+        await tagNewImageSet(client, inputs.datastoreId, earlier, ownerTag, claim.fingerprint, true);
+        opts.log(
+          `taking over image set ${earlier.imageSetId} (version ${earlier.versionId}) from ${inputs.formerOwnerTag} (its owner and fingerprint tags prove it), instead of copying`,
+        );
+      } else if (earlier) opts.log(`adopting image set ${earlier.imageSetId} (version ${earlier.versionId}), made for this resource by an interrupted run`);
       // A merge version this stack made for a former per-series resource: marked moved, so that
       // resource's delete leaves it in place (records.ts).
       if (earlier && inputs.formerOwnerTag && inputs.destination)
         await recordMoved(client, inputs.datastoreId, earlier.imageSetId, inputs.formerOwnerTag, [earlier.versionId]);
       // 5. Copy. The journal keeps when it was sent; after a lost answer, recovery proves what the
       //    request made before anything is resent.
-      accepted = earlier ? { ...earlier, acceptedAt: Date.now() } : await sendCopy(conn, request, recoveryOf(client, claim, opts), opts);
+      accepted = earlier ? { ...withoutFormer(earlier), acceptedAt: Date.now() } : await sendCopy(conn, request, recoveryOf(client, claim, opts), opts);
       // 6. Record the claim before waiting, so an interrupted wait is resumed, not copied again.
       await claimCopy(client, claim, accepted, opts.log, takenOver);
       // 7. Wait until the copy's version is no longer locked.
@@ -173,6 +169,8 @@ function unresolved(inputs: CreateInputs, claim: Claim, e: UnknownOutcome): Part
   const message = `${e.message}. Nothing was claimed: this resource stays in state as unresolved, and the next \`pulumi up\` looks again before copying.`;
   return new PartialFailure(`unresolved-${claim.fingerprint.slice(0, 16)}`, { ...outs, imageSetState: "ACTIVE", ...providerOf(inputs) }, message);
 }
+
+const withoutFormer = <T extends { formerOwner?: boolean }>({ formerOwner: _, ...rest }: T) => rest;
 
 const providerOf = (inputs: CreateInputs) => (inputs.__provider ? { __provider: inputs.__provider } : {});
 

@@ -128,3 +128,24 @@ describe("CohortImageSets: check", () => {
     ]);
   });
 });
+
+describe("CohortImageSets: the PR summary reads its members", () => {
+  it("an update of a batch shows as its members' creates, updates and deletes, by cohort", async () => {
+    const { summarize } = await import("../../provider/summary/summarize");
+    const urn = "urn:pulumi:dev::proj::healthimaging:index:Dataset$pulumi-nodejs:dynamic/healthimaging:CohortImageSets::curated/train";
+    const olds = state({
+      "1.1": { sourceImageSetId: SRC, imageSetId: SET(1), versionId: "1", instanceCount: 3 },
+      "1.2": { sourceImageSetId: SRC, instances: ["9.1", "9.2"], imageSetId: SET(2), versionId: "1", instanceCount: 2 },
+    });
+    const news = inputs({ "1.2": { sourceImageSetId: SRC, instances: ["9.1", "9.3"] }, "1.4": { sourceImageSetId: SRC } });
+    const type = "pulumi-nodejs:dynamic/healthimaging:CohortImageSets";
+    const text = summarize({
+      steps: [{ op: "update", urn, oldState: { type, inputs: {}, outputs: olds as never }, newState: { type, inputs: news as never } }],
+    });
+    assert.ok(text.includes("| `curated/train` | 1 | 1 | 1 | 0 | 1 instance and 1 whole series | 1 instance and 1 whole series |"), text);
+    assert.ok(text.includes("| `curated/train/1.2` | update | 1 instance | 1 instance | edited `subset` |"), text);
+    assert.ok(text.includes("| `curated/train/1.4` | create | 1 whole series | none | new in the program |"), text);
+    assert.ok(text.includes("| `curated/train/1.1` | delete | none | 1 whole series | removed from the program |"), text);
+    assert.ok(text.includes("Write calls: 2 CopyImageSet, 1 UpdateImageSetMetadata, 1 DeleteImageSet"), text);
+  });
+});
