@@ -228,6 +228,16 @@ describe("e2e: hi.Dataset layout perCohort (CohortImageSets), with the real CLI"
     assert.ok(firstRun >= 5 && firstRun < 22, `${firstRun} copies in the first run`);
     const inState = (await resources()).filter((x) => /CohortImageSets$/.test(x.type)).reduce((n, b) => n + Object.keys(b.outputs?.members ?? {}).length, 0);
     assert.equal(inState, firstRun, "every copy made is in state");
+    const membersInState = async () =>
+      (await resources()).filter((x) => /CohortImageSets$/.test(x.type)).reduce((n, b) => n + Object.keys(b.outputs?.members ?? {}).length, 0);
+    // the next up (an update of the cohorts in state, a create of the others) fails again on 3 copies
+    seeded.emu.service.faults.reset();
+    seeded.emu.service.faults.failNext("CopyImageSet", 3, "ValidationException", "Injected refusal");
+    const second = await project.run(["up", "--yes", "--skip-preview"]);
+    assert.notEqual(second.code, 0, "the second up fails too");
+    const secondRun = copiesDone();
+    assert.ok(secondRun > firstRun && secondRun < 22, `${secondRun} copies after the second run`);
+    assert.equal(await membersInState(), secondRun, "every copy made is in state after a failed update");
     seeded.emu.service.faults.reset();
     await project.ok(["up", "--yes", "--skip-preview"]);
     assert.equal(copiesDone(), 22, "each member copied once");
