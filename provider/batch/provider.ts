@@ -15,6 +15,7 @@ import { checkWithService } from "../lifecycle/preflight";
 import { readDerivedImageSet } from "../lifecycle/read";
 import { updateDerivedImageSet } from "../lifecycle/update";
 import type { Outputs } from "../resource/outputs";
+import { containsUnknown, isUnknown } from "../resource/types";
 import { PartialFailure } from "../service/errors";
 import { explainFailure } from "../service/explain";
 import { progressLog } from "../settings/settings";
@@ -76,6 +77,8 @@ export class CohortImageSetsProvider implements pulumi.dynamic.ResourceProvider 
     for (const k of Object.keys(inputs))
       if (!TOP_KEYS.includes(k)) failures.push({ property: k, reason: `is not an input of CohortImageSets (${TOP_KEYS.slice(0, -1).join(", ")})` });
     const members = inputs.members;
+    // known only at `up` (an output of another resource): checked then
+    if (isUnknown(members)) return { inputs, failures };
     if (typeof members !== "object" || members === null || Array.isArray(members)) {
       failures.push({ property: "members", reason: "must be an object: SeriesInstanceUID -> { sourceImageSetId, instances?, mergeInto? }" });
       return { inputs, failures };
@@ -83,6 +86,7 @@ export class CohortImageSetsProvider implements pulumi.dynamic.ResourceProvider 
     const shared = new Set<string>();
     for (const [key, m] of Object.entries(members)) {
       const where = memberPath(key);
+      if (isUnknown(m)) continue;
       if (typeof m !== "object" || m === null) {
         failures.push({ property: where, reason: "must be an object { sourceImageSetId, instances?, mergeInto? }" });
         continue;
@@ -119,7 +123,7 @@ export class CohortImageSetsProvider implements pulumi.dynamic.ResourceProvider 
       const old = oldMembers[key] ? memberCreateInputs(olds as unknown as BatchInputs, undefined, key, oldMembers[key], () => undefined) : {};
       return (await checkWithService(old, single)).map((f) => ({
         property: (SHARED_KEYS as readonly string[]).includes(f.property.split(".")[0]) ? f.property : `${memberPath(key)}.${f.property}`,
-        reason: (SHARED_KEYS as readonly string[]).includes(f.property.split(".")[0]) ? f.reason : f.reason,
+        reason: f.reason,
       }));
     });
     const seen = new Set<string>();
@@ -133,6 +137,8 @@ export class CohortImageSetsProvider implements pulumi.dynamic.ResourceProvider 
   }
 
   async diff(_id: string, olds: BatchState, news: BatchInputs): Promise<pulumi.dynamic.DiffResult> {
+    // members not known until `up` (preview): some may change
+    if (containsUnknown(news.members)) return { changes: true, replaces: [], deleteBeforeReplace: false };
     const d = diffMembers(olds, news);
     const log = progressLog(news.ownerTag ?? olds.ownerTag ?? "");
     const counts = countChanges(d);

@@ -119,6 +119,9 @@ describe("CohortImageSets: check", () => {
       },
     );
     const props = (r.failures ?? []).map((f) => f.property).sort();
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    assert.deepEqual((await provider.check({}, { datastoreId: DS, checkWithService: false, members: unknown })).failures, [], "members known only at up");
+    assert.equal((await provider.diff("id", state({}), { datastoreId: DS, members: unknown } as never)).changes, true);
     assert.deepEqual(props, [
       "datastoreId",
       'members["1.2"].mergeInto',
