@@ -152,3 +152,33 @@ describe("CohortImageSets: the PR summary reads its members", () => {
     assert.ok(text.includes("Write calls: 2 CopyImageSet, 1 UpdateImageSetMetadata, 1 DeleteImageSet"), text);
   });
 });
+
+describe("CohortImageSets at 10,000 series", () => {
+  it("state (the members in inputs and outputs) stays under 10 MB, and a no-change diff is quick", () => {
+    const N = 10_000;
+    const uid = (i: number) => `1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.${100000 + i}.${i}`;
+    const members: BatchInputs["members"] = {};
+    const states: BatchState["members"] = {};
+    for (let i = 0; i < N; i++) {
+      const key = uid(i);
+      const m = { sourceImageSetId: SET(i + 1_000_000) };
+      members[key] = m;
+      const outs = createDerivedImageSetOutputsForTest(
+        memberCreateInputs({ datastoreId: DS }, OWNER, key, m, () => undefined),
+        {
+          imageSetId: SET(i),
+          versionId: "1",
+          destinationVersionBefore: null,
+          instanceCount: 120,
+        },
+      );
+      states[key] = compactMember(key, m, SET(i), outs);
+    }
+    const bytes = JSON.stringify(members).length + JSON.stringify(states).length;
+    assert.ok(bytes < 10_000_000, `${bytes} bytes`);
+    assert.ok(bytes / N < 400, `${Math.round(bytes / N)} bytes per member`);
+    const t = Date.now();
+    assert.deepEqual(diffMembers(state(states), inputs(members)).members, {});
+    assert.ok(Date.now() - t < 5_000, `${Date.now() - t} ms for the diff`);
+  });
+});
