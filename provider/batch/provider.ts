@@ -334,11 +334,12 @@ export class CohortImageSetsProvider implements pulumi.dynamic.ResourceProvider 
   }
 }
 
+/** "1 to update (members["<uid>"]), 2 to add (…)": what the preview log says, naming up to 10 members per kind. */
 function countChanges(d: BatchDiff): string {
-  const n: Record<string, number> = {};
-  for (const c of Object.values(d.members)) n[c] = (n[c] ?? 0) + 1;
-  return Object.entries(n)
-    .map(([c, k]) => `${k} to ${c}`)
+  const keys: Record<string, string[]> = {};
+  for (const [key, c] of Object.entries(d.members)) (keys[c] ??= []).push(key);
+  return Object.entries(keys)
+    .map(([c, list]) => `${list.length} to ${c} (${list.slice(0, 10).map(memberPath).join(", ")}${list.length > 10 ? `, … ${list.length - 10} more` : ""})`)
     .join(", ");
 }
 

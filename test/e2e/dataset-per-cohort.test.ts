@@ -142,8 +142,12 @@ describe("e2e: hi.Dataset layout perCohort (CohortImageSets), with the real CLI"
       preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`),
       ["update curated/angio-views"],
     );
+    // the dynamic-provider host forwards no detailedDiff: the provider's log names the members instead
+    const said = ((JSON.parse(r.stdout) as { diagnostics?: { message: string }[] }).diagnostics ?? []).map((d) => d.message).join("\n");
+    assert.ok(said.includes(`members: 1 to update (members["${SERIES.mra700}"]), 1 to add (members["${SERIES.mra2}"])`), said);
     const file = path.join(project.dir, "preview.json");
     fs.writeFileSync(file, r.stdout);
+    if (process.env.E2E_PREVIEW_JSON_OUT) fs.writeFileSync(process.env.E2E_PREVIEW_JSON_OUT, r.stdout);
     const cli = spawnSync(process.execPath, [path.join(ROOT, "provider", "bin", "pulumi-healthimaging.js"), "summarize", file], { encoding: "utf8" });
     assert.equal(cli.status, 0, cli.stderr);
     assert.ok(cli.stdout.includes("| `curated/angio-views` | 1 | 0 | 1 | 0 | 1 instance and 1 whole series | 1 instance |"), cli.stdout);
