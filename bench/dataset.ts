@@ -104,7 +104,12 @@ const day = (i: number) => {
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 import * as hi from "pulumi-healthimaging";
 
-const dataset = new hi.Dataset("curated", { datastoreId: new pulumi.Config().require("datastoreId"), dataset: "dataset.yaml" });
+const config = new pulumi.Config();
+const dataset = new hi.Dataset("curated", {
+  datastoreId: config.require("datastoreId"),
+  dataset: "dataset.yaml",
+  layout: config.get("layout") as "perSeries" | "perCohort" | undefined,
+});
 export const manifest = dataset.manifest;
 `;
 
@@ -329,6 +334,8 @@ export async function runDataset(log: (m: string) => void, n = DATASET_N): Promi
     // what an AWS endpoint gets by default: the documented write rate known from the start
     project.env.PULUMI_HEALTHIMAGING_WRITE_TPS = String(DATASET_COPY_TPS);
     await project.ok(["config", "set", "datastoreId", seeded.datastoreId]);
+    // BENCH_DATASET_LAYOUT=perCohort: one CohortImageSets per cohort instead of one DerivedImageSet per series
+    if (process.env.BENCH_DATASET_LAYOUT) await project.ok(["config", "set", "layout", process.env.BENCH_DATASET_LAYOUT]);
 
     // 3. preview of the new stack
     const preview = await timed(project, between, ["preview"]);
@@ -378,8 +385,13 @@ export async function runDataset(log: (m: string) => void, n = DATASET_N): Promi
     const output = (await project.ok(["stack", "output", "manifest", "--json"])).stdout;
     const manifestEntries = Object.values(JSON.parse(output).cohorts as Record<string, unknown[]>).reduce((a, l) => a + l.length, 0);
     const cohorts = Object.fromEntries(Object.entries(JSON.parse(output).cohorts as Record<string, unknown[]>).map(([k, l]) => [k, l.length]));
+    const batches = (JSON.parse(exported).deployment.resources as { type: string; outputs?: { members?: object } }[]).filter((x) =>
+      x.type.includes("CohortImageSets"),
+    );
+    const members = batches.reduce((a, b) => a + Object.keys(b.outputs?.members ?? {}).length, 0);
     const state = {
       bytes: Buffer.byteLength(exported),
+      ...(batches.length ? { cohortResources: batches.length, members, bytesPerMember: Math.round(Buffer.byteLength(exported) / members) } : {}),
       derivedImageSets: resources.length,
       bytesPerDerivedImageSet: Math.round(resources.reduce((a, x) => a + Buffer.byteLength(JSON.stringify(x)), 0) / resources.length),
       outputBytes: Buffer.byteLength(JSON.stringify(JSON.parse(output))),

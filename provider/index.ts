@@ -1,7 +1,9 @@
 // pulumi-healthimaging: declare AWS HealthImaging derived image sets as Pulumi resources.
 export { DerivedImageSet } from "./resource/derivedImageSet";
 export type { DerivedImageSetArgs } from "./resource/derivedImageSet";
-export { DerivedImageSetProvider } from "./lifecycle/provider";
+export { CohortImageSetsProvider, DerivedImageSetProvider } from "./lifecycle/provider";
+export { CohortImageSets } from "./resource/cohortImageSets";
+export type { CohortImageSetsArgs, CohortMemberArgs } from "./resource/cohortImageSets";
 export type {
   DerivedImageSetInputs,
   DerivedImageSetOutputs,

@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { type DerivedImageSetArgs, derivedImageSetProps } from "../resource/derivedImageSet";
+import { CohortImageSets, type CohortMemberArgs } from "../resource/cohortImageSets";
 import { serializedProvider } from "../resource/serializedProvider";
 import { type Connection, imagingClient, resolveConnection } from "../service/client";
 import { connectionProblem } from "../service/explain";
@@ -53,6 +54,19 @@ export interface DatasetArgs extends Connection {
    * Omitted: remembered from an earlier run, else AWS's documented rate, then discovered.
    */
   writeRate?: WriteRate;
+  /**
+   * "perSeries" (default): one DerivedImageSet resource per cohort and series, named
+   * "<dataset>/<cohort>/<SeriesInstanceUID>". "perCohort": one CohortImageSets resource per cohort,
+   * named "<dataset>/<cohort>", holding its series as members: state of a few hundred bytes per
+   * series instead of ~7 KB, and a preview that does not grow with the CLI's per-resource cost.
+   * Switching a stack from perSeries to perCohort copies nothing again: each member takes over the
+   * image set its per-series resource made (proven by that resource's tags).
+   */
+  layout?: "perSeries" | "perCohort";
+  /** Every derived image set's `onDrift` (DerivedImageSet): "keep" (default) or "revert" versions made outside Pulumi. */
+  onDrift?: "keep" | "revert";
+  /** Every derived image set's `onForeignVersions` (DerivedImageSet): what destroy does with versions the stack did not make. */
+  onForeignVersions?: "stop" | "delete" | "leave";
 }
 
 /**
@@ -67,6 +81,8 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
 
   constructor(name: string, args: DatasetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("healthimaging:index:Dataset", name, { ...args, name }, opts);
+    if (args.layout !== undefined && args.layout !== "perSeries" && args.layout !== "perCohort")
+      throw new pulumi.RunError(`Dataset "${name}": layout must be "perSeries" or "perCohort", got ${JSON.stringify(args.layout)}`);
     const built = this.getData().then((plan) => this.declare(name, args, plan));
     this.manifest = pulumi.output(built.then((b) => b.manifest));
     this.imageSets = pulumi.output(built.then((b) => b.ids));
@@ -136,8 +152,16 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
   }
 
   private declare(name: string, args: DatasetArgs, plan: DatasetPlan) {
+    if (args.layout === "perCohort") return this.declarePerCohort(name, args, plan);
     const sets = new Map<string, DatasetImageSet>();
-    const common = { datastoreId: args.datastoreId, region: args.region, endpoint: args.endpoint, ...(args.writeRate ? { writeRate: args.writeRate } : {}) };
+    const common = {
+      datastoreId: args.datastoreId,
+      region: args.region,
+      endpoint: args.endpoint,
+      onDrift: args.onDrift,
+      onForeignVersions: args.onForeignVersions,
+      ...(args.writeRate ? { writeRate: args.writeRate } : {}),
+    };
     for (const p of plan.imageSets) {
       const base = p.mergeInto ? sets.get(p.mergeInto) : undefined;
       const set = withoutPromiseStacks(
@@ -163,6 +187,54 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
     const manifest = pulumi.all(entries).apply((list) => manifestOf(args.datastoreId, plan, list));
     const ids = pulumi.all(Object.fromEntries([...sets].map(([k, s]) => [k, s.imageSetId])));
     return { manifest, ids, descriptions: plan.descriptions };
+  }
+
+  /** One CohortImageSets per cohort, "<dataset>/<cohort>", its series as members. */
+  private declarePerCohort(name: string, args: DatasetArgs, plan: DatasetPlan) {
+    const byCohort = new Map<string, PlannedImageSet[]>();
+    for (const p of plan.imageSets) byCohort.set(p.cohort, [...(byCohort.get(p.cohort) ?? []), p]);
+    const entries: pulumi.Output<DatasetEntry & { cohort: string }>[] = [];
+    const ids: Record<string, pulumi.Output<string>> = {};
+    for (const [cohort, list] of byCohort) {
+      const members: Record<string, CohortMemberArgs> = {};
+      for (const p of list) {
+        const selection = p.subset.series[p.seriesInstanceUid];
+        members[p.seriesInstanceUid] = {
+          sourceImageSetId: p.sourceImageSetId,
+          ...(Array.isArray(selection) ? { instances: selection } : {}),
+          ...(p.mergeInto ? { mergeInto: p.mergeInto.slice(cohort.length + 1) } : {}),
+        };
+      }
+      const batch = new CohortImageSets(
+        `${name}/${cohort}`,
+        {
+          datastoreId: args.datastoreId,
+          region: args.region,
+          endpoint: args.endpoint,
+          onDrift: args.onDrift,
+          onForeignVersions: args.onForeignVersions,
+          ...(args.writeRate ? { writeRate: args.writeRate } : {}),
+          members,
+        },
+        { parent: this },
+      );
+      for (const p of list) {
+        const member = batch.members.apply((m) => m[p.seriesInstanceUid]);
+        ids[p.key] = member.apply((m) => m.imageSetId);
+        entries.push(
+          member.apply((m) => ({
+            cohort: p.cohort,
+            imageSetId: m.imageSetId,
+            versionId: m.versionId,
+            seriesInstanceUID: p.seriesInstanceUid,
+            studyInstanceUID: p.studyInstanceUid,
+            instanceCount: m.instanceCount ?? 0,
+          })),
+        );
+      }
+    }
+    const manifest = pulumi.all(entries).apply((list) => manifestOf(args.datastoreId, plan, list));
+    return { manifest, ids: pulumi.all(ids), descriptions: plan.descriptions };
   }
 }
 

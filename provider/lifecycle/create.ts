@@ -15,12 +15,22 @@ import { deleteImageSet } from "../service/writes";
 import { PartialFailure } from "../service/errors";
 import { adoptExisting } from "../recovery/adoptExisting";
 import { type Claim, findEarlierCopy, recoveryOf, UnknownOutcome } from "../recovery/ownership";
-import { claimCopy, fingerprintOf, journal } from "../recovery/records";
+import { claimCopy, fingerprintOf, journal, recordMoved, tagNewImageSet } from "../recovery/records";
 import { buildOutputs, type Outputs } from "../resource/outputs";
 import type { DerivedImageSetInputs, InstancesBySeries } from "../resource/types";
 import { connectionOf, runOptions, timeoutHint } from "../settings/settings";
 
-export type CreateInputs = DerivedImageSetInputs & { ownerTag?: string; __provider?: string };
+export type CreateInputs = DerivedImageSetInputs & {
+  ownerTag?: string;
+  __provider?: string;
+  /**
+   * Set by CohortImageSets (batch/provider.ts) for its members: the owner tag of the per-series
+   * DerivedImageSet of this stack that made this image set before (0.2.0's hi.Dataset layout). Its
+   * copy, proven by that resource's own tags (owner and fingerprint), is taken over instead of
+   * copied again: re-tagged to this owner, which tells the old resource's delete to leave it.
+   */
+  formerOwnerTag?: string;
+};
 
 export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id: string; outs: Outputs }> {
   const conn = connectionOf(inputs);
@@ -81,13 +91,25 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
   try {
     const done = await inCopyQueue(request, async () => {
       // 4. Recovery: an earlier, interrupted run of this resource may have made it already.
-      const earlier = await findEarlierCopy(client, claim, opts);
-      if (earlier) opts.log(`adopting image set ${earlier.imageSetId} (version ${earlier.versionId}), made for this resource by an interrupted run`);
+      const earlier = await findEarlierCopy(client, claim, opts, inputs.destination ? undefined : inputs.formerOwnerTag);
+      const takenOver = earlier?.formerOwner === true;
+      if (earlier && takenOver) {
+        // Owned by this resource before anything records it: if re-tagging fails, nothing is claimed
+        // (the old resource still owns it, and the next run takes it over again).
+        await tagNewImageSet(client, inputs.datastoreId, earlier, ownerTag, claim.fingerprint, true);
+        opts.log(
+          `taking over image set ${earlier.imageSetId} (version ${earlier.versionId}) from ${inputs.formerOwnerTag} (its owner and fingerprint tags prove it), instead of copying`,
+        );
+      } else if (earlier) opts.log(`adopting image set ${earlier.imageSetId} (version ${earlier.versionId}), made for this resource by an interrupted run`);
+      // A merge version this stack made for a former per-series resource: marked moved, so that
+      // resource's delete leaves it in place (records.ts).
+      if (earlier && inputs.formerOwnerTag && inputs.destination)
+        await recordMoved(client, inputs.datastoreId, earlier.imageSetId, inputs.formerOwnerTag, [earlier.versionId]);
       // 5. Copy. The journal keeps when it was sent; after a lost answer, recovery proves what the
       //    request made before anything is resent.
-      accepted = earlier ? { ...earlier, acceptedAt: Date.now() } : await sendCopy(conn, request, recoveryOf(client, claim, opts), opts);
+      accepted = earlier ? { ...withoutFormer(earlier), acceptedAt: Date.now() } : await sendCopy(conn, request, recoveryOf(client, claim, opts), opts);
       // 6. Record the claim before waiting, so an interrupted wait is resumed, not copied again.
-      await claimCopy(client, claim, accepted, opts.log);
+      await claimCopy(client, claim, accepted, opts.log, takenOver);
       // 7. Wait until the copy's version is no longer locked.
       return waitForCopy(conn, request, accepted, opts);
     });
@@ -147,6 +169,8 @@ function unresolved(inputs: CreateInputs, claim: Claim, e: UnknownOutcome): Part
   const message = `${e.message}. Nothing was claimed: this resource stays in state as unresolved, and the next \`pulumi up\` looks again before copying.`;
   return new PartialFailure(`unresolved-${claim.fingerprint.slice(0, 16)}`, { ...outs, imageSetState: "ACTIVE", ...providerOf(inputs) }, message);
 }
+
+const withoutFormer = <T extends { formerOwner?: boolean }>({ formerOwner: _, ...rest }: T) => rest;
 
 const providerOf = (inputs: CreateInputs) => (inputs.__provider ? { __provider: inputs.__provider } : {});
 

@@ -7,13 +7,13 @@
 
 import { buildRemovableAttributeBatches, instancesOf } from "../subset/copiable";
 import { imagingClient, type ResolvedConnection } from "../service/client";
-import { findImageSet, findMetadata } from "../service/find";
+import { findImageSet, findMetadata, listTags } from "../service/find";
 import { serialised } from "../service/pace";
 import { type RunOptions, unlocked } from "../service/reads";
 import { deleteImageSet, updateMetadataInQueue } from "../service/writes";
 import { copiedBy } from "../recovery/copied";
 import { accountVersions, describeVersions } from "../recovery/ownership";
-import { recordMadeVersions } from "../recovery/records";
+import { decodeRanges, movedTagKey, OWNER_TAG, recordMadeVersions, stackOf } from "../recovery/records";
 import type { Outputs } from "../resource/outputs";
 import { stillPresent } from "../subset/instanceSets";
 import { connectionOf, runOptions } from "../settings/settings";
@@ -35,6 +35,13 @@ export async function deleteDerivedImageSet(props: Outputs): Promise<void> {
   const client = imagingClient(conn);
   const set = await findImageSet(client, props.datastoreId, props.imageSetId);
   if (!set) return; // already gone
+  // Taken over by another resource of this stack (a CohortImageSets member replacing this per-series
+  // resource, on proof of this resource's own tags): it is that resource's now; only state drops it.
+  const owner = props.ownerTag ? (await listTags(client, set.imageSetArn!))[OWNER_TAG] : undefined;
+  if (owner && owner !== props.ownerTag && stackOf(owner) === stackOf(props.ownerTag!)) {
+    opts.log(`image set ${props.imageSetId} now belongs to ${owner} of this stack; kept, and removed from this resource's state`);
+    return;
+  }
   const since = props.versionsMade?.[0] ?? props.versionId;
   const account = await accountVersions(
     client,
@@ -61,8 +68,15 @@ async function undoMerge(conn: ResolvedConnection, props: Outputs, opts: RunOpti
   const found = await findImageSet(client, props.datastoreId, props.imageSetId);
   if (!found) return; // the destination is gone: nothing of ours is left in it
   const dest = await unlocked(client, props.datastoreId, props.imageSetId, "destination", opts, found);
-  const target = { datastoreId: props.datastoreId, imageSetId: props.imageSetId, force: true };
   const ownerTag = props.ownerTag ?? "";
+  // A merge another resource of this stack took over (records.ts recordMoved): left in place.
+  if (ownerTag && decodeRanges((await listTags(client, dest.imageSetArn!))[movedTagKey(ownerTag)]).includes(Number(props.versionId))) {
+    opts.log(
+      `the merge (version ${props.versionId} of image set ${props.imageSetId}) now belongs to another resource of this stack; kept, and removed from this resource's state`,
+    );
+    return;
+  }
+  const target = { datastoreId: props.datastoreId, imageSetId: props.imageSetId, force: true };
   // The resource is going away: a version it cannot record in the tag is logged, not fatal.
   const record = (versionId: string) =>
     ownerTag

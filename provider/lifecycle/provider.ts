@@ -71,3 +71,5 @@ async function explained<T>(operation: string, settings: Connection, run: () => 
 }
 
 export const derivedImageSetProvider = new DerivedImageSetProvider();
+
+export { CohortImageSetsProvider, cohortImageSetsProvider } from "../batch/provider";

@@ -73,7 +73,13 @@ function sameInstances(a: InstancesBySeries, b: InstancesBySeries): boolean {
  * record of what the service accepted (this machine); a request whose answer never came, proven
  * over the window the journal kept; a copy this resource's tags name (another machine).
  */
-export async function findEarlierCopy(client: MedicalImagingClient, claim: Claim, opts: RunOptions): Promise<CopyAccepted | undefined> {
+export async function findEarlierCopy(
+  client: MedicalImagingClient,
+  claim: Claim,
+  opts: RunOptions,
+  /** also take a new image set this owner's tags name (same fingerprint): see create.ts formerOwnerTag */
+  formerOwnerTag?: string,
+): Promise<(CopyAccepted & { formerOwner?: boolean }) | undefined> {
   const entry = journal.read(claim.ownerTag, claim.fingerprint);
   if (entry?.accepted) {
     const a = entry.accepted;
@@ -87,7 +93,7 @@ export async function findEarlierCopy(client: MedicalImagingClient, claim: Claim
     if (proof === "unknown") throw new UnknownOutcome(claim);
     if (proof !== "not-made") return proof.made;
   }
-  return claim.destinationImageSetId ? taggedMerge(client, claim) : taggedNewSet(client, claim);
+  return claim.destinationImageSetId ? taggedMerge(client, claim) : taggedNewSet(client, claim, formerOwnerTag);
 }
 
 /** After an ambiguous CopyImageSet (the answer was lost): did it make anything, and what? */
@@ -181,18 +187,27 @@ async function firstVersion(client: MedicalImagingClient, datastoreId: string, i
 }
 
 /** A new image set this resource's own tags name, with this fingerprint: made by an earlier run. */
-async function taggedNewSet(client: MedicalImagingClient, claim: Claim): Promise<CopyAccepted | undefined> {
+async function taggedNewSet(
+  client: MedicalImagingClient,
+  claim: Claim,
+  formerOwnerTag?: string,
+): Promise<(CopyAccepted & { formerOwner?: boolean }) | undefined> {
   const madeHere = processState().madeHere;
+  let former: (CopyAccepted & { formerOwner: true }) | undefined;
   for await (const s of possibleCopies(client, claim)) {
     if (madeHere.has(s.imageSetId!)) continue;
     const tags = await tagsOnce(client, claim.datastoreId, s.imageSetId!);
-    if (tags?.[OWNER_TAG] !== claim.ownerTag || tags[INPUTS_TAG] !== claim.fingerprint) continue;
+    const owner = tags?.[OWNER_TAG];
+    if ((owner !== claim.ownerTag && (!formerOwnerTag || owner !== formerOwnerTag || former)) || tags?.[INPUTS_TAG] !== claim.fingerprint) continue;
     // Its tags are this resource's record; the copy's first version is the one the tags were written for.
     const [first] = await listVersions(client, claim.datastoreId, s.imageSetId!);
     if (!first?.versionId || first.ImageSetWorkflowStatus === "COPY_FAILED") continue;
-    return { imageSetId: s.imageSetId!, versionId: first.versionId, sourceVersionId: "", destinationVersionBefore: null };
+    const found = { imageSetId: s.imageSetId!, versionId: first.versionId, sourceVersionId: "", destinationVersionBefore: null };
+    if (owner === claim.ownerTag) return found;
+    former = { ...found, formerOwner: true };
   }
-  return undefined;
+  // this resource's own copy first; else the one the former owner's tags prove
+  return former;
 }
 
 /**

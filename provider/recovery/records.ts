@@ -120,6 +120,38 @@ export async function recordMadeVersions(
   await client.send(new (sdk().TagResourceCommand)({ resourceArn: arn, tags: { [key]: value } }));
 }
 
+/** Prefix of the per-stack key listing merge versions another resource of the stack took over; the rest is stackKey(). */
+export const MOVED_TAG_PREFIX = "pulumi-healthimaging:moved:";
+
+/**
+ * The tag key listing the merge versions taken over from the per-series resources named
+ * "<parent>/<SeriesInstanceUID>" (one key per parent: a hi.Dataset cohort), from one of their owner tags.
+ */
+export function movedTagKey(formerOwnerTag: string): string {
+  const parent = formerOwnerTag.slice(0, Math.max(0, formerOwnerTag.lastIndexOf("/")));
+  return MOVED_TAG_PREFIX + createHash("sha256").update(parent).digest("hex").slice(0, 16);
+}
+
+/**
+ * Records that a resource of this stack took over merge versions another resource of the stack
+ * made (CohortImageSets replacing 0.2.0's per-series children): the old resource's delete then
+ * leaves them in place instead of undoing the merge.
+ */
+export async function recordMoved(
+  client: MedicalImagingClient,
+  datastoreId: string,
+  imageSetId: string,
+  formerOwnerTag: string,
+  versionIds: string[],
+): Promise<void> {
+  const arn = (await findImageSet(client, datastoreId, imageSetId))?.imageSetArn;
+  if (!arn) return;
+  const key = movedTagKey(formerOwnerTag);
+  const tags = await listTags(client, arn);
+  const value = encodeRanges([...decodeRanges(tags[key]), ...versionIds.map(Number)]);
+  if (value !== tags[key]) await client.send(new (sdk().TagResourceCommand)({ resourceArn: arn, tags: { [key]: value } }));
+}
+
 /** Tags a new image set with its owner, the fingerprint of the declared copy, and its first version as made by the stack. */
 export async function tagNewImageSet(
   client: MedicalImagingClient,
@@ -127,13 +159,16 @@ export async function tagNewImageSet(
   made: CopyAccepted,
   ownerTag: string,
   fingerprint: string,
+  takenOver = false,
 ): Promise<void> {
   const arn = (await findImageSet(client, datastoreId, made.imageSetId))?.imageSetArn;
   if (!arn) return;
+  // taken over from another resource of the stack: the stack's record of later versions (merges) is kept
+  const before = takenOver ? decodeRanges((await listTags(client, arn))[madeTagKey(ownerTag)]) : [];
   await client.send(
     new (sdk().TagResourceCommand)({
       resourceArn: arn,
-      tags: { [OWNER_TAG]: ownerTag, [INPUTS_TAG]: fingerprint, [madeTagKey(ownerTag)]: encodeRanges([Number(made.versionId)]) },
+      tags: { [OWNER_TAG]: ownerTag, [INPUTS_TAG]: fingerprint, [madeTagKey(ownerTag)]: encodeRanges([...before, Number(made.versionId)]) },
     }),
   );
 }
@@ -228,6 +263,7 @@ export async function claimCopy(
   claim: { datastoreId: string; ownerTag: string; fingerprint: string; destinationImageSetId?: string },
   accepted: CopyAccepted,
   log: (message: string) => void,
+  takenOver = false,
 ): Promise<void> {
   journal.write(claim.ownerTag, claim.fingerprint, { accepted });
   if (claim.destinationImageSetId) {
@@ -238,7 +274,7 @@ export async function claimCopy(
     return;
   }
   processState().madeHere.add(accepted.imageSetId);
-  await tagNewImageSet(client, claim.datastoreId, accepted, claim.ownerTag, claim.fingerprint).catch((e: Error) =>
+  await tagNewImageSet(client, claim.datastoreId, accepted, claim.ownerTag, claim.fingerprint, takenOver).catch((e: Error) =>
     log(`could not tag image set ${accepted.imageSetId}: ${e.message}`),
   );
 }

@@ -25,3 +25,17 @@ export const serializedProvider: Impl = {
   update: (id, olds, news) => implementation().update!(id, olds, news),
   delete: (id, props) => implementation().delete!(id, props),
 };
+
+function cohortImplementation(): Impl {
+  return require("pulumi-healthimaging/dist/provider").cohortImageSetsProvider as Impl;
+}
+
+/** The same for CohortImageSets (batch/provider.ts). */
+export const serializedCohortProvider: Impl = {
+  check: (olds, news) => cohortImplementation().check!(olds, news),
+  diff: (id, olds, news) => cohortImplementation().diff!(id, olds, news),
+  create: (inputs) => cohortImplementation().create(inputs),
+  read: (id, props) => cohortImplementation().read!(id, props),
+  update: (id, olds, news) => cohortImplementation().update!(id, olds, news),
+  delete: (id, props) => cohortImplementation().delete!(id, props),
+};

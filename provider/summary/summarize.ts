@@ -7,6 +7,7 @@ import { driftPlan } from "../lifecycle/diff";
 import type { Outputs } from "../resource/outputs";
 import { defaultOf, INPUT_NAMES, INPUTS, type InputName } from "../resource/schema";
 import type { DerivedImageSetInputs } from "../resource/types";
+import { withMemberSteps } from "./batch";
 import { type TierReading, type TierSource, tierSection } from "./tiers";
 import { duration } from "../service/paceReport";
 import { documentedRates, type Rates, SUMMARY_OPERATIONS, type SummaryOperation, statedRates } from "./rates";
@@ -156,8 +157,10 @@ const REPLACE_WHY: Partial<Record<InputName, string>> = {
 /** The changes a preview plans for derived image sets (other resources are left out). */
 export function changesOf(preview: { steps?: PreviewStep[] }): ResourceChange[] {
   const out: ResourceChange[] = [];
-  const owners = namesByImageSet(preview.steps ?? []);
-  for (const step of preview.steps ?? []) {
+  // a CohortImageSets' members read as the DerivedImageSets they are (summary/batch.ts)
+  const steps = withMemberSteps(preview.steps ?? []) as PreviewStep[];
+  const owners = namesByImageSet(steps);
+  for (const step of steps) {
     const type = step.newState?.type ?? step.oldState?.type ?? "";
     if (!TYPE.test(type)) continue;
     const op = step.op === "create-replacement" || step.op === "delete-replaced" ? undefined : (step.op as ResourceChange["op"] | "same");
