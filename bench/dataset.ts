@@ -28,8 +28,8 @@ const MODALITIES = ["CT", "CT", "MR", "MR", "CR"];
 const SERIES_PER_STUDY = MODALITIES.length;
 /** series in the cohort the edit changes */
 const QA_MAX = 10;
-/** `--target` for the edit: every resource of the edited cohort (`*` spans no ":", `**` anything) */
-export const EDIT_TARGET = "urn:pulumi:*::*::**::curated/qa/*";
+/** `--target` for the edit: every resource of the edited cohort (`*` spans no ":", `**` anything); perCohort: the cohort's one resource */
+export const EDIT_TARGET = process.env.BENCH_DATASET_LAYOUT === "perCohort" ? "urn:pulumi:*::*::**::curated/qa" : "urn:pulumi:*::*::**::curated/qa/*";
 const WRITES = ["CopyImageSet", "UpdateImageSetMetadata", "DeleteImageSet", "TagResource", "UntagResource", "StartDICOMImportJob"];
 
 export interface DatasetStep {
@@ -132,7 +132,7 @@ if (traceFile) {
   line("program", Date.now() - Math.round(process.uptime() * 1000));
   line("start");
   runtime.registerStackTransformation((a) => {
-    if (a.type.endsWith(":DerivedImageSet")) {
+    if (a.type.endsWith(":DerivedImageSet") || a.type.endsWith(":CohortImageSets")) {
       if (children++ === 0) line("first");
       lastChild = Date.now();
     }
@@ -154,14 +154,15 @@ const PROVIDER_HOOK = `const fs = require("node:fs");
 const file = process.env.BENCH_DATASET_TRACE;
 if (file && process.argv.join(" ").includes("dynamic-provider")) {
   const s = { what: "provider", born: Date.now() - Math.round(process.uptime() * 1000), calls: {} };
-  const p = require(require.resolve("pulumi-healthimaging/dist/provider", { paths: [process.cwd()] })).derivedImageSetProvider;
-  for (const k of ["check", "diff"]) {
-    const f = p[k];
-    p[k] = (...a) => {
-      s.calls[k] = (s.calls[k] || 0) + 1;
-      return f.apply(p, a);
-    };
-  }
+  const m = require(require.resolve("pulumi-healthimaging/dist/provider", { paths: [process.cwd()] }));
+  for (const p of [m.derivedImageSetProvider, m.cohortImageSetsProvider].filter(Boolean))
+    for (const k of ["check", "diff"]) {
+      const f = p[k];
+      p[k] = (...a) => {
+        s.calls[k] = (s.calls[k] || 0) + 1;
+        return f.apply(p, a);
+      };
+    }
   let done = false;
   const dump = () => {
     if (done) return;
