@@ -12,12 +12,26 @@ export interface HealthReport {
 
 async function healthOf(host: string, port: number): Promise<HealthReport | undefined> {
   const hostname = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  const ask = async () => {
+    try {
+      const res = await fetch(`http://${hostname}:${port}/_emulator/health`, { signal: AbortSignal.timeout(2_000) });
+      const body = (await res.json()) as HealthReport;
+      return res.ok && body.ok === true && typeof body.pending === "number" ? body : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  // A program that drops the connection at once can leave fetch unsettled with nothing keeping
+  // the process alive (AbortSignal.timeout's timer is unref'd): the CLI then exited 0 without a
+  // word. This timer is ref'd, so the answer is "not ours" after 2 s at the latest.
+  let timer: NodeJS.Timeout | undefined;
+  const giveUp = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), 2_000);
+  });
   try {
-    const res = await fetch(`http://${hostname}:${port}/_emulator/health`, { signal: AbortSignal.timeout(2_000) });
-    const body = (await res.json()) as HealthReport;
-    return res.ok && body.ok === true && typeof body.pending === "number" ? body : undefined;
-  } catch {
-    return undefined;
+    return await Promise.race([ask(), giveUp]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

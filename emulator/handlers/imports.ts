@@ -18,7 +18,7 @@ export function handleStartImport(ctx: RequestContext) {
   const response = { datastoreId, jobId: job.jobId, jobStatus: job.jobStatus, submittedAt: seconds(job.submittedAt) };
   if (job.jobStatus === "SUBMITTED") {
     job.jobStatus = "IN_PROGRESS";
-    ctx.svc.store.commit();
+    ctx.svc.store.commit(job);
   }
   return { json: response };
 }

@@ -7,6 +7,7 @@ import type { ImageSetDocument } from "./document";
 import type { ImageSetRecord, PendingWork, VersionRecord } from "./records";
 import { countFrames, mergeDocument, parseCopiableAttributes, requestedSeries, selectAll, subsetDocument } from "./selection";
 import type { Service } from "./service";
+import type { Changed } from "./store";
 
 export interface CopyRequest {
   datastoreId: string;
@@ -118,7 +119,7 @@ export function copyImageSet(svc: Service, req: CopyRequest): CopyResult {
     destVersionId: destination.latestVersionId,
     failure,
   });
-  svc.store.commit();
+  svc.store.commit(source, destination);
   return { source, destination };
 }
 
@@ -171,8 +172,8 @@ export function lock(set: ImageSetRecord, status: ImageSetRecord["workflowStatus
   set.updatedAt = now;
 }
 
-export function completeCopy(svc: Service, work: PendingWork): void {
-  if (work.kind !== "copy") return;
+export function completeCopy(svc: Service, work: PendingWork): Changed[] {
+  if (work.kind !== "copy") return [];
   const now = svc.now();
   const dest = svc.state.imageSets[work.destId];
   const version = dest.versions.find((v) => v.versionId === work.destVersionId)!;
@@ -189,6 +190,7 @@ export function completeCopy(svc: Service, work: PendingWork): void {
   const source = svc.state.imageSets[work.sourceId];
   // the source stays locked while another copy from it is still running
   if (!svc.state.pending.some((w) => w.kind === "copy" && w.sourceId === source.imageSetId)) unlock(source, "COPIED", now);
+  return [dest, source];
 }
 
 export function unlock(set: ImageSetRecord, status: ImageSetRecord["workflowStatus"], now: number): void {

@@ -4,6 +4,7 @@
 import { conflict, quotaExceeded } from "../errors";
 import type { DatastoreRecord, PendingWork } from "./records";
 import type { Service } from "./service";
+import type { Changed } from "./store";
 
 export interface CreateDatastoreRequest {
   datastoreName?: string;
@@ -37,7 +38,7 @@ export function createDatastore(svc: Service, req: CreateDatastoreRequest): Data
   };
   svc.state.datastores[datastoreId] = ds;
   svc.enqueue({ kind: "datastore", id: svc.newId(), dueAt: now + svc.profile.timings.datastoreMs, datastoreId, to: "ACTIVE" });
-  svc.store.commit();
+  svc.store.commit(ds);
   return ds;
 }
 
@@ -51,15 +52,16 @@ export function deleteDatastore(svc: Service, datastoreId: string): DatastoreRec
   ds.datastoreStatus = "DELETING";
   ds.updatedAt = now;
   svc.enqueue({ kind: "datastore", id: svc.newId(), dueAt: now + svc.profile.timings.datastoreMs, datastoreId, to: "DELETED" });
-  svc.store.commit();
+  svc.store.commit(ds);
   return ds;
 }
 
-export function completeDatastore(svc: Service, work: PendingWork): void {
-  if (work.kind !== "datastore") return;
+export function completeDatastore(svc: Service, work: PendingWork): Changed[] {
+  if (work.kind !== "datastore") return [];
   const ds = svc.state.datastores[work.datastoreId];
   ds.datastoreStatus = work.to;
   ds.updatedAt = svc.now();
+  return [ds];
 }
 
 export function assertActive(ds: DatastoreRecord): void {

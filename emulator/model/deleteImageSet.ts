@@ -6,6 +6,7 @@ import { conflict, quotaExceeded } from "../errors";
 import { activeOperations, assertWritable, lock } from "./copy";
 import type { ImageSetRecord, PendingWork } from "./records";
 import type { Service } from "./service";
+import type { Changed } from "./store";
 
 export function deleteImageSet(svc: Service, datastoreId: string, imageSetId: string): ImageSetRecord {
   const set = svc.imageSet(datastoreId, imageSetId);
@@ -17,12 +18,12 @@ export function deleteImageSet(svc: Service, datastoreId: string, imageSetId: st
   const now = svc.now();
   lock(set, "DELETING", now);
   svc.enqueue({ kind: "delete", id: svc.newId(), dueAt: now + svc.profile.timings.deleteMs, datastoreId, imageSetId });
-  svc.store.commit();
+  svc.store.commit(set);
   return set;
 }
 
-export function completeDelete(svc: Service, work: PendingWork): void {
-  if (work.kind !== "delete") return;
+export function completeDelete(svc: Service, work: PendingWork): Changed[] {
+  if (work.kind !== "delete") return [];
   const set = svc.state.imageSets[work.imageSetId];
   const now = svc.now();
   set.state = "DELETED";
@@ -30,4 +31,5 @@ export function completeDelete(svc: Service, work: PendingWork): void {
   set.updatedAt = now;
   set.deletedAt = now;
   set.isPrimary = false;
+  return [set];
 }

@@ -12,6 +12,7 @@ import { assertActive } from "./datastores";
 import type { ImageSetRecord, JobRecord, PendingWork } from "./records";
 import { mergeDocument, selectAll } from "./selection";
 import type { Service } from "./service";
+import type { Changed } from "./store";
 
 export interface StartImportRequest {
   datastoreId: string;
@@ -40,7 +41,7 @@ export function startImport(svc: Service, req: StartImportRequest): JobRecord {
     datastoreId: req.datastoreId,
     jobId: job.jobId,
   });
-  svc.store.commit();
+  svc.store.commit(job);
   return job;
 }
 
@@ -64,14 +65,14 @@ export function jobOutputUri(job: JobRecord): string {
   return `${job.outputS3Uri.replace(/\/?$/, "/")}${job.datastoreId}-DicomImport-${job.jobId}/`;
 }
 
-export function completeImport(svc: Service, work: PendingWork): void {
-  if (work.kind !== "import") return;
+export function completeImport(svc: Service, work: PendingWork): Changed[] | "everything" {
+  if (work.kind !== "import") return [];
   const job = svc.state.jobs[work.jobId];
   const now = svc.now();
   const inputDir = s3Path(svc, job.inputS3Uri);
   if (!fs.existsSync(inputDir)) {
     Object.assign(job, { jobStatus: "FAILED", endedAt: now, message: `Input ${job.inputS3Uri} does not exist or is empty.` });
-    return;
+    return [job];
   }
   // loaded on first import: dcmjs is heavy and most runs never import
   const { importFolder } = require("../dicom/importFolder") as typeof import("../dicom/importFolder");
@@ -79,7 +80,7 @@ export function completeImport(svc: Service, work: PendingWork): void {
   // A primary set busy with a copy or update cannot take a new version yet: the job waits (inferred).
   if (result.imageSets.some((group) => lockedPrimary(svc, job.datastoreId, group.document))) {
     svc.enqueue({ ...work, id: svc.newId(), dueAt: now + IMPORT_RETRY_MS });
-    return;
+    return [];
   }
   const summaries: ImportSummary[] = [];
   for (const group of result.imageSets) {
@@ -96,6 +97,8 @@ export function completeImport(svc: Service, work: PendingWork): void {
   }
   Object.assign(job, { jobStatus: "COMPLETED", endedAt: now });
   writeJobOutput(svc, job, result.scanned, result.imported, result.failures, summaries);
+  // new and extended image sets, the job: many records, one snapshot
+  return "everything";
 }
 
 const IMPORT_RETRY_MS = 50;

@@ -7,7 +7,7 @@ import type { Profile } from "../limits";
 import { Faults } from "../faults";
 import { ARCHIVE_AFTER_MS, type StorageTier, storageTier, touch } from "./tiers";
 import type { DatastoreRecord, ImageSetRecord, PendingWork, VersionRecord } from "./records";
-import { Store } from "./store";
+import { type Changed, Store } from "./store";
 
 export interface ServiceOptions {
   dataDir: string;
@@ -21,7 +21,8 @@ export interface ServiceOptions {
   archiveAfterMs?: number;
 }
 
-type Completion = (svc: Service, work: PendingWork) => void;
+/** Finishes a piece of work; returns the records it changed, or "everything" (an import) for a whole snapshot. */
+type Completion = (svc: Service, work: PendingWork) => Changed[] | "everything";
 
 export class Service {
   readonly store: Store;
@@ -65,7 +66,8 @@ export class Service {
    * Saved at once when it brings the set back from the archive tier, else with the next commit.
    */
   touch(set: ImageSetRecord): void {
-    if (touch(set, this.now(), this.options.archiveAfterMs ?? ARCHIVE_AFTER_MS)) this.store.commit();
+    if (touch(set, this.now(), this.options.archiveAfterMs ?? ARCHIVE_AFTER_MS)) this.store.commit(set);
+    else this.store.changed(set);
   }
 
   newId(): string {
@@ -135,8 +137,9 @@ export class Service {
     const [work] = this.state.pending.splice(index, 1);
     const completion = this.completions.get(work.kind);
     if (!completion) throw new Error(`no completion for ${work.kind}`);
-    completion(this, work);
-    this.store.commit();
+    const changed = completion(this, work);
+    if (changed === "everything") this.store.commitAll();
+    else this.store.commit(...changed);
   }
 
   /** Finish every pending item at once (tests and `stop({ drain: true })`). */
@@ -151,5 +154,6 @@ export class Service {
     this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.store.close();
   }
 }

@@ -1,10 +1,11 @@
 // Tags on data stores and image sets, addressed by ARN.
 
 import { notFound, validation } from "../errors";
+import type { DatastoreRecord, ImageSetRecord } from "./records";
 import type { Service } from "./service";
 
 /** `arn` has passed the model's Arn pattern (emulator/validate.ts), so the match cannot fail. */
-function taggable(svc: Service, arn: string): { tags: Record<string, string> } {
+function taggable(svc: Service, arn: string): DatastoreRecord | ImageSetRecord {
   const m = /datastore\/([0-9a-z]{32})(?:\/imageset\/([0-9a-z]{32}))?$/.exec(arn)!;
   const [, datastoreId, imageSetId] = m;
   const ds = svc.state.datastores[datastoreId];
@@ -30,11 +31,11 @@ export function tagResource(svc: Service, arn: string, tags: Record<string, stri
     throw validation(`A resource can have at most ${svc.profile.quotas.maxTagsPerResource} tags.`);
   }
   target.tags = merged;
-  svc.store.commit();
+  svc.store.commit(target);
 }
 
 export function untagResource(svc: Service, arn: string, keys: string[]): void {
   const target = taggable(svc, arn);
   for (const k of keys) delete target.tags[k];
-  svc.store.commit();
+  svc.store.commit(target);
 }

@@ -8,6 +8,7 @@ import { assertLatest, assertWritable, activeOperations, lock, unlock } from "./
 import type { DicomAttributes, ImageSetDocument } from "./document";
 import type { ImageSetRecord, PendingWork } from "./records";
 import type { Service } from "./service";
+import type { Changed } from "./store";
 
 export interface UpdateRequest {
   datastoreId: string;
@@ -216,7 +217,7 @@ export function updateImageSetMetadata(svc: Service, req: UpdateRequest): ImageS
   const now = svc.now();
   startUpdate(svc, set, failure ? { doc: current, failure } : outcome, req.force, "UPDATING", now);
   if (!failure) for (const { sibling, outcome: o } of followers) startUpdate(svc, sibling, o, req.force, "UPDATING_FOR_STUDY_CONSISTENCY", now);
-  svc.store.commit();
+  svc.store.commit(set, ...followers.map((f) => f.sibling));
   return set;
 }
 
@@ -295,12 +296,13 @@ function startUpdate(
   });
 }
 
-export function completeUpdate(svc: Service, work: PendingWork): void {
-  if (work.kind !== "update") return;
+export function completeUpdate(svc: Service, work: PendingWork): Changed[] {
+  if (work.kind !== "update") return [];
   const set = svc.state.imageSets[work.imageSetId];
   const version = set.versions.find((v) => v.versionId === work.versionId)!;
   version.workflowStatus = work.failure ? "UPDATE_FAILED" : "UPDATED";
   if (work.failure) version.message = work.failure;
   version.updatedAt = svc.now();
   unlock(set, version.workflowStatus, version.updatedAt);
+  return [set];
 }

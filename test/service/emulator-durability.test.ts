@@ -1,7 +1,7 @@
 // Durability of the local service across kill -9: the service runs as a separate process
 // (`emulator/cli.ts serve`), is killed in the middle of a copy and at random moments during
-// bursts of writes, and restarted on the same --data folder. After every kill state.json must be
-// valid JSON whose records are consistent (versions numbered 1..n, every LOCKED set has pending
+// bursts of writes, and restarted on the same --data folder. After every kill the stored state
+// (state.json with journal.ndjson replayed, emulator/model/store.ts) must load and its records are consistent (versions numbered 1..n, every LOCKED set has pending
 // work that will finish it, every version's document on disk); after every restart the pending
 // work finishes and nothing stays LOCKED.
 
@@ -22,6 +22,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import type { ServiceState } from "../../emulator/model/records";
+import { readStoredState } from "../../emulator/model/store";
 import { seed } from "../../emulator/seed";
 import { eventually, sleep } from "../support/emulator";
 import { instancesIn, metadataOf, SAMPLE_BUCKET, sampleS3Root, SERIES } from "../support/seeded";
@@ -86,14 +87,13 @@ async function kill9(p: ServiceProcess): Promise<void> {
   await exited;
 }
 
-/** state.json must parse and its records must be consistent; returns the state. */
+/** The stored state must load and its records must be consistent; returns the state. */
 function checkStateFile(dataDir: string, when: string): ServiceState {
-  const text = fs.readFileSync(path.join(dataDir, "state.json"), "utf8");
   let state: ServiceState;
   try {
-    state = JSON.parse(text);
+    state = readStoredState(dataDir);
   } catch (e) {
-    throw new Error(`state.json is not valid JSON ${when}: ${(e as Error).message}`);
+    throw new Error(`the stored state does not load ${when}: ${(e as Error).message}`);
   }
   for (const set of Object.values(state.imageSets)) {
     const label = `image set ${set.imageSetId} ${when}`;

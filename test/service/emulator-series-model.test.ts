@@ -26,7 +26,7 @@ import dcmjs from "dcmjs";
 import { listFilesRecursively } from "../../emulator/dicom/importFolder";
 import { parseDicomFile } from "../../emulator/dicom/parse";
 import { SEED_ROLE_ARN } from "../../emulator/seed";
-import { eventually, sdkClient } from "../support/emulator";
+import { eventually, sdkClient, withIncludeStudyImageSets } from "../support/emulator";
 import { dicomdirTests } from "../support/sampleData";
 import { instancesIn, metadataOf, SAMPLE_BUCKET, type Seeded, SERIES, startSeeded, STUDIES } from "../support/seeded";
 import { expectError, jsonBytes } from "../support/serviceErrors";
@@ -53,19 +53,6 @@ function seriesInFiles(dir: string): Map<string, { study: string; instances: Set
     out.set(parsed.seriesInstanceUID, entry);
   }
   return out;
-}
-
-/** Adds ?includeStudyImageSets=true to the signed request: SDK 3.958.0 does not model the flag yet. */
-function withIncludeStudyImageSets(client: MedicalImagingClient): MedicalImagingClient {
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      const request = args.request as { query?: Record<string, string> };
-      request.query = { ...request.query, includeStudyImageSets: "true" };
-      return next(args);
-    },
-    { step: "build", name: "includeStudyImageSets" },
-  );
-  return client;
 }
 
 describe("emulator data model: one primary image set per series", function () {

@@ -25,6 +25,7 @@ import type { ImageSetRecord } from "../../emulator/model/records";
 
 type ServiceState = { imageSets: Record<string, ImageSetRecord> };
 import type { RunningEmulator } from "../../emulator/server";
+import { readStoredState } from "../../emulator/model/store";
 
 const ROUNDS = Number(process.env.RELIABILITY_CRASH_ROUNDS ?? 20);
 const SEED = Number(process.env.RELIABILITY_SEED ?? Date.now() % 100000);
@@ -125,7 +126,7 @@ describe("reliability: kill -9 of the service during copies, updates and deletes
       maxAttempts: 5,
     });
   const urn = (name: string) => dynamicUrn(name, { type: "pulumi-nodejs:dynamic/healthimaging:DerivedImageSet" });
-  const readState = (): ServiceState => JSON.parse(fs.readFileSync(path.join(dataDir, "state.json"), "utf8"));
+  const readState = (): ServiceState => readStoredState(dataDir);
 
   before(async function () {
     this.timeout(120_000);

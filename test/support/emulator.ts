@@ -50,3 +50,16 @@ export function awsEnv(emu: RunningEmulator, endpoint = emu.endpoint): Record<st
     AWS_ENDPOINT_URL_MEDICAL_IMAGING: endpoint,
   };
 }
+
+/** Adds ?includeStudyImageSets=true to the signed request: SDK 3.958.0 does not model the flag yet. */
+export function withIncludeStudyImageSets(client: MedicalImagingClient): MedicalImagingClient {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { query?: Record<string, string> };
+      request.query = { ...request.query, includeStudyImageSets: "true" };
+      return next(args);
+    },
+    { step: "build", name: "includeStudyImageSets" },
+  );
+  return client;
+}
