@@ -19,7 +19,7 @@ import type { DatasetManifest } from "../../provider/dataset/dataset";
 import { ensureBuilt } from "../support/build";
 import { byOperation, type CountingProxy, startProxy } from "../support/countingProxy";
 import { awsEnv } from "../support/emulator";
-import { fileAt, installProviderTarball, oldProviderTarball, providerIn, RELEASES, useCurrentProvider } from "../support/oldProvider";
+import { fileAt, installProviderTarball, oldProviderTarball, providerIn, RELEASES, traceProviderLoads, useCurrentProvider } from "../support/oldProvider";
 import { createProject, descendants, type PulumiProject, snapshot, stillRunning } from "../support/pulumiCli";
 import { type Seeded, SERIES, startSeeded } from "../support/seeded";
 
@@ -108,19 +108,35 @@ describe("e2e: hi.Dataset layout perCohort (CohortImageSets), with the real CLI"
     const used = providerIn(project);
     assert.ok(used.dir.startsWith(project.dir), `the program and provider load the installed 0.2.0 package, not ${used.dir}`);
     assert.ok(!fs.existsSync(path.join(used.dir, "dist", "batch")), "0.2.0 has no CohortImageSets");
+    const loads = traceProviderLoads(project);
     await project.ok(["up", "--yes", "--skip-preview"]);
+    // the provider's code ran from the installed 0.2.0 package, in the dynamic-provider host too
+    const loaded = loads();
+    assert.ok(
+      loaded.some((l) => /dynamic-provider/.test(l.main)),
+      `the dynamic-provider host loaded the provider: ${JSON.stringify(loaded)}`,
+    );
+    for (const l of loaded) assert.ok(l.file.startsWith(`${fs.realpathSync(used.dir)}${path.sep}`), `${l.main} loaded ${l.file}`);
     perSeriesManifest = await manifest();
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(project.dir, "dataset-manifest.json"), "utf8")), perSeriesManifest);
     const sets = (await resources()).filter((r) => /DerivedImageSet$/.test(r.type));
     assert.equal(sets.length, 22);
     perSeriesBytes = sets.reduce((n, r) => n + bytesOf(r), 0) / sets.length;
-    // a merge shares its destination with another entry: an image set's version is its newest one made
-    const pairs = (xs: { imageSetId: string; versionId: string }[]) => xs.map((x) => `${x.imageSetId}@${x.versionId}`).sort();
-    const made = sets.map((r) => r.outputs as { imageSetId: string; versionId: string });
-    assert.deepEqual(pairs(Object.values(perSeriesManifest.cohorts).flat()), pairs(made), "the manifest names the image sets and versions in state");
+    // merges share their destination (each its own version): an image set's version is the newest made
     made020 = {};
-    for (const { imageSetId, versionId } of made)
+    for (const r of sets) {
+      const { imageSetId, versionId } = r.outputs as { imageSetId: string; versionId: string };
       if (!(imageSetId in made020) || Number(versionId) > Number(made020[imageSetId])) made020[imageSetId] = versionId;
+    }
+    assert.deepEqual(
+      Object.fromEntries(
+        Object.values(perSeriesManifest.cohorts)
+          .flat()
+          .map((e) => [e.imageSetId, e.versionId]),
+      ),
+      made020,
+      "the manifest names the image sets in state, at their newest version",
+    );
   });
 
   it("upgraded to this version with layout perCohort in place: no copy, no delete, every image set kept, the manifest identical", async () => {
@@ -128,7 +144,10 @@ describe("e2e: hi.Dataset layout perCohort (CohortImageSets), with the real CLI"
     assert.equal(providerIn(project).dir, path.join(ROOT, "provider"), "the project now loads the repository's provider");
     project.writeFile("index.ts", PROGRAM);
     await project.ok(["config", "set", "layout", "perCohort"]);
-    const pre = JSON.parse((await project.ok(["preview", "--json"])).stdout) as { steps: { op: string; urn: string }[] };
+    // the preview writes nothing; its steps move the resources (per-series out, per-cohort in), no image set is replaced
+    const previewed = await counted(["preview", "--json"]);
+    assert.deepEqual(writes(previewed.calls), { CopyImageSet: 0, UpdateImageSetMetadata: 0, DeleteImageSet: 0 });
+    const pre = JSON.parse(previewed.r.stdout) as { steps: { op: string; urn: string }[] };
     const ops = byOperation(pre.steps.filter((s) => s.op !== "same").map((s) => ({ at: 0, status: 0, op: `${s.op} ${s.urn.split("::")[2]}` })));
     assert.deepEqual(ops, {
       "update healthimaging:index:Dataset": 1,
@@ -137,6 +156,16 @@ describe("e2e: hi.Dataset layout perCohort (CohortImageSets), with the real CLI"
     });
     const { r, calls } = await counted(["up", "--yes", "--skip-preview"]);
     assert.deepEqual(writes(calls), { CopyImageSet: 0, UpdateImageSetMetadata: 0, DeleteImageSet: 0 }, r.stdout + r.stderr);
+    // each image set 0.2.0 made is taken over by its member (its tags prove it), each old resource's delete leaves it
+    const said = r.stdout + r.stderr;
+    const takenOver = new Set([...said.matchAll(/taking over image set ([0-9a-f]+)/g)].map((m) => m[1]));
+    assert.deepEqual([...takenOver].sort(), Object.keys(made020).sort(), said);
+    const left = new Set(
+      [...said.matchAll(/\[pulumi-healthimaging\] (\S+): (?:image set [0-9a-f]+|the merge \(version \d+ of image set [0-9a-f]+\)) now belongs to/g)].map(
+        (m) => m[1],
+      ),
+    );
+    assert.equal(left.size, 22, said);
     const after = await manifest();
     assert.deepEqual(after, perSeriesManifest);
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(project.dir, "dataset-manifest.json"), "utf8")), perSeriesManifest);

@@ -95,3 +95,45 @@ export function providerIn(project: PulumiProject): { dir: string; version: stri
   const dir = fs.realpathSync(path.join(project.dir, "node_modules", PACKAGE));
   return { dir, version: (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as Manifest).version };
 }
+
+/** A load of pulumi-healthimaging's code by a Node process of a CLI run: which file, by which process. */
+export interface ProviderLoad {
+  pid: number;
+  /** the process's main script: the program's language host, or the dynamic-provider host (cmd/dynamic-provider) */
+  main: string;
+  /** the file loaded (real path) */
+  file: string;
+}
+
+/**
+ * Records every file of a pulumi-healthimaging package that a Node process of the project's CLI
+ * runs loads (a module required with NODE_OPTIONS, appending to a file): what proves which version's
+ * code the program and the dynamic-provider host ran. Call the returned function to stop and read.
+ */
+export function traceProviderLoads(project: PulumiProject): () => ProviderLoad[] {
+  const log = path.join(project.dir, "provider-loads.jsonl");
+  const hook = path.join(project.dir, "trace-provider-loads.js");
+  fs.writeFileSync(
+    hook,
+    `const Module = require("module");
+const fs = require("fs");
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (...args) {
+  const file = resolve.apply(this, args);
+  if (/[\\\\/]dist[\\\\/]lifecycle[\\\\/]provider\\.js$/.test(file))
+    fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ pid: process.pid, main: process.argv[1] ?? "", file }) + "\\n");
+  return file;
+};
+`,
+  );
+  const before = project.env.NODE_OPTIONS;
+  project.env.NODE_OPTIONS = `${before ? `${before} ` : ""}--require ${hook}`;
+  return () => {
+    if (before === undefined) delete project.env.NODE_OPTIONS;
+    else project.env.NODE_OPTIONS = before;
+    const lines = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter(Boolean) : [];
+    fs.rmSync(log, { force: true });
+    fs.rmSync(hook, { force: true });
+    return [...new Set(lines)].map((l) => JSON.parse(l) as ProviderLoad);
+  };
+}
