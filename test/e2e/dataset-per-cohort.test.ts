@@ -1,7 +1,9 @@
 // hi.Dataset with layout "perCohort" (one CohortImageSets resource per cohort, batch/provider.ts)
 // end to end with the real Pulumi CLI against the local service, through a counting proxy:
-//   - a stack made with 0.2.0's perSeries layout switched to perCohort in place: no CopyImageSet,
-//     no DeleteImageSet, every image set still there, the manifest identical;
+//   - a stack made by 0.2.0 itself (the package built from git history at its commit,
+//     scripts/build-old-provider.sh, and its own example program: perSeries, its only layout),
+//     upgraded to this version with layout perCohort in place: no CopyImageSet, no DeleteImageSet,
+//     every image set still there at the same version, the manifest identical;
 //   - state bytes per member against per DerivedImageSet;
 //   - a no-change preview that calls nothing of the provider's; an edit of one cohort adding and
 //     removing a series touches only those members (counted writes) and the PR summary names them;
@@ -17,6 +19,7 @@ import type { DatasetManifest } from "../../provider/dataset/dataset";
 import { ensureBuilt } from "../support/build";
 import { byOperation, type CountingProxy, startProxy } from "../support/countingProxy";
 import { awsEnv } from "../support/emulator";
+import { fileAt, installProviderTarball, oldProviderTarball, providerIn, RELEASES, traceProviderLoads, useCurrentProvider } from "../support/oldProvider";
 import { createProject, descendants, type PulumiProject, snapshot, stillRunning } from "../support/pulumiCli";
 import { type Seeded, SERIES, startSeeded } from "../support/seeded";
 
@@ -73,13 +76,22 @@ describe("e2e: hi.Dataset layout perCohort (CohortImageSets), with the real CLI"
   const bytesOf = (r: StackResource) => JSON.stringify(r).length;
   let perSeriesManifest: DatasetManifest;
   let perSeriesBytes: number;
+  /** image set id -> the newest version 0.2.0 made of it */
+  let made020: Record<string, string>;
 
   before(async function () {
     this.timeout(20 * 60_000);
     ensureBuilt();
     seeded = await startSeeded({ profile: "fast" });
     proxy = await startProxy(seeded.emu.endpoint);
-    project = await createProject("dataset-cohort", { "index.ts": PROGRAM, "cohorts.yaml": ORIGINAL }, seeded.emu);
+    // the stack starts as 0.2.0 made it: that package and that version's example program
+    project = await createProject(
+      "dataset-cohort",
+      { "index.ts": fileAt(RELEASES["0.2.0"], "examples/dataset-curation/index.ts"), "cohorts.yaml": ORIGINAL },
+      seeded.emu,
+    );
+    const installed = installProviderTarball(project, oldProviderTarball(RELEASES["0.2.0"]));
+    assert.equal(installed.version, "0.2.0");
     Object.assign(project.env, awsEnv(seeded.emu, proxy.url));
     await project.ok(["config", "set", "datastoreId", seeded.datastoreId]);
   });
@@ -90,17 +102,52 @@ describe("e2e: hi.Dataset layout perCohort (CohortImageSets), with the real CLI"
     await seeded?.stop();
   });
 
-  it("a stack made with the perSeries layout (0.2.0's)", async () => {
+  it("a stack made by 0.2.0 (its package and example: perSeries, the only layout it has)", async () => {
+    // the example's cohorts were the same in 0.2.0
+    assert.equal(fileAt(RELEASES["0.2.0"], "examples/dataset-curation/cohorts.yaml"), ORIGINAL);
+    const used = providerIn(project);
+    assert.ok(used.dir.startsWith(project.dir), `the program and provider load the installed 0.2.0 package, not ${used.dir}`);
+    assert.ok(!fs.existsSync(path.join(used.dir, "dist", "batch")), "0.2.0 has no CohortImageSets");
+    const loads = traceProviderLoads(project);
     await project.ok(["up", "--yes", "--skip-preview"]);
+    // the provider's code ran from the installed 0.2.0 package, in the dynamic-provider host too
+    const loaded = loads();
+    assert.ok(
+      loaded.some((l) => /dynamic-provider/.test(l.main)),
+      `the dynamic-provider host loaded the provider: ${JSON.stringify(loaded)}`,
+    );
+    for (const l of loaded) assert.ok(l.file.startsWith(`${fs.realpathSync(used.dir)}${path.sep}`), `${l.main} loaded ${l.file}`);
     perSeriesManifest = await manifest();
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(project.dir, "dataset-manifest.json"), "utf8")), perSeriesManifest);
     const sets = (await resources()).filter((r) => /DerivedImageSet$/.test(r.type));
     assert.equal(sets.length, 22);
     perSeriesBytes = sets.reduce((n, r) => n + bytesOf(r), 0) / sets.length;
+    // merges share their destination (each its own version): an image set's version is the newest made
+    made020 = {};
+    for (const r of sets) {
+      const { imageSetId, versionId } = r.outputs as { imageSetId: string; versionId: string };
+      if (!(imageSetId in made020) || Number(versionId) > Number(made020[imageSetId])) made020[imageSetId] = versionId;
+    }
+    assert.deepEqual(
+      Object.fromEntries(
+        Object.values(perSeriesManifest.cohorts)
+          .flat()
+          .map((e) => [e.imageSetId, e.versionId]),
+      ),
+      made020,
+      "the manifest names the image sets in state, at their newest version",
+    );
   });
 
-  it("switched to perCohort in place: no copy, no delete, every image set kept, the manifest identical", async () => {
+  it("upgraded to this version with layout perCohort in place: no copy, no delete, every image set kept, the manifest identical", async () => {
+    useCurrentProvider(project);
+    assert.equal(providerIn(project).dir, path.join(ROOT, "provider"), "the project now loads the repository's provider");
+    project.writeFile("index.ts", PROGRAM);
     await project.ok(["config", "set", "layout", "perCohort"]);
-    const pre = JSON.parse((await project.ok(["preview", "--json"])).stdout) as { steps: { op: string; urn: string }[] };
+    // the preview writes nothing; its steps move the resources (per-series out, per-cohort in), no image set is replaced
+    const previewed = await counted(["preview", "--json"]);
+    assert.deepEqual(writes(previewed.calls), { CopyImageSet: 0, UpdateImageSetMetadata: 0, DeleteImageSet: 0 });
+    const pre = JSON.parse(previewed.r.stdout) as { steps: { op: string; urn: string }[] };
     const ops = byOperation(pre.steps.filter((s) => s.op !== "same").map((s) => ({ at: 0, status: 0, op: `${s.op} ${s.urn.split("::")[2]}` })));
     assert.deepEqual(ops, {
       "update healthimaging:index:Dataset": 1,
@@ -109,10 +156,25 @@ describe("e2e: hi.Dataset layout perCohort (CohortImageSets), with the real CLI"
     });
     const { r, calls } = await counted(["up", "--yes", "--skip-preview"]);
     assert.deepEqual(writes(calls), { CopyImageSet: 0, UpdateImageSetMetadata: 0, DeleteImageSet: 0 }, r.stdout + r.stderr);
+    // each image set 0.2.0 made is taken over by its member (its tags prove it), each old resource's delete leaves it
+    const said = r.stdout + r.stderr;
+    const takenOver = new Set([...said.matchAll(/taking over image set ([0-9a-f]+)/g)].map((m) => m[1]));
+    assert.deepEqual([...takenOver].sort(), Object.keys(made020).sort(), said);
+    const left = new Set(
+      [...said.matchAll(/\[pulumi-healthimaging\] (\S+): (?:image set [0-9a-f]+|the merge \(version \d+ of image set [0-9a-f]+\)) now belongs to/g)].map(
+        (m) => m[1],
+      ),
+    );
+    assert.equal(left.size, 22, said);
     const after = await manifest();
     assert.deepEqual(after, perSeriesManifest);
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(project.dir, "dataset-manifest.json"), "utf8")), perSeriesManifest);
     for (const e of Object.values(after.cohorts).flat()) assert.ok(live(e.imageSetId), `${e.seriesInstanceUID}: image set ${e.imageSetId} is still there`);
+    // every image set 0.2.0 made: still there, at the newest version it made (no version since)
+    for (const [id, versionId] of Object.entries(made020)) {
+      assert.ok(live(id), `image set ${id} made by 0.2.0 is still there`);
+      assert.equal(seeded.emu.service.state.imageSets[id].latestVersionId, versionId, `image set ${id}: latest version`);
+    }
     const all = await resources();
     assert.equal(all.filter((x) => /DerivedImageSet$/.test(x.type)).length, 0, "the per-series resources left state");
     const batches = all.filter((x) => /CohortImageSets$/.test(x.type));
