@@ -1,12 +1,17 @@
-// Figure 7: hi.Dataset at scale. N synthetic series (default 1,000: 100 patients × 2 studies × 5
-// series of one instance, modalities CT/CT/MR/MR/CR) imported into one data store through
-// StartDICOMImportJob, a dataset manifest whose cohorts select all N by criteria (a seeded patient
-// split of the CT and MR series, a CR cohort by date, a 10-series QA cohort by UID), and the real
-// Pulumi CLI on it: preview of the new stack, up, state size, a no-change preview, and a preview of
-// a one-series edit of the QA cohort. Time is scaled as the fleet's is (rate limits ×SCALE,
-// durations ÷SCALE), by BENCH_DATASET_SCALE (default 5, as figure 2: the up of 1,000 then takes ~14 minutes;
-// at 20 the Pulumi CLI's own ~0.17 s per resource, which does not scale, sets the pace instead).
+// Figure 7: hi.Dataset at scale, at 1,000 and 10,000 series (BENCH_DATASET_SIZES). N synthetic series
+// (N/10 patients × 2 studies × 5 series of one instance, modalities CT/CT/MR/MR/CR) imported into one
+// data store through StartDICOMImportJob, a dataset manifest whose cohorts select all N by criteria
+// (a seeded patient split of the CT and MR series, a CR cohort by date, a 10-series QA cohort by
+// UID), and the real Pulumi CLI on it: preview of the new stack, up at the default copy quota, state
+// size, a no-change preview, a preview of a one-series edit of the QA cohort; then, on a second
+// stack, an up at a raised quota, and on a third an up killed after 40 % of the copies and resumed
+// with the README's recovery steps (each series copied once). Time is scaled as the fleet's is
+// (rate limits ×SCALE, durations ÷SCALE): BENCH_DATASET_SCALE (default 50: the default quota's
+// 0.25 TPS becomes 12.5, an up of 10,000 ~14 minutes) and BENCH_DATASET_RAISED_SCALE for the raised
+// quota (default 5: AWS's 0.25 raised to BENCH_DATASET_RAISED_TPS, default 5, becomes 25 TPS).
+// Layout perCohort (one CohortImageSets per cohort); BENCH_DATASET_LAYOUT=perSeries measures 0.2.0's.
 
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,21 +20,27 @@ import { seed } from "../emulator/seed";
 import type { RunningEmulator } from "../emulator/server";
 import { byOperation, type Call, startProxy } from "../test/support/countingProxy";
 import { sdkClient, startTestEmulator } from "../test/support/emulator";
-import { createProject, type PulumiProject } from "../test/support/pulumiCli";
+import { createProject, descendants, type PulumiProject, snapshot, stillRunning } from "../test/support/pulumiCli";
 import { sampleProviderMemory } from "./fleet";
 import { generate, type SyntheticStudy } from "./service";
 
-export const DATASET_SCALE = Number(process.env.BENCH_DATASET_SCALE ?? 5);
-/** series in the data store and derived image sets in the dataset (a multiple of 10) */
-export const DATASET_N = Number(process.env.BENCH_DATASET_N ?? 1000);
+export const DATASET_SCALE = Number(process.env.BENCH_DATASET_SCALE ?? 50);
+/** series in the data store and derived image sets in the dataset (multiples of 10), one run each */
+export const DATASET_SIZES = (process.env.BENCH_DATASET_N ?? process.env.BENCH_DATASET_SIZES ?? "1000,10000").split(",").map(Number);
+export const DATASET_LAYOUT = (process.env.BENCH_DATASET_LAYOUT ?? "perCohort") as "perCohort" | "perSeries";
 const REALISTIC = PROFILES.realistic.timings;
 export const DATASET_COPY_TPS = PROFILES.realistic.rateLimits.CopyImageSet!.rate * DATASET_SCALE;
+/** a raised CopyImageSet quota (real TPS; 0 skips that up) and the time scale of its run */
+export const RAISED_TPS = Number(process.env.BENCH_DATASET_RAISED_TPS ?? 5);
+export const RAISED_SCALE = Number(process.env.BENCH_DATASET_RAISED_SCALE ?? 5);
+/** fraction of the copies after which the CLI of the interrupted up is killed (0 skips it) */
+export const KILL_AT = Number(process.env.BENCH_DATASET_KILL_AT ?? 0.4);
 const MODALITIES = ["CT", "CT", "MR", "MR", "CR"];
 const SERIES_PER_STUDY = MODALITIES.length;
 /** series in the cohort the edit changes */
 const QA_MAX = 10;
 /** `--target` for the edit: every resource of the edited cohort (`*` spans no ":", `**` anything); perCohort: the cohort's one resource */
-export const EDIT_TARGET = process.env.BENCH_DATASET_LAYOUT === "perCohort" ? "urn:pulumi:*::*::**::curated/qa" : "urn:pulumi:*::*::**::curated/qa/*";
+export const EDIT_TARGET = DATASET_LAYOUT === "perCohort" ? "urn:pulumi:*::*::**::curated/qa" : "urn:pulumi:*::*::**::curated/qa/*";
 const WRITES = ["CopyImageSet", "UpdateImageSetMetadata", "DeleteImageSet", "TagResource", "UntagResource", "StartDICOMImportJob"];
 
 export interface DatasetStep {
@@ -67,10 +78,34 @@ export interface StepTrace {
   diff: number;
 }
 
-export type UpRow = DatasetStep & { lowerBoundMs: number; ratio: number; serviceSpanMs: number; created: number; throttled: Record<string, number> };
+export type UpRow = DatasetStep & {
+  /** the CopyImageSet quota (scaled TPS) the bound is computed from */
+  tps: number;
+  lowerBoundMs: number;
+  ratio: number;
+  serviceSpanMs: number;
+  created: number;
+  throttled: Record<string, number>;
+};
+
+/** An up killed after part of the copies, then `cancel`, `refresh --clear-pending-creates` and `up` (README, "An interrupted `pulumi up`"). */
+export interface InterruptedUp {
+  tps: number;
+  /** CopyImageSet calls accepted before the CLI was killed, and in all (each series once: all = N) */
+  copiesBeforeKill: number;
+  copiesInAll: number;
+  /** processes the killed CLI started still running 60 s later */
+  leftAfterKill: number;
+  /** the resuming up */
+  resume: DatasetStep;
+  /** image sets the resumed dataset's manifest lists (N) and distinct ones (N: none twice) */
+  manifestEntries: number;
+  distinctImageSets: number;
+}
 
 export interface DatasetResult {
   n: number;
+  layout?: string;
   scale: number;
   copyTps: number;
   patients: number;
@@ -85,6 +120,9 @@ export interface DatasetResult {
   up: UpRow;
   /** the same up on a second stack with PULUMI_SKIP_CHECKPOINTS=true (the CLI writes state once, at the end) */
   upSkipCheckpoints?: UpRow;
+  /** the same dataset on another stack at a raised CopyImageSet quota (time scaled RAISED_SCALE×) */
+  upRaised?: UpRow & { realTps: number; scale: number };
+  interrupted?: InterruptedUp;
   state: { bytes: number; derivedImageSets: number; bytesPerDerivedImageSet: number; outputBytes: number; manifestEntries: number };
   noChange: DatasetStep;
   edit: DatasetStep & { description: string };
@@ -274,8 +312,19 @@ function readTrace(file: string, t0: number): StepTrace | undefined {
 
 const strip = <T extends { stdout: string; t0: number; t1: number }>({ stdout: _o, t0: _a, t1: _b, ...rest }: T) => rest;
 
-export async function runDataset(log: (m: string) => void, n = DATASET_N): Promise<DatasetResult> {
-  if (n % (2 * SERIES_PER_STUDY) !== 0 || n < 2 * SERIES_PER_STUDY * 2) throw new Error(`BENCH_DATASET_N must be a multiple of 10, at least 20 (got ${n})`);
+/** The service's realistic timings ÷scale and rate limits ×scale; CopyImageSet at copyTps (already scaled) when given. */
+function scaleService(emu: RunningEmulator, scale: number, copyTps?: number): void {
+  const tm = emu.service.profile.timings;
+  for (const k of Object.keys(REALISTIC) as (keyof typeof REALISTIC)[]) tm[k] = REALISTIC[k] / scale;
+  const limits: Partial<Record<OperationName, RateLimit>> = {};
+  for (const [op, l] of Object.entries(PROFILES.realistic.rateLimits)) limits[op as OperationName] = { rate: l!.rate * scale, burst: l!.burst };
+  if (copyTps !== undefined) limits.CopyImageSet = { ...limits.CopyImageSet!, rate: copyTps };
+  emu.limiter.setLimits(limits);
+}
+
+export async function runDataset(log: (m: string) => void, n: number): Promise<DatasetResult> {
+  if (n % (2 * SERIES_PER_STUDY) !== 0 || n < 2 * SERIES_PER_STUDY * 2)
+    throw new Error(`BENCH_DATASET_SIZES: each must be a multiple of 10, at least 20 (got ${n})`);
   process.env.PULUMI_NODEJS_TRANSPILE_ONLY = "true";
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bench-dataset-"));
   const bucket = path.join(tmp, "s3", "bench");
@@ -284,6 +333,7 @@ export async function runDataset(log: (m: string) => void, n = DATASET_N): Promi
   let proxy: Awaited<ReturnType<typeof startProxy>> | undefined;
   let project: PulumiProject | undefined;
   let second: PulumiProject | undefined;
+  const others: PulumiProject[] = [];
   try {
     // 1. synthetic data: n/10 patients × 2 studies × 5 series of 1 instance
     const patients = n / (2 * SERIES_PER_STUDY);
@@ -313,11 +363,7 @@ export async function runDataset(log: (m: string) => void, n = DATASET_N): Promi
     );
 
     // realistic timings and limits, ×SCALE faster
-    const tm = emu.service.profile.timings;
-    for (const k of Object.keys(REALISTIC) as (keyof typeof REALISTIC)[]) tm[k] = REALISTIC[k] / DATASET_SCALE;
-    const limits: Partial<Record<OperationName, RateLimit>> = {};
-    for (const [op, l] of Object.entries(PROFILES.realistic.rateLimits)) limits[op as OperationName] = { rate: l!.rate * DATASET_SCALE, burst: l!.burst };
-    emu.limiter.setLimits(limits);
+    scaleService(emu, DATASET_SCALE);
     proxy = await startProxy(emu.endpoint);
     const between = proxy.between;
 
@@ -335,8 +381,17 @@ export async function runDataset(log: (m: string) => void, n = DATASET_N): Promi
     // what an AWS endpoint gets by default: the documented write rate known from the start
     project.env.PULUMI_HEALTHIMAGING_WRITE_TPS = String(DATASET_COPY_TPS);
     await project.ok(["config", "set", "datastoreId", seeded.datastoreId]);
-    // BENCH_DATASET_LAYOUT=perCohort: one CohortImageSets per cohort instead of one DerivedImageSet per series
-    if (process.env.BENCH_DATASET_LAYOUT) await project.ok(["config", "set", "layout", process.env.BENCH_DATASET_LAYOUT]);
+    // perCohort: one CohortImageSets per cohort; perSeries: one DerivedImageSet per series (0.2.0's)
+    await project.ok(["config", "set", "layout", DATASET_LAYOUT]);
+    /** another stack of the same dataset in the same data store */
+    const stack = async (name: string, env: Record<string, string>): Promise<PulumiProject> => {
+      const p = await createProject(name, { "index.ts": PROGRAM, "dataset.yaml": yaml }, { ...emu!, endpoint: proxy!.url } as RunningEmulator);
+      others.push(p);
+      Object.assign(p.env, env);
+      await p.ok(["config", "set", "datastoreId", seeded.datastoreId]);
+      await p.ok(["config", "set", "layout", DATASET_LAYOUT]);
+      return p;
+    };
 
     // 3. preview of the new stack
     const preview = await timed(project, between, ["preview"]);
@@ -352,7 +407,7 @@ export async function runDataset(log: (m: string) => void, n = DATASET_N): Promi
     );
 
     // 4. up
-    const measureUp = async (p: PulumiProject): Promise<UpRow> => {
+    const measureUp = async (p: PulumiProject, tps = DATASET_COPY_TPS): Promise<UpRow> => {
       const throttledBefore = { ...emu!.limiter.throttled };
       const up = await timed(p, between, ["up", "--yes", "--skip-preview", "--parallel", "16"]);
       const made = Object.values(emu!.service.state.imageSets).filter((x) => x.createdAt >= up.t0 && x.createdAt <= up.t1);
@@ -363,9 +418,10 @@ export async function runDataset(log: (m: string) => void, n = DATASET_N): Promi
         const d = c! - (throttledBefore[op as OperationName] ?? 0);
         if (d) throttled[op] = d;
       }
-      const lowerBoundMs = (n / DATASET_COPY_TPS) * 1000;
+      const lowerBoundMs = (n / tps) * 1000;
       const row = {
         ...strip(up),
+        tps,
         lowerBoundMs,
         ratio: up.ms / lowerBoundMs,
         serviceSpanMs: firstCopy ? lastDone - firstCopy.at : Number.NaN,
@@ -422,10 +478,26 @@ export async function runDataset(log: (m: string) => void, n = DATASET_N): Promi
     // writing state once at the end instead of after every step
     let upSkipCheckpoints: UpRow | undefined;
     if (process.env.BENCH_DATASET_SKIP_CHECKPOINTS === "1") {
-      second = await createProject("dataset-bench-once", { "index.ts": PROGRAM, "dataset.yaml": yaml }, { ...emu, endpoint: proxy.url } as RunningEmulator);
-      Object.assign(second.env, { PULUMI_HEALTHIMAGING_WRITE_TPS: String(DATASET_COPY_TPS), PULUMI_SKIP_CHECKPOINTS: "true" });
-      await second.ok(["config", "set", "datastoreId", seeded.datastoreId]);
+      second = await stack("dataset-bench-once", { PULUMI_HEALTHIMAGING_WRITE_TPS: String(DATASET_COPY_TPS), PULUMI_SKIP_CHECKPOINTS: "true" });
       upSkipCheckpoints = await measureUp(second);
+    }
+
+    // 8. a raised CopyImageSet quota, stated by the user as the provider's docs say: another stack
+    // of the same dataset, the service at RAISED_TPS (its clock RAISED_SCALE× faster)
+    let upRaised: DatasetResult["upRaised"];
+    let interrupted: InterruptedUp | undefined;
+    const raisedTps = RAISED_TPS * RAISED_SCALE;
+    if (RAISED_TPS > 0) {
+      scaleService(emu, RAISED_SCALE, raisedTps);
+      const raised = await stack("dataset-bench-raised", { PULUMI_HEALTHIMAGING_COPY_TPS: String(raisedTps) });
+      upRaised = { ...(await measureUp(raised, raisedTps)), realTps: RAISED_TPS, scale: RAISED_SCALE };
+    }
+
+    // 9. an up killed after KILL_AT of the copies, resumed with the README's recovery steps
+    if (KILL_AT > 0) {
+      const tps = RAISED_TPS > 0 ? raisedTps : DATASET_COPY_TPS;
+      const p = await stack("dataset-bench-killed", { PULUMI_HEALTHIMAGING_COPY_TPS: String(tps) });
+      interrupted = await killAndResume(p, n, tps, between, log);
     }
 
     // 7. the temporary project goes (its image sets go with the in-process service); nothing may still run
@@ -434,10 +506,11 @@ export async function runDataset(log: (m: string) => void, n = DATASET_N): Promi
       log(`  dataset: destroy: exit ${d.exitCode}, ${(d.ms / 1000).toFixed(1)} s, calls ${JSON.stringify(d.calls)}`);
     }
     await new Promise((r) => setTimeout(r, 1000));
-    const leftover = [...processesIn(project.dir), ...(second ? processesIn(second.dir) : [])];
+    const leftover = [project, ...(second ? [second] : []), ...others].flatMap((p) => processesIn(p.dir));
     if (leftover.length) log(`  dataset: still running after the last CLI run: ${leftover.join("; ")}`);
     return {
       n,
+      layout: DATASET_LAYOUT,
       scale: DATASET_SCALE,
       copyTps: DATASET_COPY_TPS,
       patients,
@@ -454,15 +527,68 @@ export async function runDataset(log: (m: string) => void, n = DATASET_N): Promi
       edit: { ...strip(edit), description: `one series added to the ${QA}-series cohort "qa"` },
       editTargeted: { ...strip(editTargeted), target: EDIT_TARGET },
       noChangeStacks: strip(noChangeStacks),
+      upRaised,
+      interrupted,
       leftover: leftover.length,
     };
   } finally {
     project?.remove();
     second?.remove();
+    for (const p of others) p.remove();
     await proxy?.stop();
     await emu?.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * `pulumi up` killed (SIGKILL, as a closed CI runner does) once `killAt` of the n copies were
+ * accepted; then the README's recovery steps: `pulumi cancel`, `pulumi refresh
+ * --clear-pending-creates`, `pulumi up`. Counts the copies: each series must be copied once.
+ */
+async function killAndResume(
+  p: PulumiProject,
+  n: number,
+  tps: number,
+  between: (from: number, to?: number) => Call[],
+  log: (m: string) => void,
+): Promise<InterruptedUp> {
+  const from = Date.now();
+  const copies = () => between(from, Date.now() + 1).filter((c) => c.op === "CopyImageSet" && c.status === 200).length;
+  let child: ChildProcess | undefined;
+  const run = p.run(["up", "--yes", "--skip-preview", "--parallel", "16"], { onStart: (c) => (child = c) });
+  while (copies() < KILL_AT * n && child?.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+  const started = snapshot(descendants(child!.pid!));
+  process.kill(child!.pid!, "SIGKILL");
+  await run;
+  const copiesBeforeKill = copies();
+  // what the killed CLI started exits on its own (provider/settings/engineWatch.ts)
+  const until = Date.now() + 60_000;
+  let left = stillRunning(started);
+  while (left.length > 0 && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 500));
+    left = stillRunning(started);
+  }
+  for (const x of left) process.kill(x.pid, "SIGKILL");
+  log(`  dataset: up killed after ${copiesBeforeKill} of ${n} copies; ${left.length} of its processes still running 60 s later`);
+  await p.run(["cancel", "--yes"]);
+  await p.ok(["refresh", "--clear-pending-creates", "--yes", "--skip-preview"]);
+  const resume = await timed(p, between, ["up", "--yes", "--skip-preview", "--parallel", "16"]);
+  const output = JSON.parse((await p.ok(["stack", "output", "manifest", "--json"])).stdout) as { cohorts: Record<string, { imageSetId: string }[]> };
+  const entries = Object.values(output.cohorts).flat();
+  const result: InterruptedUp = {
+    tps,
+    copiesBeforeKill,
+    copiesInAll: copies(),
+    leftAfterKill: left.length,
+    resume: strip(resume),
+    manifestEntries: entries.length,
+    distinctImageSets: new Set(entries.map((e) => e.imageSetId)).size,
+  };
+  log(
+    `  dataset: resumed up: exit ${resume.exitCode}, ${(resume.ms / 1000).toFixed(1)} s, ${result.copiesInAll} copies in all for ${n} series, manifest ${result.manifestEntries} entries (${result.distinctImageSets} distinct image sets)`,
+  );
+  return result;
 }
 
 /** Processes whose command line or working folder is in dir. */

@@ -9,7 +9,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { installPulumi } from "../scripts/local";
 import { ensureBuilt } from "../test/support/build";
-import { DATASET_N, DATASET_SCALE, type DatasetResult, type DatasetStep, runDataset } from "./dataset";
+import { DATASET_LAYOUT, DATASET_SCALE, DATASET_SIZES, type DatasetResult, type DatasetStep, KILL_AT, RAISED_SCALE, RAISED_TPS, runDataset } from "./dataset";
+import { renderDatasetGoals } from "./datasetGoals";
 import { COPY_TPS, type FleetResult, runFleet, SCALE } from "./fleet";
 import { runService, type ServiceResult } from "./service";
 import { runStateSize, type StateSizeRow } from "./stateSize";
@@ -24,7 +25,10 @@ interface Results {
   fleet?: FleetResult;
   service?: ServiceResult;
   state?: StateSizeRow[];
+  /** figure 7 of an earlier layout (one size); superseded by datasets */
   dataset?: DatasetResult;
+  /** figure 7, one run per size (BENCH_DATASET_SIZES) */
+  datasets?: DatasetResult[];
   totalS?: number;
   quick: boolean;
   /** when (and at which commit) each part was last measured: a partial run keeps the others */
@@ -38,8 +42,11 @@ const USAGE = `usage: npm run bench -- [options]
                        fleet    figures 2-4, N derived image sets in one pulumi up (~6 min)
                        service  figure 5, the local service itself (~1 min)
                        state    figure 6, state size per resource (seconds)
-                       dataset  figure 7, hi.Dataset of ${DATASET_N.toLocaleString("en-US")} derived image sets: preview, up, state,
-                                no-change and one-edit previews, the edit with --target (~6 min; BENCH_DATASET_N, BENCH_DATASET_SCALE=${DATASET_SCALE},
+                       dataset  figure 7, hi.Dataset of ${DATASET_SIZES.map((n) => n.toLocaleString("en-US")).join(" and ")} series (${DATASET_LAYOUT}): preview, up,
+                                state, no-change and one-edit previews, the edit with --target, an up at a raised
+                                quota, an up killed at ${KILL_AT * 100} % and resumed (~40 min; BENCH_DATASET_SIZES,
+                                BENCH_DATASET_LAYOUT, BENCH_DATASET_SCALE=${DATASET_SCALE}, BENCH_DATASET_RAISED_TPS=${RAISED_TPS} (0: none),
+                                BENCH_DATASET_RAISED_SCALE=${RAISED_SCALE}, BENCH_DATASET_KILL_AT=${KILL_AT} (0: none),
                                 BENCH_DATASET_SKIP_CHECKPOINTS=1 adds an up with PULUMI_SKIP_CHECKPOINTS)
   --quick            2 s and 10 s copies only, fleets of 20 and 50 (a smoke run)
   --write            rewrite BENCHMARKS.md and bench/last-run.json (a partial run keeps the other
@@ -143,7 +150,8 @@ async function main() {
   }
   if (only.has("dataset")) {
     log("figure 7: hi.Dataset at scale");
-    results.dataset = await runDataset(log);
+    results.datasets = [];
+    for (const n of DATASET_SIZES) results.datasets.push(await runDataset(log, n));
   }
   results.totalS = Math.round((Date.now() - started) / 1000);
   // A partial run (--only) keeps the other parts' figures from the previous run.
@@ -154,7 +162,8 @@ async function main() {
     results.fleet ??= previous.fleet;
     results.service ??= previous.service;
     results.state ??= previous.state;
-    results.dataset ??= previous.dataset;
+    results.datasets ??= previous.datasets;
+    if (!results.datasets) results.dataset ??= previous.dataset;
     for (const part of PARTS) {
       if (!results[part]) continue; // never measured
       results.measured![part] ??= { date: previous.machine.date, commit: previous.machine.commit, node: previous.machine.node, ...previous.measured?.[part] };
@@ -201,7 +210,10 @@ function render(r: Results): string {
   if (r.fleet) out.push(...renderFleet(r.fleet));
   if (r.service) out.push(...renderService(r.service));
   if (r.state) out.push(...renderState(r.state));
-  if (r.dataset) out.push(...renderDataset(r.dataset));
+  if (r.datasets?.length) {
+    out.push(...renderDatasetGoals(r.datasets));
+    for (const d of r.datasets) out.push(...renderDataset(d));
+  } else if (r.dataset) out.push(...renderDataset(r.dataset));
   out.push(...NOTES);
   return `${out.join("\n")}\n`;
 }
@@ -229,7 +241,7 @@ function renderDataset(d: DatasetResult): string[] {
       .map(([op, k]) => `${op} ${k.toLocaleString("en-US")}`)
       .join(", ") || "none";
   const mb = (kb: number) => (kb / 1024).toFixed(0);
-  const out = ["## 7. hi.Dataset at scale", ""];
+  const out = [`### 7.${d.n.toLocaleString("en-US")}. hi.Dataset of ${n} series${d.layout ? `, layout ${d.layout}` : ""}`, ""];
   out.push(`${n} synthetic series (${d.patients} synthetic patients × 2 studies × 5 series of one instance, modalities CT, CT, MR, MR, CR; the TINY_ALPHA`);
   out.push(
     `file cloned with new UIDs as in figure 5, generated in ${s(d.generateMs)} s) imported into one data store through StartDICOMImportJob (${s(d.importMs)} s), and a dataset`,
@@ -259,6 +271,9 @@ function renderDataset(d: DatasetResult): string[] {
   if (d.previewOffline) row("the same preview, reads off (`PULUMI_HEALTHIMAGING_CHECK_WITH_SERVICE=false`)", d.previewOffline);
   row("`pulumi up --yes --skip-preview --parallel 16`", d.up);
   if (d.upSkipCheckpoints) row("the same `up` on a second stack, `PULUMI_SKIP_CHECKPOINTS=true`", d.upSkipCheckpoints);
+  if (d.upRaised)
+    row(`\`pulumi up\` of the same dataset on a second stack, CopyImageSet raised to ${d.upRaised.realTps} TPS (${d.upRaised.tps} scaled)`, d.upRaised);
+  if (d.interrupted) row(`a third stack's \`up\`, killed after ${d.interrupted.copiesBeforeKill} copies: the resuming \`up\``, d.interrupted.resume);
   row("`pulumi preview --expect-no-changes`", d.noChange);
   row(`\`pulumi preview\` of an edit: ${d.edit.description}`, d.edit);
   if (d.editTargeted) row(`the same edit, \`pulumi preview --target '${d.editTargeted.target}'\``, d.editTargeted);
@@ -307,6 +322,16 @@ function renderDataset(d: DatasetResult): string[] {
   if (k)
     out.push(
       `- **Up with \`PULUMI_SKIP_CHECKPOINTS=true\`** (a second stack of the same ${n}, run after the first in the same data store, so its leftover searches also list the first stack's copies — not a clean comparison; the file backend then writes the state once at the end instead of after every step): ${s(k.ms)} s, **${k.ratio.toFixed(3)}×** the bound (${yes(k.ratio <= 1.15)}), service span ${s(k.serviceSpanMs)} s (${(k.serviceSpanMs / k.lowerBoundMs).toFixed(3)}×), ${k.created.toLocaleString("en-US")} made, throttles returned: ${calls(k.throttled)}.`,
+    );
+  const r = d.upRaised;
+  if (r)
+    out.push(
+      `- **Up at a raised quota** (CopyImageSet ${r.realTps} TPS, time ×${r.scale}: ${r.tps} TPS; \`PULUMI_HEALTHIMAGING_COPY_TPS=${r.tps}\`, the rate stated as the README says): ${s(r.ms)} s against ${s(r.lowerBoundMs)} s, **${r.ratio.toFixed(3)}×** — goal ≤ 1.15: ${yes(r.ratio <= 1.15)}; service span ${s(r.serviceSpanMs)} s; throttles returned: ${calls(r.throttled)}.`,
+    );
+  const ki = d.interrupted;
+  if (ki)
+    out.push(
+      `- **An up killed part-way** (SIGKILL of the CLI after ${ki.copiesBeforeKill.toLocaleString("en-US")} of ${n} copies, at ${ki.tps} TPS), then the README's recovery (\`pulumi cancel\`, \`pulumi refresh --clear-pending-creates\`, \`pulumi up\`): ${ki.leftAfterKill} processes of the killed CLI still running 60 s later; the resuming up ${s(ki.resume.ms)} s, exit ${ki.resume.exitCode}; **${ki.copiesInAll.toLocaleString("en-US")} CopyImageSet calls in all** for ${n} series, the manifest ${ki.manifestEntries.toLocaleString("en-US")} entries, ${ki.distinctImageSets.toLocaleString("en-US")} distinct image sets — each series copied once: ${yes(ki.copiesInAll === d.n && ki.distinctImageSets === d.n)}.`,
     );
   out.push(
     `- **State:** \`pulumi stack export\` ${d.state.bytes.toLocaleString("en-US")} bytes for ${d.state.derivedImageSets.toLocaleString("en-US")} derived image sets, ${d.state.bytesPerDerivedImageSet.toLocaleString("en-US")} bytes per derived image set (its whole resource entry); the stack output \`manifest\` (the dataset manifest, ${d.state.manifestEntries.toLocaleString("en-US")} entries) ${d.state.outputBytes.toLocaleString("en-US")} bytes as compact JSON, ${Math.round(d.state.outputBytes / Math.max(1, d.state.manifestEntries))} bytes an entry.`,

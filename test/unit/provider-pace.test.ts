@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { accountOfAccessKeyId, identityOfAccessKeyId } from "../../provider/service/account";
 import { DOCUMENTED_RATES } from "../../provider/service/documentedRates";
-import { Pacer, PROBE } from "../../provider/service/pace";
+import { Pacer, PROBE, STATED_JITTER } from "../../provider/service/pace";
 import { dueReport, REPORT_EVERY_MS } from "../../provider/service/paceReport";
 import { pacerFor, pacerKey, startOf } from "../../provider/service/pacers";
 import { loadCeiling, loadLearned } from "../../provider/service/rateStore";
@@ -120,6 +120,31 @@ describe("provider/pace: the write pacer", () => {
     near(p.rate, 3.6 * 1.002);
     p.succeeded({ held: false });
     near(p.rate, 3.6 * 1.002, "an unheld call probes nothing");
+  });
+
+  it(`a stated rate: a throttle at it or near it is jitter (the rate dips, the statement stands); one that persists below ${STATED_JITTER} of it lowers it`, async () => {
+    const p = new Pacer({ rate: 10, burst: 1, ceiling: 10, origin: "stated" });
+    await p.acquire();
+    p.throttled();
+    near(p.rate, 8);
+    assert.equal(p.ceiling, 10, "the statement stands");
+    p.succeeded();
+    p.succeeded();
+    near(p.rate, 10, "back at the statement, not under a lowered ceiling");
+    // throttled again at the statement, then at 8 TPS after the cut: neither is below 0.75 × 10
+    await new Promise((r) => setTimeout(r, 5));
+    await p.acquire();
+    p.throttled();
+    near(p.rate, 8);
+    await new Promise((r) => setTimeout(r, 5));
+    await p.acquire();
+    p.throttled();
+    near(p.rate, 6.4);
+    assert.equal(p.ceiling, 10, "at 8 TPS: still jitter");
+    await new Promise((r) => setTimeout(r, 5));
+    await p.acquire();
+    p.throttled();
+    near(p.ceiling, 6.4, "refused again at 6.4 TPS, below 0.75 × 10: the statement was too high");
   });
 
   it("refusals of calls granted before the last cut count once", async () => {
