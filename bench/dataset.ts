@@ -15,6 +15,7 @@ import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { PROFILES, type OperationName, type RateLimit } from "../emulator/limits";
 import { seed } from "../emulator/seed";
 import type { RunningEmulator } from "../emulator/server";
@@ -54,6 +55,8 @@ export interface DatasetStep {
   providerPeakKb: number;
   /** processes sampled as the program / the provider */
   processes: [number, number];
+  /** the bench process's event-loop delay during the step (it runs the service and the proxy) */
+  benchLoopDelayMs?: { p99: number; max: number };
   /** where the time went (ms from the CLI's start), from the program's trace lines and the provider hook */
   trace?: StepTrace;
 }
@@ -123,7 +126,17 @@ export interface DatasetResult {
   /** the same dataset on another stack at a raised CopyImageSet quota (time scaled RAISED_SCALE×) */
   upRaised?: UpRow & { realTps: number; scale: number };
   interrupted?: InterruptedUp;
-  state: { bytes: number; derivedImageSets: number; bytesPerDerivedImageSet: number; outputBytes: number; manifestEntries: number };
+  state: {
+    bytes: number;
+    derivedImageSets: number;
+    bytesPerDerivedImageSet: number;
+    outputBytes: number;
+    manifestEntries: number;
+    cohortResources?: number;
+    members?: number;
+    bytesPerMember?: number;
+    split?: { batchInputs: number; batchOutputs: number; stackOutputs: number };
+  };
   noChange: DatasetStep;
   edit: DatasetStep & { description: string };
   /** the same edit previewed with `--target` <a glob of the edited cohort's URNs> */
@@ -245,16 +258,23 @@ async function timed(
   let sampler: NodeJS.Timeout | undefined;
   const traceFile = path.join(project.dir, `trace-${Date.now()}.jsonl`);
   project.env.BENCH_DATASET_TRACE = traceFile;
+  // the bench process serves the local service and the proxy too: its own event-loop delay is
+  // jitter the service's rate limiter sees (a /proc scan per sample, so one scan per 250 ms)
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const t0 = Date.now();
   const r = await project.run(args, {
     onStart: (child) =>
       (sampler = setInterval(() => {
-        sampleProviderMemory(child.pid!, program, "pulumi/cmd/run");
-        sampleProviderMemory(child.pid!, provider, "dynamic-provider");
-      }, 100)),
+        const pids = descendants(child.pid!);
+        sampleProviderMemory(child.pid!, program, "pulumi/cmd/run", pids);
+        sampleProviderMemory(child.pid!, provider, "dynamic-provider", pids);
+      }, 250)),
   });
   const t1 = Date.now();
   clearInterval(sampler);
+  loop.disable();
+  const benchLoopDelayMs = { p99: Math.round(loop.percentile(99) / 1e6), max: Math.round(loop.max / 1e6) };
   delete project.env.BENCH_DATASET_TRACE;
   const trace = readTrace(traceFile, t0);
   const calls = byOperation(proxyCalls(t0, t1 + 1));
@@ -274,6 +294,7 @@ async function timed(
     programPeakKb: Math.max(0, ...program.values()),
     providerPeakKb: Math.max(0, ...provider.values()),
     processes: [program.size, provider.size],
+    benchLoopDelayMs,
     trace,
     stdout: r.stdout,
     t0,
@@ -429,7 +450,7 @@ export async function runDataset(log: (m: string) => void, n: number): Promise<D
         throttled,
       };
       log(
-        `  dataset: up${p.env.PULUMI_SKIP_CHECKPOINTS ? " (PULUMI_SKIP_CHECKPOINTS)" : ""}: exit ${up.exitCode}, ${(up.ms / 1000).toFixed(1)} s (${row.ratio.toFixed(3)} of the ${(lowerBoundMs / 1000).toFixed(0)} s bound; service span ${(row.serviceSpanMs / 1000).toFixed(1)} s), created ${made.length}, throttles ${JSON.stringify(throttled)}, calls ${JSON.stringify(up.calls)}, program peak ${up.programPeakKb} kB, provider peak ${up.providerPeakKb} kB`,
+        `  dataset: up${p.env.PULUMI_SKIP_CHECKPOINTS ? " (PULUMI_SKIP_CHECKPOINTS)" : ""}: exit ${up.exitCode}, ${(up.ms / 1000).toFixed(1)} s (${row.ratio.toFixed(3)} of the ${(lowerBoundMs / 1000).toFixed(0)} s bound; service span ${(row.serviceSpanMs / 1000).toFixed(1)} s), created ${made.length}, throttles ${JSON.stringify(throttled)}, bench event-loop delay p99 ${up.benchLoopDelayMs?.p99} ms max ${up.benchLoopDelayMs?.max} ms, calls ${JSON.stringify(up.calls)}, program peak ${up.programPeakKb} kB, provider peak ${up.providerPeakKb} kB`,
       );
       if (up.exitCode !== 0) throw new Error("the up failed");
       return row;
@@ -442,13 +463,25 @@ export async function runDataset(log: (m: string) => void, n: number): Promise<D
     const output = (await project.ok(["stack", "output", "manifest", "--json"])).stdout;
     const manifestEntries = Object.values(JSON.parse(output).cohorts as Record<string, unknown[]>).reduce((a, l) => a + l.length, 0);
     const cohorts = Object.fromEntries(Object.entries(JSON.parse(output).cohorts as Record<string, unknown[]>).map(([k, l]) => [k, l.length]));
-    const batches = (JSON.parse(exported).deployment.resources as { type: string; outputs?: { members?: object } }[]).filter((x) =>
-      x.type.includes("CohortImageSets"),
-    );
+    const all = JSON.parse(exported).deployment.resources as { type: string; inputs?: object; outputs?: { members?: object } }[];
+    const batches = all.filter((x) => x.type.includes("CohortImageSets"));
     const members = batches.reduce((a, b) => a + Object.keys(b.outputs?.members ?? {}).length, 0);
+    const bytes = (xs: unknown[]) => xs.reduce((a: number, x) => a + Buffer.byteLength(JSON.stringify(x ?? null)), 0);
     const state = {
       bytes: Buffer.byteLength(exported),
-      ...(batches.length ? { cohortResources: batches.length, members, bytesPerMember: Math.round(Buffer.byteLength(exported) / members) } : {}),
+      ...(batches.length
+        ? {
+            cohortResources: batches.length,
+            members,
+            bytesPerMember: Math.round(Buffer.byteLength(exported) / members),
+            // where the bytes are: the batches' inputs and outputs (compact JSON), the stack's outputs (the exported manifest)
+            split: {
+              batchInputs: bytes(batches.map((b) => b.inputs)),
+              batchOutputs: bytes(batches.map((b) => b.outputs)),
+              stackOutputs: bytes(all.filter((x) => x.type === "pulumi:pulumi:Stack").map((x) => x.outputs)),
+            },
+          }
+        : {}),
       derivedImageSets: resources.length,
       bytesPerDerivedImageSet: Math.round(resources.reduce((a, x) => a + Buffer.byteLength(JSON.stringify(x)), 0) / resources.length),
       outputBytes: Buffer.byteLength(JSON.stringify(JSON.parse(output))),

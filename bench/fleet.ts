@@ -70,8 +70,8 @@ export interface FleetResult {
 }
 
 /** Peak RSS (VmHWM, kB) of root's descendants whose command line contains `needle`, by pid, into peaks. */
-export function sampleProviderMemory(root: number, peaks: Map<number, number>, needle = "dynamic-provider"): void {
-  for (const pid of descendants(root)) {
+export function sampleProviderMemory(root: number, peaks: Map<number, number>, needle = "dynamic-provider", pids = descendants(root)): void {
+  for (const pid of pids) {
     try {
       if (!fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(needle)) continue;
       const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));

@@ -333,9 +333,15 @@ function renderDataset(d: DatasetResult): string[] {
     out.push(
       `- **An up killed part-way** (SIGKILL of the CLI after ${ki.copiesBeforeKill.toLocaleString("en-US")} of ${n} copies, at ${ki.tps} TPS), then the README's recovery (\`pulumi cancel\`, \`pulumi refresh --clear-pending-creates\`, \`pulumi up\`): ${ki.leftAfterKill} processes of the killed CLI still running 60 s later; the resuming up ${s(ki.resume.ms)} s, exit ${ki.resume.exitCode}; **${ki.copiesInAll.toLocaleString("en-US")} CopyImageSet calls in all** for ${n} series, the manifest ${ki.manifestEntries.toLocaleString("en-US")} entries, ${ki.distinctImageSets.toLocaleString("en-US")} distinct image sets — each series copied once: ${yes(ki.copiesInAll === d.n && ki.distinctImageSets === d.n)}.`,
     );
-  out.push(
-    `- **State:** \`pulumi stack export\` ${d.state.bytes.toLocaleString("en-US")} bytes for ${d.state.derivedImageSets.toLocaleString("en-US")} derived image sets, ${d.state.bytesPerDerivedImageSet.toLocaleString("en-US")} bytes per derived image set (its whole resource entry); the stack output \`manifest\` (the dataset manifest, ${d.state.manifestEntries.toLocaleString("en-US")} entries) ${d.state.outputBytes.toLocaleString("en-US")} bytes as compact JSON, ${Math.round(d.state.outputBytes / Math.max(1, d.state.manifestEntries))} bytes an entry.`,
-  );
+  const sizes = d.state;
+  if (sizes.members && sizes.split)
+    out.push(
+      `- **State:** \`pulumi stack export\` ${sizes.bytes.toLocaleString("en-US")} bytes for ${sizes.cohortResources} CohortImageSets holding ${sizes.members.toLocaleString("en-US")} members: ${sizes.bytesPerMember?.toLocaleString("en-US")} bytes per member in all — the cohorts' inputs ${sizes.split.batchInputs.toLocaleString("en-US")} bytes, their outputs ${sizes.split.batchOutputs.toLocaleString("en-US")}, the stack output \`manifest\` the program exports ${sizes.split.stackOutputs.toLocaleString("en-US")} (${d.state.manifestEntries.toLocaleString("en-US")} entries, ${Math.round(d.state.outputBytes / Math.max(1, d.state.manifestEntries))} bytes an entry as compact JSON).`,
+    );
+  else
+    out.push(
+      `- **State:** \`pulumi stack export\` ${d.state.bytes.toLocaleString("en-US")} bytes for ${d.state.derivedImageSets.toLocaleString("en-US")} derived image sets, ${d.state.bytesPerDerivedImageSet.toLocaleString("en-US")} bytes per derived image set (its whole resource entry); the stack output \`manifest\` (the dataset manifest, ${d.state.manifestEntries.toLocaleString("en-US")} entries) ${d.state.outputBytes.toLocaleString("en-US")} bytes as compact JSON, ${Math.round(d.state.outputBytes / Math.max(1, d.state.manifestEntries))} bytes an entry.`,
+    );
   const ratio = d.edit.ms / d.noChange.ms;
   out.push(
     `- **An edit vs. no change:** the one-series edit previews in ${s(d.edit.ms)} s, the no-change preview of the same stack in ${s(d.noChange.ms)} s (${ratio.toFixed(2)}×), each with ${(d.edit.calls.SearchImageSets ?? 0).toLocaleString("en-US")} and ${(d.noChange.calls.SearchImageSets ?? 0).toLocaleString("en-US")} SearchImageSets reads. Goal "preview cost proportional to the edit, not the dataset": ${yes(ratio < 0.5)} — the program re-resolves every cohort's criteria on each run and declares all ${n} resources, and the engine checks and diffs each, so an edit of one series costs a whole preview (see the notes).`,
