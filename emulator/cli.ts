@@ -11,23 +11,15 @@ import { seed } from "./seed";
 import { seedClient } from "./seedClient";
 import { DEFAULT_CREDENTIALS, type EmulatorOptions, startEmulator } from "./server";
 
-const int = (v: string) => {
+/** A numeric option's parser: its value as a number when `valid`, else commander's error saying what it `must` be. */
+const numberOption = (valid: (n: number) => boolean, must: string) => (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a non-negative integer");
+  if (!valid(n)) throw new InvalidArgumentError(must);
   return n;
 };
-
-const days = (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("must be a non-negative number of days");
-  return n;
-};
-
-const positive = (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number");
-  return n;
-};
+const int = numberOption((n) => Number.isInteger(n) && n >= 0, "must be a non-negative integer");
+const days = numberOption((n) => Number.isFinite(n) && n >= 0, "must be a non-negative number of days");
+const positive = numberOption((n) => Number.isFinite(n) && n > 0, "must be a positive number");
 
 // commander hands options over untyped; each is checked as it is read
 // biome-ignore lint/suspicious/noExplicitAny: commander option values

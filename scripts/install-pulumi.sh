@@ -109,10 +109,20 @@ PKG_MOD=github.com/pulumi/pulumi/pkg/v3
 # module cache nor from the proxy (verified: proxy.golang.org's v3.276.0.mod says "go 1.26.6").
 KNOWN_GO_VERSIONS="3.276.0=1.26.6"
 
+# known_for <table> <version>: the value a table of "version=value" words gives for the version
+# (the last one when it is listed twice), or nothing.
+known_for() {
+  local kv value=""
+  for kv in $1; do
+    if [[ "${kv%%=*}" == "$2" ]]; then value="${kv#*=}"; fi
+  done
+  echo "$value"
+}
+
 # The Go version the build needs: the `go` line of pkg/v3's go.mod at $VERSION, read from the
 # module cache, else from the module proxy, else the table above; empty when none is known.
 required_go_version() {
-  local cached="$CACHE_ROOT/go-mod/cache/download/$PKG_MOD/@v/v$VERSION.mod" gomod="" proxy needed="" kv
+  local cached="$CACHE_ROOT/go-mod/cache/download/$PKG_MOD/@v/v$VERSION.mod" gomod="" proxy needed=""
   if [[ -f "$cached" ]]; then
     gomod="$(cat "$cached")"
   elif command -v curl >/dev/null; then
@@ -121,11 +131,7 @@ required_go_version() {
     if [[ -n "$proxy" ]]; then gomod="$(curl -fsS --max-time 10 "$proxy/$PKG_MOD/@v/v$VERSION.mod" 2>/dev/null || true)"; fi
   fi
   needed="$(sed -n 's/^go \([0-9][0-9.]*\).*/\1/p' <<<"$gomod" | head -n1)"
-  if [[ -z "$needed" ]]; then
-    for kv in $KNOWN_GO_VERSIONS; do
-      if [[ "${kv%%=*}" == "$VERSION" ]]; then needed="${kv#*=}"; fi
-    done
-  fi
+  if [[ -z "$needed" ]]; then needed="$(known_for "$KNOWN_GO_VERSIONS" "$VERSION")"; fi
   echo "$needed"
 }
 
@@ -251,11 +257,7 @@ with_progress "go get of pulumi's modules" "$STAGE/logs/go-get.log" "$GO" get "$
 
 # Language host at the commit of the pkg tag (the release commit a few hours earlier works too).
 lh_ref="${PULUMI_HI_LANGUAGE_HOST_REF:-$pkg_commit}"
-if [[ -z "$lh_ref" ]]; then
-  for kv in $KNOWN_LH_REFS; do
-    if [[ "${kv%%=*}" == "$VERSION" ]]; then lh_ref="${kv#*=}"; fi
-  done
-fi
+if [[ -z "$lh_ref" ]]; then lh_ref="$(known_for "$KNOWN_LH_REFS" "$VERSION")"; fi
 lh_kind=""
 if [[ -n "$lh_ref" ]]; then
   log "go get $LH_MOD@$lh_ref"

@@ -8,15 +8,15 @@
 // into (a per-study image set: hi.Dataset's perStudy cohorts).
 
 import type { Outputs } from "../resource/outputs";
-import type { DerivedImageSetInputs, DriftAccount, OnDrift, OnForeignVersions, Timeouts, WriteRate } from "../resource/types";
+import type { DerivedImageSetInputs, Destination, DriftAccount, OnDrift, OnForeignVersions, Timeouts, WriteRate } from "../resource/types";
 import { UNKNOWN } from "../resource/types";
 
 /** What one member declares. */
 export interface MemberInputs {
   sourceImageSetId: string;
-  /** the SOP instances of the series to copy; omitted: the whole series */
+  /** the SOP Instance UIDs of the series to copy; omitted: the whole series */
   instances?: string[];
-  /** the key of another member (one without mergeInto) to merge this series into */
+  /** the key of another member (one without mergeInto) whose image set this series is merged into */
   mergeInto?: string;
 }
 
@@ -97,6 +97,19 @@ const subsetOf = (key: string, instances: string[] | "all" | undefined) => ({ se
 /** Where a merge member's destination is: the base member's image set and version, or unknown (not made yet). */
 export type BaseLookup = (key: string) => { imageSetId: string; versionId: string } | undefined;
 
+/**
+ * What a member's inputs and outputs both begin with: the shared settings and the copy it declares,
+ * into `dest` when it is merged (a merge of another series needs force).
+ */
+function memberCopy(shared: SharedInputs, key: string, sourceImageSetId: string, instances: string[] | undefined, dest: Destination | undefined) {
+  return {
+    ...sharedOf(shared),
+    sourceImageSetId,
+    subset: subsetOf(key, instances),
+    ...(dest ? { destination: dest, force: true } : {}),
+  };
+}
+
 /** One member as the single resource's inputs (what createDerivedImageSet and updateDerivedImageSet take). */
 export function memberCreateInputs(
   shared: SharedInputs,
@@ -108,10 +121,7 @@ export function memberCreateInputs(
 ): DerivedImageSetInputs & { ownerTag: string; formerOwnerTag: string; __provider?: string } {
   const dest = m.mergeInto ? (base(m.mergeInto) ?? { imageSetId: UNKNOWN, versionId: UNKNOWN }) : undefined;
   return {
-    ...sharedOf(shared),
-    sourceImageSetId: m.sourceImageSetId,
-    subset: subsetOf(key, m.instances),
-    ...(dest ? { destination: dest, force: true } : {}),
+    ...memberCopy(shared, key, m.sourceImageSetId, m.instances, dest),
     ownerTag: memberOwnerTag(batchOwnerTag, key),
     formerOwnerTag: formerOwnerTag(batchOwnerTag, key),
     ...(provider ? { __provider: provider } : {}),
@@ -122,10 +132,7 @@ export function memberCreateInputs(
 export function memberOutputs(shared: SharedInputs, batchOwnerTag: string | undefined, key: string, s: MemberState, base: BaseLookup): Outputs {
   const dest = s.mergeInto ? { imageSetId: s.imageSetId, versionId: base(s.mergeInto)?.versionId ?? s.versionId } : undefined;
   const outs: Outputs = {
-    ...sharedOf(shared),
-    sourceImageSetId: s.sourceImageSetId,
-    subset: subsetOf(key, s.instances),
-    ...(dest ? { destination: dest, force: true } : {}),
+    ...memberCopy(shared, key, s.sourceImageSetId, s.instances, dest),
     ownerTag: memberOwnerTag(batchOwnerTag, key),
     imageSetId: s.imageSetId,
     versionId: s.versionId,

@@ -154,14 +154,7 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
   private declare(name: string, args: DatasetArgs, plan: DatasetPlan) {
     if (args.layout === "perCohort") return this.declarePerCohort(name, args, plan);
     const sets = new Map<string, DatasetImageSet>();
-    const common = {
-      datastoreId: args.datastoreId,
-      region: args.region,
-      endpoint: args.endpoint,
-      onDrift: args.onDrift,
-      onForeignVersions: args.onForeignVersions,
-      ...(args.writeRate ? { writeRate: args.writeRate } : {}),
-    };
+    const common = sharedSettings(args);
     for (const p of plan.imageSets) {
       const base = p.mergeInto ? sets.get(p.mergeInto) : undefined;
       const set = withoutPromiseStacks(
@@ -205,32 +198,11 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
           ...(p.mergeInto ? { mergeInto: p.mergeInto.slice(cohort.length + 1) } : {}),
         };
       }
-      const batch = new CohortImageSets(
-        `${name}/${cohort}`,
-        {
-          datastoreId: args.datastoreId,
-          region: args.region,
-          endpoint: args.endpoint,
-          onDrift: args.onDrift,
-          onForeignVersions: args.onForeignVersions,
-          ...(args.writeRate ? { writeRate: args.writeRate } : {}),
-          members,
-        },
-        { parent: this },
-      );
+      const batch = new CohortImageSets(`${name}/${cohort}`, { ...sharedSettings(args), members }, { parent: this });
       for (const p of list) {
         const member = batch.members.apply((m) => m[p.seriesInstanceUid]);
         ids[p.key] = member.apply((m) => m.imageSetId);
-        entries.push(
-          member.apply((m) => ({
-            cohort: p.cohort,
-            imageSetId: m.imageSetId,
-            versionId: m.versionId,
-            seriesInstanceUID: p.seriesInstanceUid,
-            studyInstanceUID: p.studyInstanceUid,
-            instanceCount: m.instanceCount ?? 0,
-          })),
-        );
+        entries.push(member.apply((m) => entryFor(p, m.imageSetId, m.versionId, m.instanceCount ?? 0)));
       }
     }
     const manifest = pulumi.all(entries).apply((list) => manifestOf(args.datastoreId, plan, list));
@@ -274,14 +246,30 @@ class DatasetImageSet extends pulumi.dynamic.Resource {
   }
 }
 function entryOf(p: PlannedImageSet, set: DatasetImageSet) {
-  return pulumi.all([set.imageSetId, set.versionId, set.instanceCount]).apply(([imageSetId, versionId, instanceCount]) => ({
-    cohort: p.cohort,
-    imageSetId,
-    versionId,
-    seriesInstanceUID: p.seriesInstanceUid,
-    studyInstanceUID: p.studyInstanceUid,
-    instanceCount,
-  }));
+  return pulumi
+    .all([set.imageSetId, set.versionId, set.instanceCount])
+    .apply(([imageSetId, versionId, instanceCount]) => entryFor(p, imageSetId, versionId, instanceCount));
+}
+
+/** A series' manifest entry, from the image set and version that hold it. */
+function entryFor(p: PlannedImageSet, imageSetId: string, versionId: string, instanceCount: number): DatasetEntry & { cohort: string } {
+  return { cohort: p.cohort, imageSetId, versionId, seriesInstanceUID: p.seriesInstanceUid, studyInstanceUID: p.studyInstanceUid, instanceCount };
+}
+
+/**
+ * The settings every image set of the dataset shares, whichever resource holds it (a
+ * DerivedImageSet per series, or a CohortImageSets per cohort): where the service is, the drift and
+ * foreign-version policies, and the write rates (only when given).
+ */
+function sharedSettings(args: DatasetArgs) {
+  return {
+    datastoreId: args.datastoreId,
+    region: args.region,
+    endpoint: args.endpoint,
+    onDrift: args.onDrift,
+    onForeignVersions: args.onForeignVersions,
+    ...(args.writeRate ? { writeRate: args.writeRate } : {}),
+  };
 }
 
 /** The manifest; a perStudy image set's entries all carry its latest version (merges bump it). */

@@ -188,29 +188,20 @@ function checkEndpoint(value: unknown, fail: Fail): void {
 // ---- timeouts ----
 
 function checkTimeouts(value: unknown, fail: Fail): void {
-  if (value === undefined || isUnknown(value)) return;
-  if (!isPlainObject(value)) {
-    fail("timeouts", `must be an object like { create: "30m" }, got ${describe(value)}`);
-    return;
-  }
-  rejectUnknownKeys(value, TIMEOUT_KEYS, "timeouts", fail);
-  for (const key of TIMEOUT_KEYS) {
-    const property = `timeouts.${key}`;
-    const duration = value[key];
-    if (duration === undefined || duration === null || isUnknown(duration)) continue;
+  checkKeyedObject(value, "timeouts", TIMEOUT_KEYS, `an object like { create: "30m" }`, fail, (duration, property) => {
     if (typeof duration !== "string") {
       fail(property, `must be a duration string such as "30m" or "1h30m", got ${describe(duration)}`);
-      continue;
+      return;
     }
     let ms: number;
     try {
       ms = parseDuration(duration);
     } catch {
       fail(property, `must be a duration such as "90s", "30m" or "1h30m" (units ns, us, ms, s, m, h), got ${describe(duration)}`);
-      continue;
+      return;
     }
     if (!(ms > 0) || ms > MAX_TIMEOUT_MS) fail(property, `must be more than 0 and at most 24h, got ${describe(duration)}`);
-  }
+  });
 }
 
 // ---- writeRate ----
@@ -218,17 +209,34 @@ function checkTimeouts(value: unknown, fail: Fail): void {
 /** `writeRate` (an object of positive numbers by operation), and the rate variables of the environment. */
 function checkWriteRate(value: unknown, fail: Fail, env: NodeJS.ProcessEnv = process.env): void {
   for (const problem of envRateProblems(env)) fail("environment", problem);
+  checkKeyedObject(value, "writeRate", WRITE_RATE_KEYS, "an object of calls per second by operation like { copyImageSet: 5 }", fail, (rate, property) => {
+    const problem = rateProblem(rate);
+    if (problem) fail(property, problem);
+  });
+}
+
+/**
+ * An optional object input whose keys are `keys` (`like` says what it must be): unknown keys are
+ * named, and `entry` checks each value that is set and known, with its property path.
+ */
+function checkKeyedObject(
+  value: unknown,
+  property: string,
+  keys: readonly string[],
+  like: string,
+  fail: Fail,
+  entry: (v: unknown, property: string) => void,
+): void {
   if (value === undefined || isUnknown(value)) return;
   if (!isPlainObject(value)) {
-    fail("writeRate", `must be an object of calls per second by operation like { copyImageSet: 5 }, got ${describe(value)}`);
+    fail(property, `must be ${like}, got ${describe(value)}`);
     return;
   }
-  rejectUnknownKeys(value, WRITE_RATE_KEYS, "writeRate", fail);
-  for (const key of WRITE_RATE_KEYS) {
-    const rate = value[key];
-    if (rate === undefined || rate === null || isUnknown(rate)) continue;
-    const problem = rateProblem(rate);
-    if (problem) fail(`writeRate.${key}`, problem);
+  rejectUnknownKeys(value, keys, property, fail);
+  for (const key of keys) {
+    const v = value[key];
+    if (v === undefined || v === null || isUnknown(v)) continue;
+    entry(v, `${property}.${key}`);
   }
 }
 

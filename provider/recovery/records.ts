@@ -111,9 +111,13 @@ export async function recordMadeVersions(
   ownerTag: string,
   versionIds: string[],
 ): Promise<void> {
+  await addVersionsToTag(client, datastoreId, imageSetId, madeTagKey(ownerTag), versionIds);
+}
+
+/** Adds versions to the ranges the image set's tag `key` lists (nothing to do when it is gone or they are there). */
+async function addVersionsToTag(client: MedicalImagingClient, datastoreId: string, imageSetId: string, key: string, versionIds: string[]): Promise<void> {
   const arn = (await findImageSet(client, datastoreId, imageSetId))?.imageSetArn;
   if (!arn) return; // gone: nothing to record on
-  const key = madeTagKey(ownerTag);
   const tags = await listTags(client, arn);
   const value = encodeRanges([...decodeRanges(tags[key]), ...versionIds.map(Number)]);
   if (value === tags[key]) return;
@@ -144,12 +148,7 @@ export async function recordMoved(
   formerOwnerTag: string,
   versionIds: string[],
 ): Promise<void> {
-  const arn = (await findImageSet(client, datastoreId, imageSetId))?.imageSetArn;
-  if (!arn) return;
-  const key = movedTagKey(formerOwnerTag);
-  const tags = await listTags(client, arn);
-  const value = encodeRanges([...decodeRanges(tags[key]), ...versionIds.map(Number)]);
-  if (value !== tags[key]) await client.send(new (sdk().TagResourceCommand)({ resourceArn: arn, tags: { [key]: value } }));
+  await addVersionsToTag(client, datastoreId, imageSetId, movedTagKey(formerOwnerTag), versionIds);
 }
 
 /** Tags a new image set with its owner, the fingerprint of the declared copy, and its first version as made by the stack. */

@@ -4,32 +4,21 @@
 
 import type * as pulumiType from "@pulumi/pulumi";
 import * as pulumi from "@pulumi/pulumi";
-import type { MemberState } from "../batch/members";
-import type { WriteRate } from "./types";
+import type { MemberInputs, MemberState } from "../batch/members";
+import type { DerivedImageSetArgs } from "./derivedImageSet";
 import { serializedCohortProvider } from "./serializedProvider";
 
-/** One member: a series of a source image set, whole or the listed SOP instances. */
-export interface CohortMemberArgs {
-  sourceImageSetId: string;
-  /** the SOP Instance UIDs of the series to copy; omitted: the whole series */
-  instances?: string[];
-  /** the key of another member (one without mergeInto) whose image set this series is merged into */
-  mergeInto?: string;
-}
+/** One member: a series of a source image set, whole or the listed SOP instances (batch/members.ts). */
+export type CohortMemberArgs = MemberInputs;
 
-/** The inputs of a {@link CohortImageSets}: the settings its members share, once, and the members. */
-export interface CohortImageSetsArgs {
-  datastoreId: pulumi.Input<string>;
+/**
+ * The inputs of a {@link CohortImageSets}: the settings its members share, once (each as
+ * DerivedImageSet's of the same name), and the members.
+ */
+export interface CohortImageSetsArgs
+  extends Pick<DerivedImageSetArgs, "datastoreId" | "region" | "endpoint" | "timeouts" | "onDrift" | "onForeignVersions" | "checkWithService" | "writeRate"> {
   /** SeriesInstanceUID -> the member's own inputs */
   members: pulumi.Input<Record<string, CohortMemberArgs>>;
-  region?: pulumi.Input<string>;
-  endpoint?: pulumi.Input<string>;
-  timeouts?: pulumi.Input<{ create?: pulumi.Input<string>; update?: pulumi.Input<string>; delete?: pulumi.Input<string> }>;
-  onDrift?: pulumi.Input<"keep" | "revert">;
-  onForeignVersions?: pulumi.Input<"stop" | "delete" | "leave">;
-  checkWithService?: pulumi.Input<boolean>;
-  /** Every member's write rates (DerivedImageSet's `writeRate`): calls per second per operation. */
-  writeRate?: pulumi.Input<WriteRate>;
 }
 
 /**

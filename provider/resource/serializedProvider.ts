@@ -12,30 +12,28 @@ import type * as pulumi from "@pulumi/pulumi";
 
 type Impl = pulumi.dynamic.ResourceProvider;
 
-function implementation(): Impl {
+/** The provider objects dist/provider exports, by the resource they implement. */
+type Exported = "derivedImageSetProvider" | "cohortImageSetsProvider";
+
+/**
+ * A provider that forwards each call to `name`, the implementation dist/provider exports. Only the
+ * name is captured, so the serialized text is the forwarding code plus that one string.
+ */
+function serializedProviderOf(name: Exported): Impl {
   // A string literal, so closure serialization keeps it as a plain require in the text.
-  return require("pulumi-healthimaging/dist/provider").derivedImageSetProvider as Impl;
+  const implementation = () => require("pulumi-healthimaging/dist/provider")[name] as Impl;
+  return {
+    check: (olds, news) => implementation().check!(olds, news),
+    diff: (id, olds, news) => implementation().diff!(id, olds, news),
+    create: (inputs) => implementation().create(inputs),
+    read: (id, props) => implementation().read!(id, props),
+    update: (id, olds, news) => implementation().update!(id, olds, news),
+    delete: (id, props) => implementation().delete!(id, props),
+  };
 }
 
-export const serializedProvider: Impl = {
-  check: (olds, news) => implementation().check!(olds, news),
-  diff: (id, olds, news) => implementation().diff!(id, olds, news),
-  create: (inputs) => implementation().create(inputs),
-  read: (id, props) => implementation().read!(id, props),
-  update: (id, olds, news) => implementation().update!(id, olds, news),
-  delete: (id, props) => implementation().delete!(id, props),
-};
-
-function cohortImplementation(): Impl {
-  return require("pulumi-healthimaging/dist/provider").cohortImageSetsProvider as Impl;
-}
+/** DerivedImageSet's (lifecycle/provider.ts). */
+export const serializedProvider: Impl = serializedProviderOf("derivedImageSetProvider");
 
 /** The same for CohortImageSets (batch/provider.ts). */
-export const serializedCohortProvider: Impl = {
-  check: (olds, news) => cohortImplementation().check!(olds, news),
-  diff: (id, olds, news) => cohortImplementation().diff!(id, olds, news),
-  create: (inputs) => cohortImplementation().create(inputs),
-  read: (id, props) => cohortImplementation().read!(id, props),
-  update: (id, olds, news) => cohortImplementation().update!(id, olds, news),
-  delete: (id, props) => cohortImplementation().delete!(id, props),
-};
+export const serializedCohortProvider: Impl = serializedProviderOf("cohortImageSetsProvider");

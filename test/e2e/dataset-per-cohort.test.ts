@@ -17,6 +17,7 @@ import * as path from "node:path";
 import { UpdateImageSetMetadataCommand } from "@aws-sdk/client-medical-imaging";
 import type { DatasetManifest } from "../../provider/dataset/dataset";
 import { ensureBuilt } from "../support/build";
+import { EXAMPLE, edited, ORIGINAL } from "../support/datasetExample";
 import { byOperation, type CountingProxy, startProxy } from "../support/countingProxy";
 import { awsEnv } from "../support/emulator";
 import { fileAt, installProviderTarball, oldProviderTarball, providerIn, RELEASES, traceProviderLoads, useCurrentProvider } from "../support/oldProvider";
@@ -24,23 +25,6 @@ import { createProject, descendants, type PulumiProject, snapshot, stillRunning 
 import { type Seeded, SERIES, startSeeded } from "../support/seeded";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const EXAMPLE = path.join(ROOT, "examples", "dataset-curation");
-const SOP = (n: number) => `1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.${n}`;
-const ORIGINAL = fs.readFileSync(path.join(EXAMPLE, "cohorts.yaml"), "utf8");
-const ANGIO_BEFORE = `        "${SERIES.mra700}":
-          - "${SOP(119)}"
-          - "${SOP(120)}"
-`;
-/** angio-views: one instance swapped (an update of that member) and a second series (a new member) */
-const ANGIO_AFTER = `        "${SERIES.mra700}":
-          - "${SOP(119)}"
-          - "${SOP(121)}"
-        "${SERIES.mra2}": all
-`;
-const edited = () => {
-  assert.equal(ORIGINAL.split(ANGIO_BEFORE).length, 2, "the example's angio-views cohort is as this test expects");
-  return ORIGINAL.replace(ANGIO_BEFORE, ANGIO_AFTER);
-};
 /** the example's program with the layout from config */
 const PROGRAM = fs
   .readFileSync(path.join(EXAMPLE, "index.ts"), "utf8")

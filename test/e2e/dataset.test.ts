@@ -10,31 +10,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DatasetManifest } from "../../provider/dataset/dataset";
 import { ensureBuilt } from "../support/build";
+import { EXAMPLE, edited, ORIGINAL, SOP } from "../support/datasetExample";
 import { croissantRecords, validateCroissant } from "../support/mlcroissant";
 import { createProject, type PulumiProject } from "../support/pulumiCli";
 import { instancesIn, metadataOf, type Seeded, SERIES, STUDIES, startSeeded } from "../support/seeded";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const SOP = (n: number) => `1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.${n}`;
 /** Patient-level values of the sample data that must never show (ids and a name part) */
 const PATIENT_VALUES = ["77654033", "98890234", "Doe^", "Archibald", "Peter"];
-
-const EXAMPLE = path.join(ROOT, "examples", "dataset-curation");
-const ORIGINAL = fs.readFileSync(path.join(EXAMPLE, "cohorts.yaml"), "utf8");
-const ANGIO_BEFORE = `        "${SERIES.mra700}":
-          - "${SOP(119)}"
-          - "${SOP(120)}"
-`;
-/** The edit of one cohort: angio-views swaps one instance and takes a second series whole. */
-const ANGIO_AFTER = `        "${SERIES.mra700}":
-          - "${SOP(119)}"
-          - "${SOP(121)}"
-        "${SERIES.mra2}": all
-`;
-const edited = (replacement: string) => {
-  assert.equal(ORIGINAL.split(ANGIO_BEFORE).length, 2, "the example's angio-views cohort is as this test expects");
-  return ORIGINAL.replace(ANGIO_BEFORE, replacement);
-};
 
 describe("e2e: hi.Dataset, a manifest across 2 patients and 6 studies, with the real CLI", function () {
   this.timeout(600_000);
@@ -137,7 +120,7 @@ describe("e2e: hi.Dataset, a manifest across 2 patients and 6 studies, with the 
   });
 
   it("editing one cohort previews as exactly that change, and the PR summary says so", async () => {
-    project.writeFile("cohorts.yaml", edited(ANGIO_AFTER));
+    project.writeFile("cohorts.yaml", edited());
     const r = await project.ok(["preview", "--json"]);
     const file = path.join(project.dir, "preview.json");
     fs.writeFileSync(file, r.stdout);
