@@ -14,10 +14,11 @@
 //   granted before the last cut count once: a burst of refusals is one signal, not several.
 // * A stated rate is the ceiling from the start and is never probed above. A throttle at 0.75 of
 //   it or more is jitter (network or event-loop delays bunch arrivals closer than 1/limit, which a
-//   burst of 1 refuses): it cuts the rate for a moment and the statement stands. Only a throttle
-//   below that, i.e. one that persists after a cut, says the statement is too high and lowers
-//   the ceiling. (Lowering it on every throttle ratcheted a run at the true limit down to 0.86 of
-//   it: bench figure 7.)
+//   burst of 1 refuses): the rate is cut, climbs back to 0.9 of the statement and then slowly to
+//   it, and the statement stands. Only a throttle below 0.75, one that persists after a cut, says
+//   the statement is too high and lowers the ceiling. (Lowering it on every throttle ratcheted a
+//   run at the true limit down to 0.86 of it; going straight back to it drew a throttle in four
+//   calls: bench figure 7.)
 // * Unlimited (a custom endpoint, nothing known): on the first throttle the rate starts from what
 //   succeeded in the last second, then probes.
 // What was learned (a ceiling, or the rate probing reached) is handed to `onLearned`, which keeps
@@ -143,7 +144,11 @@ export class Pacer {
     this.successes = this.successes.filter((t) => now - t < 10_000);
     if (!Number.isFinite(this.rate)) return;
     if (this.origin === "stated") {
-      this.rate = Math.min(this.rate * 1.2, this.ceiling); // back up after a cut, never above the statement
+      // back up after a cut: quickly to just under the statement once it has been throttled (the
+      // jitter margin), then slowly to it; never above it
+      const target = this.throttles > 0 ? SETTLE * this.ceiling : this.ceiling;
+      if (this.rate < target) this.rate = Math.min(this.rate * 1.2, target);
+      else if (grant.held) this.rate = Math.min(this.rate * SLOW_PROBE, this.ceiling);
       return;
     }
     if (this.probing) {

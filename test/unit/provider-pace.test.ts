@@ -52,11 +52,11 @@ describe("provider/pace: the write pacer", () => {
     assert.equal(pacerFor(place, "CopyImageSet", { env: {}, writeRate: { copyImageSet: 2 } }).rate, 2);
     p.throttled({ at: Date.now() + 1, rate: 2 });
     near(p.ceiling, 2);
-    near(p.rate, 1.6, "a statement too high still backs off");
+    near(p.rate, 1.6, "a throttle backs off");
     p.succeeded();
-    near(p.rate, 1.92);
-    p.succeeded();
-    near(p.rate, 2, "back to the statement, not above");
+    near(p.rate, 1.8, "back to 0.9 of the statement");
+    for (let i = 0; i < 100; i++) p.succeeded({ held: true });
+    near(p.rate, 2, "then to the statement, not above");
     assert.equal(loadLearned(pacerKey(place, "CopyImageSet")), undefined, "a stated rate is not remembered as learned");
   });
 
@@ -129,8 +129,11 @@ describe("provider/pace: the write pacer", () => {
     near(p.rate, 8);
     assert.equal(p.ceiling, 10, "the statement stands");
     p.succeeded();
-    p.succeeded();
-    near(p.rate, 10, "back at the statement, not under a lowered ceiling");
+    near(p.rate, 9, "back quickly to 0.9 of the statement (a margin for jitter), not under a lowered ceiling");
+    p.succeeded({ held: true });
+    near(p.rate, 9 * 1.002, "then slowly towards the statement");
+    for (let i = 0; i < 100; i++) p.succeeded({ held: true });
+    near(p.rate, 10, "never above it");
     // throttled again at the statement, then at 8 TPS after the cut: neither is below 0.75 × 10
     await new Promise((r) => setTimeout(r, 5));
     await p.acquire();
