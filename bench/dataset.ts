@@ -128,6 +128,8 @@ export interface DatasetResult {
   interrupted?: InterruptedUp;
   state: {
     bytes: number;
+    /** the same as compact JSON, as the file backend stores it */
+    compactBytes?: number;
     derivedImageSets: number;
     bytesPerDerivedImageSet: number;
     outputBytes: number;
@@ -469,6 +471,9 @@ export async function runDataset(log: (m: string) => void, n: number): Promise<D
     const bytes = (xs: unknown[]) => xs.reduce((a: number, x) => a + Buffer.byteLength(JSON.stringify(x ?? null)), 0);
     const state = {
       bytes: Buffer.byteLength(exported),
+      // the file backend stores the checkpoint as compact JSON (pkg/backend/diy/state.go,
+      // compactJSONMarshaler); `pulumi stack export` indents it
+      compactBytes: Buffer.byteLength(JSON.stringify(JSON.parse(exported))),
       ...(batches.length
         ? {
             cohortResources: batches.length,
@@ -603,7 +608,9 @@ async function killAndResume(
     left = stillRunning(started);
   }
   for (const x of left) process.kill(x.pid, "SIGKILL");
-  log(`  dataset: up killed after ${copiesBeforeKill} of ${n} copies; ${left.length} of its processes still running 60 s later`);
+  log(
+    `  dataset: up killed after ${copiesBeforeKill} of ${n} copies; ${left.length} of its processes still running 60 s later${left.length ? `: ${left.map((x) => `${x.pid} ${x.command.slice(0, 100)}`).join("; ")}` : ""}`,
+  );
   await p.run(["cancel", "--yes"]);
   await p.ok(["refresh", "--clear-pending-creates", "--yes", "--skip-preview"]);
   const resume = await timed(p, between, ["up", "--yes", "--skip-preview", "--parallel", "16"]);

@@ -49,10 +49,19 @@ const GOALS: Goal[] = [
     met: (d) => (d.upRaised ? d.upRaised.ratio <= 1.15 : undefined),
   },
   {
-    label: "state (`pulumi stack export`)",
+    label: "state as the file backend stores it (compact JSON)",
     target: "≤ 10 MB",
+    value: (d) => {
+      const b = storedBytes(d);
+      return { text: `${b.estimated ? "≈ " : ""}${(b.bytes / MB).toFixed(2)} MB`, n: b.bytes };
+    },
+    met: (d) => storedBytes(d).bytes <= 10 * MB,
+  },
+  {
+    label: "… as `pulumi stack export` prints it (indented)",
+    target: "",
     value: (d) => ({ text: `${(d.state.bytes / MB).toFixed(2)} MB`, n: d.state.bytes }),
-    met: (d) => d.state.bytes <= 10 * MB,
+    met: () => undefined,
   },
   {
     label: "program peak memory",
@@ -85,6 +94,13 @@ const GOALS: Goal[] = [
         : undefined,
   },
 ];
+
+/** The stored checkpoint's size: measured, or (runs before it was) the cohorts' inputs and outputs and the stack outputs as compact JSON. */
+function storedBytes(d: DatasetResult): { bytes: number; estimated: boolean } {
+  if (d.state.compactBytes) return { bytes: d.state.compactBytes, estimated: false };
+  const sp = d.state.split;
+  return sp ? { bytes: sp.batchInputs + sp.batchOutputs + sp.stackOutputs, estimated: true } : { bytes: d.state.bytes, estimated: false };
+}
 
 const verdict = (b: boolean | undefined) => (b === undefined ? "–" : b ? "**met**" : "**missed**");
 
