@@ -374,7 +374,8 @@ export async function runDataset(log: (m: string) => void, n: number): Promise<D
     const gen = generate(bucket, studies);
     const generateMs = Date.now() - t;
     emu = await startTestEmulator({ s3Root: path.join(tmp, "s3"), profile: "fast" });
-    const client = sdkClient(emu);
+    // retries: a 10,000-file import completes in one long step, and a kept-alive socket may be reset meanwhile
+    const client = sdkClient(emu, { maxAttempts: 5 });
     t = Date.now();
     const seeded = await seed(client, { inputS3Uri: "s3://bench/", outputS3Uri: "s3://output/bench/", timeoutMs: 600_000 });
     const importMs = Date.now() - t;
@@ -525,8 +526,9 @@ export async function runDataset(log: (m: string) => void, n: number): Promise<D
     let upRaised: DatasetResult["upRaised"];
     let interrupted: InterruptedUp | undefined;
     const raisedTps = RAISED_TPS * RAISED_SCALE;
-    if (RAISED_TPS > 0) {
-      scaleService(emu, RAISED_SCALE, raisedTps);
+    if (RAISED_TPS > 0) scaleService(emu, RAISED_SCALE, raisedTps);
+    // BENCH_DATASET_RAISED_UP=0: the raised quota for the interrupted up only (a shorter run)
+    if (RAISED_TPS > 0 && process.env.BENCH_DATASET_RAISED_UP !== "0") {
       const raised = await stack("dataset-bench-raised", { PULUMI_HEALTHIMAGING_COPY_TPS: String(raisedTps) });
       upRaised = { ...(await measureUp(raised, raisedTps)), realTps: RAISED_TPS, scale: RAISED_SCALE };
     }

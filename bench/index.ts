@@ -151,7 +151,13 @@ async function main() {
   if (only.has("dataset")) {
     log("figure 7: hi.Dataset at scale");
     results.datasets = [];
-    for (const n of DATASET_SIZES) results.datasets.push(await runDataset(log, n));
+    for (const n of DATASET_SIZES) {
+      results.datasets.push(await runDataset(log, n));
+      // each size's figures kept at once: a failure in a later size loses only that one
+      const partial = path.join(os.tmpdir(), `hi-bench-dataset-${n}.json`);
+      fs.writeFileSync(partial, `${JSON.stringify(results.datasets.at(-1), null, 2)}\n`);
+      log(`dataset ${n}: figures in ${partial}`);
+    }
   }
   results.totalS = Math.round((Date.now() - started) / 1000);
   // A partial run (--only) keeps the other parts' figures from the previous run.
