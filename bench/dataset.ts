@@ -21,7 +21,7 @@ import { seed } from "../emulator/seed";
 import type { RunningEmulator } from "../emulator/server";
 import { byOperation, type Call, startProxy } from "../test/support/countingProxy";
 import { sdkClient, startTestEmulator } from "../test/support/emulator";
-import { createProject, descendants, type PulumiProject, snapshot, stillRunning } from "../test/support/pulumiCli";
+import { createProject, descendants, killCliAndWait, type PulumiProject } from "../test/support/pulumiCli";
 import { sampleProviderMemory } from "./fleet";
 import { generate, type SyntheticStudy } from "./service";
 
@@ -598,18 +598,9 @@ async function killAndResume(
   let child: ChildProcess | undefined;
   const run = p.run(["up", "--yes", "--skip-preview", "--parallel", "16"], { onStart: (c) => (child = c) });
   while (copies() < KILL_AT * n && child?.exitCode === null) await new Promise((r) => setTimeout(r, 50));
-  const started = snapshot(descendants(child!.pid!));
-  process.kill(child!.pid!, "SIGKILL");
-  await run;
-  const copiesBeforeKill = copies();
   // what the killed CLI started exits on its own (provider/settings/engineWatch.ts)
-  const until = Date.now() + 60_000;
-  let left = stillRunning(started);
-  while (left.length > 0 && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 500));
-    left = stillRunning(started);
-  }
-  for (const x of left) process.kill(x.pid, "SIGKILL");
+  const left = await killCliAndWait(child!, run);
+  const copiesBeforeKill = copies();
   log(
     `  dataset: up killed after ${copiesBeforeKill} of ${n} copies; ${left.length} of its processes still running 60 s later${left.length ? `: ${left.map((x) => `${x.pid} ${x.command.slice(0, 100)}`).join("; ")}` : ""}`,
   );

@@ -21,7 +21,7 @@ import { EXAMPLE, edited, ORIGINAL } from "../support/datasetExample";
 import { byOperation, type CountingProxy, startProxy } from "../support/countingProxy";
 import { awsEnv } from "../support/emulator";
 import { fileAt, installProviderTarball, oldProviderTarball, providerIn, RELEASES, traceProviderLoads, useCurrentProvider } from "../support/oldProvider";
-import { createProject, descendants, type PulumiProject, snapshot, stillRunning } from "../support/pulumiCli";
+import { createProject, killCliAndWait, type PulumiProject } from "../support/pulumiCli";
 import { type Seeded, SERIES, startSeeded } from "../support/seeded";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -315,17 +315,8 @@ describe("e2e: hi.Dataset layout perCohort (CohortImageSets), with the real CLI"
       const run = project.run(["up", "--yes", "--skip-preview"], { onStart: (c) => (child = c) });
       const deadline = Date.now() + 120_000;
       while (copiesDone() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      const started = snapshot(descendants(child!.pid!));
-      process.kill(child!.pid!, "SIGKILL");
-      await run;
       // what the CLI started exits on its own (settings/engineWatch.ts); nothing may copy meanwhile
-      const until = Date.now() + 60_000;
-      let left = stillRunning(started);
-      while (left.length > 0 && Date.now() < until) {
-        await new Promise((r) => setTimeout(r, 500));
-        left = stillRunning(started);
-      }
-      for (const p of left) process.kill(p.pid, "SIGKILL");
+      const left = await killCliAndWait(child!, run);
       assert.deepEqual(
         left.map((p) => p.command.slice(0, 120)),
         [],

@@ -170,6 +170,25 @@ export function stillRunning(processes: ProcessSnapshot[]): ProcessSnapshot[] {
 }
 
 /**
+ * SIGKILL a CLI run (as a closed CI runner does) and wait up to `withinMs` for what it started to
+ * exit on its own (provider/settings/engineWatch.ts); what is still running then is killed and
+ * returned.
+ */
+export async function killCliAndWait(child: ChildProcess, run: Promise<unknown>, withinMs = 60_000): Promise<ProcessSnapshot[]> {
+  const started = snapshot(descendants(child.pid!));
+  process.kill(child.pid!, "SIGKILL");
+  await run;
+  const until = Date.now() + withinMs;
+  let left = stillRunning(started);
+  while (left.length > 0 && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 500));
+    left = stillRunning(started);
+  }
+  for (const p of left) process.kill(p.pid, "SIGKILL");
+  return left;
+}
+
+/**
  * Kill a CLI run and everything it started (language host, dynamic-provider host). The CLI puts
  * plugins in process groups of their own, so killing its group is not enough: every descendant is
  * found first (they are orphaned, and untraceable, once the CLI dies), then all are killed.
