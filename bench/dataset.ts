@@ -107,7 +107,10 @@ export interface InterruptedUp {
 }
 
 export interface DatasetResult {
+  /** series in the data store */
   n: number;
+  /** series the dataset selects (its manifest's entries): what the ups copy and their bound counts */
+  members?: number;
   layout?: string;
   scale: number;
   copyTps: number;
@@ -228,7 +231,7 @@ if (file && process.argv.join(" ").includes("dynamic-provider")) {
 }
 `;
 
-function manifestYaml(crUntil: string, qa: string[]): string {
+function manifestYaml(crUntil: string, qa: string[], lastDay: string): string {
   return `# bench/dataset.ts: every synthetic series of the data store, by criteria
 seed: "bench"
 cohorts:
@@ -243,7 +246,7 @@ cohorts:
 ${qa.map((u) => `        "${u}": all`).join("\n")}
 splits:
   by-patient:
-    select: { modality: [CT, MR], studyDate: { from: "20150101", to: "20301231" } }
+    select: { modality: [CT, MR], studyDate: { from: "20150101", to: "${lastDay}" } }
     ratios: { train: 0.8, validation: 0.1, test: 0.1 }
 disjoint: [train, validation, test]
 `;
@@ -396,7 +399,7 @@ export async function runDataset(log: (m: string) => void, n: number): Promise<D
     const crStudies = studies.length - QA;
     const crUid = (j: number) => gen.series[j][SERIES_PER_STUDY - 1];
     const qa = Array.from({ length: QA }, (_, i) => crUid(crStudies + i));
-    const yaml = manifestYaml(day(crStudies - 1), qa);
+    const yaml = manifestYaml(day(crStudies - 1), qa, day(studies.length));
     project = await createProject("dataset-bench", { "index.ts": TRACE + PROGRAM, "bench-trace.js": PROVIDER_HOOK, "dataset.yaml": yaml }, {
       ...emu,
       endpoint: proxy.url,
@@ -498,7 +501,7 @@ export async function runDataset(log: (m: string) => void, n: number): Promise<D
     // 6. no-change preview, then a one-series edit of the 10-series cohort
     const noChange = await timed(project, between, ["preview", "--expect-no-changes"]);
     log(`  dataset: no-change preview: exit ${noChange.exitCode}, ${(noChange.ms / 1000).toFixed(1)} s, calls ${JSON.stringify(noChange.calls)}`);
-    project.writeFile("dataset.yaml", manifestYaml(day(crStudies - 1), [...qa, gen.series[0][0]]));
+    project.writeFile("dataset.yaml", manifestYaml(day(crStudies - 1), [...qa, gen.series[0][0]], day(studies.length)));
     const edit = await timed(project, between, ["preview"]);
     log(`  dataset: edit preview: exit ${edit.exitCode}, ${(edit.ms / 1000).toFixed(1)} s, ${edit.plan}, calls ${JSON.stringify(edit.calls)}`);
     // the same edit, the engine told which resources may change: a glob of the edited cohort's URNs
@@ -548,7 +551,7 @@ export async function runDataset(log: (m: string) => void, n: number): Promise<D
     await new Promise((r) => setTimeout(r, 1000));
     const leftover = [project, ...(second ? [second] : []), ...others].flatMap((p) => processesIn(p.dir));
     if (leftover.length) log(`  dataset: still running after the last CLI run: ${leftover.join("; ")}`);
-    return {
+    return withDatasetBound({
       n,
       layout: DATASET_LAYOUT,
       scale: DATASET_SCALE,
@@ -570,7 +573,7 @@ export async function runDataset(log: (m: string) => void, n: number): Promise<D
       upRaised,
       interrupted,
       leftover: leftover.length,
-    };
+    });
   } finally {
     project?.remove();
     second?.remove();
@@ -622,6 +625,17 @@ async function killAndResume(
     `  dataset: resumed up: exit ${resume.exitCode}, ${(resume.ms / 1000).toFixed(1)} s, ${result.copiesInAll} copies in all for ${n} series, manifest ${result.manifestEntries} entries (${result.distinctImageSets} distinct image sets)`,
   );
   return result;
+}
+
+/**
+ * The bound of each up from the series the dataset selects (its manifest), not the data store's:
+ * runs before this measured members as the manifest counts them but bounded them by n (a date
+ * range of the bench's manifest left 3,324 of 10,000 series out of the dataset at 10,000).
+ */
+export function withDatasetBound(d: DatasetResult): DatasetResult {
+  const members = d.state.manifestEntries;
+  const fix = <T extends UpRow | undefined>(u: T): T => (u ? { ...u, lowerBoundMs: (members / u.tps) * 1000, ratio: u.ms / ((members / u.tps) * 1000) } : u);
+  return { ...d, members, up: fix(d.up), upRaised: fix(d.upRaised), upSkipCheckpoints: fix(d.upSkipCheckpoints) };
 }
 
 /** Processes whose command line or working folder is in dir. */
