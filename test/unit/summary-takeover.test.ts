@@ -40,7 +40,10 @@ function perSeriesDelete(s: Series) {
     oldState: {
       type: "pulumi-nodejs:dynamic/healthimaging:DerivedImageSet",
       inputs,
-      outputs: { ...inputs, imageSetId, versionId: s.mergeInto !== undefined ? "2" : "1", workflowStatus: "COPIED", imageSetState: "ACTIVE" },
+      outputs: { ...inputs, imageSetId, versionId: s.mergeInto !== undefined ? "2" : "1", workflowStatus: "COPIED", imageSetState: "ACTIVE" } as Record<
+        string,
+        unknown
+      >,
     },
   };
 }
@@ -109,7 +112,10 @@ describe("summary: the switch of a hi.Dataset to layout perCohort (takeover of t
     assert.deepEqual(writes(text), [0, 0, 0]);
     assert.match(text, /Write calls: 0 CopyImageSet, 0 UpdateImageSetMetadata, 0 DeleteImageSet; nothing waits\./);
     assert.doesNotMatch(text, /about \d+ s|plus the copies' own time|\| (create|delete) \|/);
-    assert.match(text, /\| cohort \| series added \| series removed \| series updated \| series replaced \| series taken over \| instances added \| instances removed \|/);
+    assert.match(
+      text,
+      /\| cohort \| series added \| series removed \| series updated \| series replaced \| series taken over \| instances added \| instances removed \|/,
+    );
     assert.match(text, /^\| `curated\/train` \| 0 \| 0 \| 0 \| 0 \| 2 \| none \| none \|$/m);
     assert.match(text, /^\| `curated\/brain-mra` \| 0 \| 0 \| 0 \| 0 \| 2 \| none \| none \|$/m);
     assert.match(text, /^No derived image set is copied, changed or deleted\.$/m);
@@ -179,13 +185,11 @@ describe("summary: the switch of a hi.Dataset to layout perCohort (takeover of t
     );
     assert.match(text, /the instances are declared another way \(the whole series, now a list\)/);
     assert.match(text, /^\| `curated\/train` \| 0 \| 0 \| 0 \| 0 \| 2 \(1 may copy\) \|/m);
-    assert.match(
-      text,
-      /^Of these, up to 1 CopyImageSet, 1 DeleteImageSet may not happen: 1 series may be taken over from its per-series resource instead/m,
-    );
+    assert.match(text, /^Of these, up to 1 CopyImageSet, 1 DeleteImageSet may not happen: 1 series may be taken over from its per-series resource instead/m);
 
     const unknown = upgrade();
-    (unknown.steps[1].newState!.inputs.members as Record<string, { sourceImageSetId: string }>)[uid(1)].sourceImageSetId = UNKNOWN;
+    const batch = unknown.steps[1] as ReturnType<typeof cohortCreate>;
+    (batch.newState.inputs.members as Record<string, { sourceImageSetId: string }>)[uid(1)].sourceImageSetId = UNKNOWN;
     const c = changesOf(unknown).find((x) => x.name === `curated/train/${uid(1)}`)!;
     assert.equal(c.takeover?.certain, false);
     assert.match(c.reasons.join(), /`sourceImageSetId` is not known until `up`/);
@@ -201,7 +205,10 @@ describe("summary: the switch of a hi.Dataset to layout perCohort (takeover of t
     p.steps[1] = cohortCreate("train", TRAIN, UNKNOWN);
     const text = summarize(p);
     assert.deepEqual(writes(text), [0, 0, 2]);
-    assert.match(text, /\| delete \| none \| 1 whole series \| removed from the program; may not delete: .*the members of `curated\/train` are not known until `up`/);
+    assert.match(
+      text,
+      /\| delete \| none \| 1 whole series \| removed from the program; may not delete: .*the members of `curated\/train` are not known until `up`/,
+    );
     assert.match(text, /^Of these, up to 2 DeleteImageSet may not happen/m);
   });
 
