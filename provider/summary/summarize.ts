@@ -151,9 +151,9 @@ export function changesOf(preview: { steps?: PreviewStep[] }): ResourceChange[] 
     const type = step.newState?.type ?? step.oldState?.type ?? "";
     if (!TYPE.test(type)) continue;
     const pair = pairs.get(step);
-    if (pair?.member && pair.verdict.kind !== "copies") {
-      // the two steps as one change, under the member's step
-      if (step === pair.member) out.push(takeoverChange(pair));
+    if (pair && pair.verdict.kind !== "copies" && (pair.member || pair.verdict.kind === "takeover")) {
+      // the two steps (or the delete of what a member took over earlier) as one change
+      if (step === (pair.member ?? pair.former)) out.push(takeoverChange(pair));
       continue;
     }
     const op = step.op === "create-replacement" || step.op === "delete-replaced" ? undefined : (step.op as ResourceChange["op"] | "same");
@@ -165,7 +165,9 @@ export function changesOf(preview: { steps?: PreviewStep[] }): ResourceChange[] 
     const merge = Boolean((step.newState?.inputs ?? step.oldState?.inputs)?.destination);
     const calls = { CopyImageSet: 0, UpdateImageSetMetadata: 0, DeleteImageSet: 0 };
     if (op === "create") calls.CopyImageSet = 1;
-    if (op === "delete") merge ? calls.UpdateImageSetMetadata++ : calls.DeleteImageSet++;
+    // an unresolved copy claimed no image set: its delete calls nothing (lifecycle/delete.ts)
+    const holdsNone = op === "delete" && step.oldState?.outputs !== undefined && !step.oldState.outputs.imageSetId;
+    if (op === "delete" && !holdsNone) merge ? calls.UpdateImageSetMetadata++ : calls.DeleteImageSet++;
     if (op === "replace") {
       calls.CopyImageSet = 1;
       merge ? calls.UpdateImageSetMetadata++ : calls.DeleteImageSet++;
@@ -184,7 +186,8 @@ export function changesOf(preview: { steps?: PreviewStep[] }): ResourceChange[] 
       reasons = (step.replaceReasons ?? []).map(
         (k) => `\`${k}\`${REPLACE_WHY[k as InputName] ? `: ${REPLACE_WHY[k as InputName]}` : k in INPUTS ? "" : " (a provider rule)"}`,
       );
-    } else reasons = [op === "create" ? "new in the program" : merge ? "removed from the program: the merge is undone" : "removed from the program"];
+    } else if (holdsNone) reasons = ["removed from the program; it holds no image set (its copy was never proven): nothing to delete"];
+    else reasons = [op === "create" ? "new in the program" : merge ? "removed from the program: the merge is undone" : "removed from the program"];
     if (pair) reasons.push(takeoverNote(pair, step));
     const name = step.urn.split("::").pop() ?? step.urn;
     const cohort = cohortOf(name);

@@ -16,12 +16,15 @@
 // one the per-series resource copied is copied anew (the proof's fingerprint holds the version).
 
 import { containsUnknown, UNKNOWN } from "../resource/types";
-import { memberOwnerTag } from "../batch/members";
+import { formerOwnerTag, memberOwnerTag } from "../batch/members";
 import type { Step } from "./batch";
 
 export type Verdict = { kind: "takeover" } | { kind: "copies" | "may"; why: string };
 
-/** A member being created and the per-series resource it may take over (absent: members unknown until `up`). */
+/**
+ * A member being created and the per-series resource it may take over; no member: the member took
+ * it over in an earlier `up` (verdict "takeover"), or the members are not known until `up` ("may").
+ */
 export interface Pair {
   member?: Step;
   former: Step;
@@ -65,6 +68,20 @@ export function takeoverPairs(raw: Step[], steps: Step[]): Map<Step, Pair> {
     byMemberTag.set(String(ni.ownerTag), pair);
     out.set(member, pair);
     out.set(former, pair);
+  }
+  // a member already in state that took a per-series resource's image set over, the resource still
+  // in state (a switch whose `up` stopped before the deletes): its delete keeps the image set
+  for (const b of raw) {
+    const outs = b.oldState?.outputs as
+      | { ownerTag?: string; members?: Record<string, { imageSetId?: string; versionId?: string; mergeInto?: string }> }
+      | undefined;
+    if (!BATCH.test(b.oldState?.type ?? "") || b.op.startsWith("delete") || !outs?.members || typeof outs.members !== "object") continue;
+    for (const [key, m] of Object.entries(outs.members)) {
+      const former = formers.get(formerOwnerTag(outs.ownerTag, key));
+      const fo = former?.oldState?.outputs ?? {};
+      if (!former || out.has(former) || !m.imageSetId || fo.imageSetId !== m.imageSetId || (m.mergeInto && fo.versionId !== m.versionId)) continue;
+      out.set(former, { former, formerName: nameOf(former), merge: Boolean(m.mergeInto), verdict: { kind: "takeover" } });
+    }
   }
   // a CohortImageSets whose members are not known until `up`: its per-series resources may be taken over
   for (const b of raw) {

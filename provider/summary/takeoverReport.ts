@@ -13,9 +13,9 @@ const nameOf = (s: Step) => s.urn.split("::").pop() ?? s.urn;
 
 export const TAKEN_OVER = "taken over from the per-series resource: no copy, no delete, recorded in state only";
 
-/** One change for a pair that `up` takes over, or may (pair.member is set, the verdict is not "copies"). */
+/** One change for a pair that `up` takes over (or took over earlier: no member step), or may (a member step). */
 export function takeoverChange(pair: Pair): ResourceChange {
-  const name = nameOf(pair.member!);
+  const name = nameOf(pair.member ?? pair.former);
   const cohort = cohortOf(name);
   const calls = { CopyImageSet: 0, UpdateImageSetMetadata: 0, DeleteImageSet: 0 };
   const base = { name, ...(cohort ? { cohort } : {}), op: "takeover" as const, ...(pair.merge ? { merge: true } : {}) };
@@ -46,7 +46,9 @@ export function takeoverNote(pair: Pair, step: Step): string {
     return `may not delete: if a member of this series' cohort declares it as before, it takes this image set over and this delete keeps it; the preview cannot tell (${why})`;
   return step === pair.member
     ? `not taken over from the per-series resource \`${pair.formerName}\` (${why}): copied anew`
-    : `not taken over by its series' member (${why}): its image set is ${pair.merge ? "unmerged" : "deleted"}`;
+    : pair.former.oldState?.outputs?.imageSetId
+      ? `not taken over by its series' member (${why}): its image set is ${pair.merge ? "unmerged" : "deleted"}`
+      : "its series' member copies anew";
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;

@@ -219,4 +219,49 @@ describe("summary: the switch of a hi.Dataset to layout perCohort (takeover of t
     del.oldState.outputs = { ...del.oldState.outputs, ownerTag: `other/stack/curated/train/${uid(1)}` };
     assert.deepEqual(writes(summarize(p)), [1, 0, 1]);
   });
+
+  it("a per-series resource whose copy was never proven holds no image set: its member copies, its delete calls nothing", () => {
+    const p = upgrade();
+    const del = p.steps[3] as ReturnType<typeof perSeriesDelete>;
+    del.oldState.outputs = { ...del.oldState.outputs, imageSetId: "", workflowStatus: "UNKNOWN" };
+    const text = summarize(p);
+    assert.deepEqual(writes(text), [1, 0, 0]);
+    const name = `curated/train/${uid(1)}`;
+    assert.ok(
+      text.includes(
+        `| \`${name}\` | create | 1 whole series | none | new in the program; not taken over from the per-series resource \`${name}\` (the per-series resource holds no image set (its copy was never proven)): copied anew |`,
+      ),
+      text,
+    );
+    assert.ok(
+      text.includes(
+        `| \`${name}\` | delete | none | 1 whole series | removed from the program; it holds no image set (its copy was never proven): nothing to delete; its series' member copies anew |`,
+      ),
+      text,
+    );
+  });
+
+  it("a switch whose up stopped before the deletes: the members in state took the image sets over, the deletes keep them", () => {
+    const p = upgrade();
+    const batch = p.steps[1] as ReturnType<typeof cohortCreate> & { oldState?: unknown };
+    // train is in state with both members (taken over); brain-mra is still to make
+    batch.op = "same";
+    batch.oldState = {
+      type: batch.newState.type,
+      outputs: {
+        datastoreId: DS,
+        ownerTag: batch.newState.inputs.ownerTag,
+        members: {
+          [uid(1)]: { sourceImageSetId: src(1), imageSetId: made(1), versionId: "1" },
+          [uid(2)]: { sourceImageSetId: src(2), instances: TRAIN[1].instances, imageSetId: made(2), versionId: "1" },
+        },
+      },
+    };
+    const text = summarize(p);
+    assert.deepEqual(writes(text), [0, 0, 0]);
+    assert.match(text, /^- `curated\/train`: 2 series taken over from the per-series resources: no copy, no delete, recorded in state only$/m);
+    // a member in state holding another image set than the per-series resource's: that delete is real
+    (batch.oldState as { outputs: { members: Record<string, { imageSetId: string }> } }).outputs.members[uid(1)].imageSetId = made(9);
+    assert.deepEqual(writes(summarize(p)), [0, 0, 1]);
+  });
 });
