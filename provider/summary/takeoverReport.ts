@@ -70,12 +70,13 @@ export function takeoverSection(takeovers: ResourceChange[]): string[] {
     "",
     `<details><summary>${plural(takeovers.length, "series", "series")} taken over</summary>`,
     "",
-    ...takeovers.map((c) => `- \`${c.name}\` from \`${c.takeover!.from}\`${c.merge ? " (a merge)" : ""}`),
+    // a member is named as its per-series resource was ("<dataset>/<cohort>/<SeriesInstanceUID>")
+    ...takeovers.map((c) => `- \`${c.takeover!.from}\`${c.merge ? " (a merge)" : ""}`),
     "",
     "</details>",
     "",
     "`up` moves each image set's owner tag to its member (tag calls only) and the per-series resources leave state keeping their image sets. " +
-      "The preview cannot see the sources' versions: a series whose source image set has a newer version than the one its per-series resource copied is copied anew instead.",
+      "The preview cannot see the sources' versions: a series whose source image set has a newer version than the one its per-series resource copied may be copied anew instead, and its old image set deleted.",
     "",
   );
   return out;

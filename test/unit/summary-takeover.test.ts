@@ -124,7 +124,9 @@ describe("summary: the switch of a hi.Dataset to layout perCohort (takeover of t
       /^- `curated\/brain-mra`: 2 series taken over from the per-series resources: no copy, no delete, recorded in state only \(1 merge stays in the study's image set\)$/m,
     );
     assert.match(text, /^- `curated\/train`: 2 series taken over from the per-series resources: no copy, no delete, recorded in state only$/m);
-    assert.ok(text.includes(`- \`curated/train/${uid(1)}\` from \`curated/train/${uid(1)}\``), text);
+    assert.ok(text.includes(`- \`curated/train/${uid(1)}\`\n`), text);
+    assert.ok(text.includes(`- \`curated/brain-mra/${uid(4)}\` (a merge)\n`), text);
+    assert.match(text, /a series whose source image set has a newer version than the one its per-series resource copied may be copied anew instead/);
   });
 
   it("one series taken over alone says it in the singular", () => {
