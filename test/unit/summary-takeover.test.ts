@@ -1,10 +1,15 @@
 // The PR summary of a hi.Dataset switched from layout "perSeries" to "perCohort" (summary/takeover.ts):
 // each CohortImageSets member being created whose per-series DerivedImageSet is deleted in the same
 // plan takes its image set over at `up` (no copy, no delete), unless what the proof compares differs.
-// The previews here are built in the shape `pulumi preview --json` gives (test/fixtures hold real
-// ones; test/e2e/dataset-per-cohort.test.ts checks the summary of a real upgrade from 0.2.0).
+// Real previews first: test/fixtures/preview-upgrade.json is the switch of the dataset-curation example's
+// stack made by 0.2.0 itself (22 series in 6 cohorts, two of them merges into a study's image set), and
+// preview-upgrade-new-series.json the same with a series added to angio-views, both captured by
+// test/e2e/dataset-per-cohort.test.ts (UPGRADE_PREVIEW_JSON_OUT=<dir>), which runs their `up` too. The
+// cases after them are built in the shape `pulumi preview --json` gives.
 
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { changesOf, summarize } from "../../provider/summary/summarize";
 import { UNKNOWN } from "../../provider/resource/types";
 
@@ -94,6 +99,65 @@ const upgrade = (train = TRAIN, brain = BRAIN, before = [...TRAIN, ...BRAIN]) =>
   ],
 });
 const writes = (text: string) => /Write calls: (\d+) CopyImageSet, (\d+) UpdateImageSetMetadata, (\d+) DeleteImageSet/.exec(text)?.slice(1).map(Number);
+
+const FIXTURES = path.resolve(__dirname, "..", "fixtures");
+interface FixtureStep {
+  op: string;
+  urn: string;
+  newState: { inputs: { members: Record<string, { instances?: string[] }> } };
+}
+const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), "utf8")) as { steps: FixtureStep[] };
+const MRA700 = "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.118";
+const MRA2 = "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.17";
+
+describe("summary: the switch of a real 0.2.0 stack to layout perCohort (captured previews)", () => {
+  it("the switch: 22 series taken over, 0 CopyImageSet, 0 DeleteImageSet, no time (it was: 22 copies, 2 updates, 20 deletes, about 84 s)", () => {
+    const p = fixture("preview-upgrade.json");
+    const changes = changesOf(p);
+    assert.equal(changes.length, 22);
+    assert.ok(
+      changes.every((c) => c.op === "takeover" && c.takeover?.certain && c.takeover.from === c.name),
+      JSON.stringify(changes, null, 1),
+    );
+    assert.deepEqual(
+      changes.filter((c) => c.merge).map((c) => c.name.split("/").slice(0, 2).join("/")),
+      ["curated/brain-mra", "curated/brain-mra"],
+    );
+    const text = summarize(p);
+    assert.deepEqual(writes(text), [0, 0, 0]);
+    assert.match(text, /Write calls: 0 CopyImageSet, 0 UpdateImageSetMetadata, 0 DeleteImageSet; nothing waits\.$/m);
+    assert.match(
+      text,
+      /^- `curated\/brain-mra`: 3 series taken over from the per-series resources: no copy, no delete, recorded in state only \(2 merges stay in the study's image set\)$/m,
+    );
+    assert.match(text, /^- `curated\/angio-views`: 1 series taken over from the per-series resource: no copy, no delete, recorded in state only$/m);
+    assert.doesNotMatch(text, /\| (create|delete|take over \(may copy\)) \||about \d+ s/);
+  });
+
+  it("the switch and a series added: only the new series' copy is counted", () => {
+    const text = summarize(fixture("preview-upgrade-new-series.json"));
+    assert.deepEqual(writes(text), [1, 0, 0]);
+    assert.ok(text.includes(`| \`curated/angio-views/${MRA2}\` | create | 1 whole series | none | new in the program |`), text);
+    assert.match(text, /^\| `curated\/angio-views` \| 1 \| 0 \| 0 \| 0 \| 1 \| 1 whole series \| none \|$/m);
+    assert.ok(text.includes("<summary>22 series taken over</summary>"), text);
+  });
+
+  it("the switch with one series' instances edited: that series is copied anew and its old image set deleted, the rest taken over", () => {
+    const p = fixture("preview-upgrade.json");
+    const angio = p.steps.find((s) => s.op === "create" && s.urn.endsWith("::curated/angio-views"))!;
+    angio.newState.inputs.members[MRA700].instances = [
+      "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.119",
+      "1.3.6.1.4.1.5962.1.1.0.0.0.1196533885.18148.0.121",
+    ];
+    const text = summarize(p);
+    assert.deepEqual(writes(text), [1, 0, 1]);
+    assert.match(
+      text,
+      /\| create \| 2 instances \| none \| new in the program; not taken over from the per-series resource `curated\/angio-views\/[0-9.]+` \(other instances \(1 added, 1 removed\)\): copied anew \|/,
+    );
+    assert.ok(text.includes("<summary>21 series taken over</summary>"), text);
+  });
+});
 
 describe("summary: the switch of a hi.Dataset to layout perCohort (takeover of the per-series image sets)", () => {
   it("the switch as it is: every series taken over, 0 writes, 0 time, no row of create or delete", () => {
