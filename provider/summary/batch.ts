@@ -15,6 +15,8 @@ export interface Step {
   oldState?: { type?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
   newState?: { type?: string; inputs?: Record<string, unknown> };
   replaceReasons?: string[];
+  /** on a member's step: its key and the key of the member it merges into */
+  member?: { key: string; mergeInto?: string };
 }
 
 export const BATCH_TYPE = /healthimaging:CohortImageSets$/;
@@ -27,9 +29,10 @@ export function withMemberSteps<T extends Step>(steps: T[]): Step[] {
 
 function memberSteps(step: Step): Step[] {
   const olds = (step.oldState?.outputs ?? { members: {} }) as unknown as BatchState;
-  const news = (step.newState?.inputs ?? { members: {} }) as unknown as BatchInputs;
+  const news = { ...(step.newState?.inputs ?? { members: {} }) } as unknown as BatchInputs;
   olds.members ??= {};
-  news.members ??= {};
+  // members not known until `up` (another resource's output): no member steps (summary/takeover.ts says so)
+  if (typeof news.members !== "object" || news.members === null || Array.isArray(news.members)) news.members = {};
   const op = step.op;
   let changes: Record<string, string>;
   if (op === "create" || op === "create-replacement") changes = Object.fromEntries(Object.keys(news.members).map((k) => [k, "add"]));
@@ -47,7 +50,8 @@ function memberSteps(step: Step): Step[] {
       olds.members[key] && (memberCreateInputs(olds, olds.ownerTag, key, memberInputsOf(olds.members[key]), oldBase) as unknown as Record<string, unknown>);
     const oldState = oldOuts && { type: MEMBER_TYPE, inputs: oldIns, outputs: oldOuts };
     const newState = newIns && { type: MEMBER_TYPE, inputs: newIns };
-    if (change === "add") out.push({ op: "create", urn, newState });
+    const member = { key, ...(news.members[key]?.mergeInto ? { mergeInto: news.members[key].mergeInto } : {}) };
+    if (change === "add") out.push({ op: "create", urn, newState, member });
     else if (change === "delete") out.push({ op: "delete", urn, oldState });
     else if (change === "update") out.push({ op: "update", urn, oldState, newState });
     else {

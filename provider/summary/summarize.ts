@@ -8,6 +8,9 @@ import type { Outputs } from "../resource/outputs";
 import { defaultOf, INPUT_NAMES, INPUTS, type InputName } from "../resource/schema";
 import type { DerivedImageSetInputs } from "../resource/types";
 import { withMemberSteps } from "./batch";
+import { cohortOf, type Selection, selectionMinus, seriesOf } from "./selection";
+import { takeoverChange, takeoverNote, takeoverSection, uncertainLine } from "./takeoverReport";
+import { takeoverPairs } from "./takeover";
 import { type TierReading, type TierSource, tierSection } from "./tiers";
 import { duration } from "../service/paceReport";
 import { documentedRates, type Rates, SUMMARY_OPERATIONS, type SummaryOperation, statedRates } from "./rates";
@@ -21,14 +24,16 @@ interface PreviewStep {
   replaceReasons?: string[];
 }
 
-type Selection = Record<string, "all" | string[]>;
-
 /** One derived image set's planned change. */
 export interface ResourceChange {
   name: string;
   /** "<dataset>/<cohort>" for a hi.Dataset's image sets (named "<dataset>/<cohort>/<SeriesInstanceUID>") */
   cohort?: string;
-  op: "create" | "update" | "replace" | "delete";
+  /**
+   * "takeover": a CohortImageSets member that takes over the image set of the per-series
+   * DerivedImageSet deleted in the same plan (summary/takeover.ts), the two steps as one change
+   */
+  op: "create" | "update" | "replace" | "delete" | "takeover";
   /** SOP Instance UIDs by series: added and removed; "all" for a whole series */
   added: Selection;
   removed: Selection;
@@ -42,34 +47,14 @@ export interface ResourceChange {
   /** a merge into another image set (a destination given): it grows that set instead of making one */
   merge?: boolean;
   calls: { CopyImageSet: number; UpdateImageSetMetadata: number; DeleteImageSet: number };
+  /**
+   * a takeover from the per-series resource `from`: "certain" (no copy, no delete: no calls), or
+   * "may" (the preview cannot tell: counted as the copy and the delete it may be)
+   */
+  takeover?: { from: string; certain: boolean };
 }
 
 const TYPE = /healthimaging:DerivedImageSet$/;
-/** A hi.Dataset child's name (dataset/dataset.ts): "<dataset>/<cohort>/<SeriesInstanceUID>". */
-const DATASET_CHILD = /^(.+\/[A-Za-z0-9][A-Za-z0-9_-]*)\/[0-9.]+$/;
-
-const seriesOf = (inputs: Record<string, unknown> | undefined): Selection | "everything" => {
-  const subset = inputs?.subset as { series?: Selection } | undefined;
-  return subset?.series ?? "everything";
-};
-
-/** What `to` has that `from` has not, by series; a whole series compares as "all". */
-function selectionMinus(to: Selection | "everything", from: Selection | "everything"): Selection {
-  if (to === "everything") return from === "everything" ? {} : { "(the whole source)": "all" };
-  const out: Selection = {};
-  for (const [series, sel] of Object.entries(to)) {
-    const other = from === "everything" ? "all" : from[series];
-    if (sel === "all") {
-      if (other !== "all") out[series] = "all";
-      continue;
-    }
-    if (other === "all") continue;
-    const have = new Set(other ?? []);
-    const extra = sel.filter((u) => !have.has(u));
-    if (extra.length) out[series] = extra;
-  }
-  return out;
-}
 
 /** The engine's placeholder for a value not known until `pulumi up` (sdk/go/common/resource/plugin/rpc.go UnknownStringValue). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -160,9 +145,17 @@ export function changesOf(preview: { steps?: PreviewStep[] }): ResourceChange[] 
   // a CohortImageSets' members read as the DerivedImageSets they are (summary/batch.ts)
   const steps = withMemberSteps(preview.steps ?? []) as PreviewStep[];
   const owners = namesByImageSet(steps);
+  // per-series resources a CohortImageSets member takes over (a switch to layout perCohort)
+  const pairs = takeoverPairs(preview.steps ?? [], steps);
   for (const step of steps) {
     const type = step.newState?.type ?? step.oldState?.type ?? "";
     if (!TYPE.test(type)) continue;
+    const pair = pairs.get(step);
+    if (pair && pair.verdict.kind !== "copies" && (pair.member || pair.verdict.kind === "takeover")) {
+      // the two steps (or the delete of what a member took over earlier) as one change
+      if (step === (pair.member ?? pair.former)) out.push(takeoverChange(pair));
+      continue;
+    }
     const op = step.op === "create-replacement" || step.op === "delete-replaced" ? undefined : (step.op as ResourceChange["op"] | "same");
     if (!op || op === "same" || !["create", "update", "replace", "delete"].includes(op)) continue;
     const before = op === "create" ? {} : seriesOf(step.oldState?.inputs ?? step.oldState?.outputs);
@@ -172,7 +165,9 @@ export function changesOf(preview: { steps?: PreviewStep[] }): ResourceChange[] 
     const merge = Boolean((step.newState?.inputs ?? step.oldState?.inputs)?.destination);
     const calls = { CopyImageSet: 0, UpdateImageSetMetadata: 0, DeleteImageSet: 0 };
     if (op === "create") calls.CopyImageSet = 1;
-    if (op === "delete") merge ? calls.UpdateImageSetMetadata++ : calls.DeleteImageSet++;
+    // an unresolved copy claimed no image set: its delete calls nothing (lifecycle/delete.ts)
+    const holdsNone = op === "delete" && step.oldState?.outputs !== undefined && !step.oldState.outputs.imageSetId;
+    if (op === "delete" && !holdsNone) merge ? calls.UpdateImageSetMetadata++ : calls.DeleteImageSet++;
     if (op === "replace") {
       calls.CopyImageSet = 1;
       merge ? calls.UpdateImageSetMetadata++ : calls.DeleteImageSet++;
@@ -191,9 +186,11 @@ export function changesOf(preview: { steps?: PreviewStep[] }): ResourceChange[] 
       reasons = (step.replaceReasons ?? []).map(
         (k) => `\`${k}\`${REPLACE_WHY[k as InputName] ? `: ${REPLACE_WHY[k as InputName]}` : k in INPUTS ? "" : " (a provider rule)"}`,
       );
-    } else reasons = [op === "create" ? "new in the program" : merge ? "removed from the program: the merge is undone" : "removed from the program"];
+    } else if (holdsNone) reasons = ["removed from the program; it holds no image set (its copy was never proven): nothing to delete"];
+    else reasons = [op === "create" ? "new in the program" : merge ? "removed from the program: the merge is undone" : "removed from the program"];
+    if (pair) reasons.push(takeoverNote(pair, step));
     const name = step.urn.split("::").pop() ?? step.urn;
-    const cohort = DATASET_CHILD.exec(name)?.[1];
+    const cohort = cohortOf(name);
     out.push({
       name,
       ...(cohort ? { cohort } : {}),
@@ -204,6 +201,7 @@ export function changesOf(preview: { steps?: PreviewStep[] }): ResourceChange[] 
       ...(recordedOnly ? { recordedOnly } : {}),
       ...(merge ? { merge } : {}),
       calls,
+      ...(pair?.verdict.kind === "may" ? { takeover: { from: pair.formerName, certain: false } } : {}),
     });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
@@ -221,6 +219,31 @@ function listSelection(s: Selection): string[] {
   return Object.entries(s).flatMap(([series, sel]) =>
     sel === "all" ? [`  - series \`${series}\`: all instances`] : sel.map((u) => `  - \`${u}\` (series \`${series}\`)`),
   );
+}
+
+/**
+ * Per cohort of a hi.Dataset: the series added, removed, updated, replaced (and taken over from the
+ * per-series resources, when any is), and the instances added and removed.
+ */
+function cohortTable(changes: ResourceChange[]): string[] {
+  const cohorts = [...new Set(changes.flatMap((c) => (c.cohort ? [c.cohort] : [])))].sort();
+  if (!cohorts.length) return [];
+  const takeovers = changes.some((c) => c.op === "takeover");
+  const out = [
+    `| cohort | series added | series removed | series updated | series replaced |${takeovers ? " series taken over |" : ""} instances added | instances removed |`,
+    `|---|---|---|---|---|${takeovers ? "---|" : ""}---|---|`,
+  ];
+  for (const cohort of cohorts) {
+    const of = changes.filter((c) => c.cohort === cohort);
+    const n = (op: ResourceChange["op"][]) => of.filter((c) => op.includes(c.op)).length;
+    const maybe = of.filter((c) => c.op === "takeover" && !c.takeover?.certain).length;
+    const taken = takeovers ? ` ${n(["takeover"])}${maybe ? ` (${maybe} may copy)` : ""} |` : "";
+    const sum = (pick: (c: ResourceChange) => Selection) => describeSelection(Object.assign({}, ...of.map(pick)));
+    out.push(
+      `| \`${cohort}\` | ${n(["create"])} | ${n(["delete"])} | ${n(["update"])} | ${n(["replace"])} |${taken} ${sum((c) => c.added)} | ${sum((c) => c.removed)} |`,
+    );
+  }
+  return [...out, ""];
 }
 
 /** The storage tiers read for the summary (`summarize --read-tiers`, tiers.ts). */
@@ -246,36 +269,29 @@ export function summarize(preview: { steps?: PreviewStep[] }, opts: { writeTps?:
   const all = changesOf(preview);
   // An update that only records new inputs (a merge's destination moved on) changes no image set:
   // it gets one line under the table instead of a row of "none".
-  const changes = all.filter((c) => !c.recordedOnly);
+  // A per-series resource a member takes over for sure (a switch to layout perCohort): no call, no row.
+  const takenOver = all.filter((c) => c.takeover?.certain);
+  const changes = all.filter((c) => !c.recordedOnly && !c.takeover?.certain);
   const recorded = all.filter((c) => c.recordedOnly);
   const out = ["## HealthImaging: what `pulumi up` will do", ""];
   const recordedLines = recorded.map((c) => `- \`${c.name}\`: ${c.reasons.join("; ")}`);
-  if (changes.length === 0)
+  if (changes.length === 0 && takenOver.length === 0)
     return [
       ...out,
       "No derived image set changes.",
       ...(recorded.length ? ["", "Recorded in state only (no image set changes):", ...recordedLines] : []),
       "",
     ].join("\n");
-  const cohorts = [...new Set(changes.flatMap((c) => (c.cohort ? [c.cohort] : [])))].sort();
-  if (cohorts.length) {
-    out.push(
-      "| cohort | series added | series removed | series updated | series replaced | instances added | instances removed |",
-      "|---|---|---|---|---|---|---|",
-    );
-    for (const cohort of cohorts) {
-      const of = changes.filter((c) => c.cohort === cohort);
-      const n = (op: ResourceChange["op"][]) => of.filter((c) => op.includes(c.op)).length;
-      const sum = (pick: (c: ResourceChange) => Selection) => describeSelection(Object.assign({}, ...of.map(pick)));
+  out.push(...cohortTable([...changes, ...takenOver]));
+  if (changes.length) {
+    out.push("| image set | change | instances added | instances removed | why |", "|---|---|---|---|---|");
+    for (const c of changes)
       out.push(
-        `| \`${cohort}\` | ${n(["create"])} | ${n(["delete"])} | ${n(["update"])} | ${n(["replace"])} | ${sum((c) => c.added)} | ${sum((c) => c.removed)} |`,
+        `| \`${c.name}\` | ${c.op === "takeover" ? "take over (may copy)" : c.op} | ${describeSelection(c.added)} | ${describeSelection(c.removed)} | ${c.reasons.join("; ")} |`,
       );
-    }
     out.push("");
-  }
-  out.push("| image set | change | instances added | instances removed | why |", "|---|---|---|---|---|");
-  for (const c of changes) out.push(`| \`${c.name}\` | ${c.op} | ${describeSelection(c.added)} | ${describeSelection(c.removed)} | ${c.reasons.join("; ")} |`);
-  out.push("");
+  } else out.push("No derived image set is copied, changed or deleted.", "");
+  out.push(...takeoverSection(takenOver));
   if (recorded.length) out.push("Recorded in state only (no image set changes):", ...recordedLines, "");
   for (const c of changes) {
     const lines = [
@@ -305,8 +321,9 @@ export function summarize(preview: { steps?: PreviewStep[] }, opts: { writeTps?:
   out.push(
     `Write calls: ${Object.entries(totals)
       .map(([k, n]) => `${n} ${k}`)
-      .join(", ")}; ${pacing}, plus the copies' own time.`,
+      .join(", ")}; ${pacing}${totals.CopyImageSet ? ", plus the copies' own time" : ""}.`,
     "",
+    ...uncertainLine(changes),
   );
   if (opts.tiers) out.push(...tierSection(changes, opts.tiers.sources, opts.tiers.readings, opts.tiers.now));
   return out.join("\n");

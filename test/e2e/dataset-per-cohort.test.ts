@@ -3,7 +3,10 @@
 //   - a stack made by 0.2.0 itself (the package built from git history at its commit,
 //     scripts/build-old-provider.sh, and its own example program: perSeries, its only layout),
 //     upgraded to this version with layout perCohort in place: no CopyImageSet, no DeleteImageSet,
-//     every image set still there at the same version, the manifest identical;
+//     every image set still there at the same version, the manifest identical; the PR summary of
+//     its preview says so (every series taken over, 0 writes), and of the switch with a new series
+//     added, counts that series' copy only (UPGRADE_PREVIEW_JSON_OUT=<dir> writes both previews:
+//     test/fixtures/preview-upgrade*.json);
 //   - state bytes per member against per DerivedImageSet;
 //   - a no-change preview that calls nothing of the provider's; an edit of one cohort adding and
 //     removing a series touches only those members (counted writes) and the PR summary names them;
@@ -17,7 +20,7 @@ import * as path from "node:path";
 import { UpdateImageSetMetadataCommand } from "@aws-sdk/client-medical-imaging";
 import type { DatasetManifest } from "../../provider/dataset/dataset";
 import { ensureBuilt } from "../support/build";
-import { EXAMPLE, edited, ORIGINAL } from "../support/datasetExample";
+import { ANGIO_BEFORE, EXAMPLE, edited, ORIGINAL } from "../support/datasetExample";
 import { byOperation, type CountingProxy, startProxy } from "../support/countingProxy";
 import { awsEnv } from "../support/emulator";
 import { fileAt, installProviderTarball, oldProviderTarball, providerIn, RELEASES, traceProviderLoads, useCurrentProvider } from "../support/oldProvider";
@@ -25,6 +28,8 @@ import { createProject, killCliAndWait, type PulumiProject } from "../support/pu
 import { type Seeded, SERIES, startSeeded } from "../support/seeded";
 
 const ROOT = path.resolve(__dirname, "..", "..");
+/** angio-views: a second series added, the first declared as before (the switch plus a new series) */
+const withNewSeries = () => edited(`${ANGIO_BEFORE}        "${SERIES.mra2}": all\n`);
 /** the example's program with the layout from config */
 const PROGRAM = fs
   .readFileSync(path.join(EXAMPLE, "index.ts"), "utf8")
@@ -35,6 +40,20 @@ const PROGRAM = fs
 const WRITES = ["CopyImageSet", "UpdateImageSetMetadata", "DeleteImageSet"];
 /** the provider's own reads (the dataset's planning reads are SearchImageSets and GetImageSetMetadata) */
 const PROVIDER_READS = ["GetImageSet", "ListImageSetVersions", "ListTagsForResource"];
+
+/** `pulumi-healthimaging summarize` of a preview (the CLI a pull request runs); the preview is kept, without its serialized provider code, when asked */
+function summarizeCli(dir: string, preview: string, keepAs: string): string {
+  const file = path.join(dir, keepAs);
+  fs.writeFileSync(file, preview);
+  if (process.env.UPGRADE_PREVIEW_JSON_OUT) {
+    const lean = JSON.stringify(JSON.parse(preview), (k, v) => (k === "__provider" ? undefined : v), 1);
+    fs.writeFileSync(path.join(process.env.UPGRADE_PREVIEW_JSON_OUT, keepAs), `${lean}\n`);
+  }
+  const cli = spawnSync(process.execPath, [path.join(ROOT, "provider", "bin", "pulumi-healthimaging.js"), "summarize", file], { encoding: "utf8" });
+  assert.equal(cli.status, 0, cli.stderr);
+  return cli.stdout;
+}
+const TAKEN_OVER = /^- `curated\/[^`]+`: \d+ series taken over from the per-series resources?: no copy, no delete, recorded in state only/gm;
 
 interface StackResource {
   type: string;
@@ -128,6 +147,17 @@ describe("e2e: hi.Dataset layout perCohort (CohortImageSets), with the real CLI"
     assert.equal(providerIn(project).dir, path.join(ROOT, "provider"), "the project now loads the repository's provider");
     project.writeFile("index.ts", PROGRAM);
     await project.ok(["config", "set", "layout", "perCohort"]);
+    // the switch with a series added: the PR summary counts that series' copy, and only it
+    project.writeFile("cohorts.yaml", withNewSeries());
+    const mixed = await counted(["preview", "--json"]);
+    assert.deepEqual(writes(mixed.calls), { CopyImageSet: 0, UpdateImageSetMetadata: 0, DeleteImageSet: 0 });
+    const mixedSummary = summarizeCli(project.dir, mixed.r.stdout, "preview-upgrade-new-series.json");
+    assert.ok(mixedSummary.includes("Write calls: 1 CopyImageSet, 0 UpdateImageSetMetadata, 0 DeleteImageSet"), mixedSummary);
+    assert.ok(mixedSummary.includes(`| \`curated/angio-views/${SERIES.mra2}\` | create | 1 whole series | none | new in the program |`), mixedSummary);
+    assert.ok(mixedSummary.includes("<summary>22 series taken over</summary>"), mixedSummary);
+    assert.equal(mixedSummary.match(TAKEN_OVER)?.length, 6, mixedSummary);
+    assert.doesNotMatch(mixedSummary, /\| delete \||may copy|may not delete/);
+    project.writeFile("cohorts.yaml", ORIGINAL);
     // the preview writes nothing; its steps move the resources (per-series out, per-cohort in), no image set is replaced
     const previewed = await counted(["preview", "--json"]);
     assert.deepEqual(writes(previewed.calls), { CopyImageSet: 0, UpdateImageSetMetadata: 0, DeleteImageSet: 0 });
@@ -138,6 +168,17 @@ describe("e2e: hi.Dataset layout perCohort (CohortImageSets), with the real CLI"
       "create healthimaging:index:Dataset$pulumi-nodejs:dynamic/healthimaging:CohortImageSets": 6,
       "delete healthimaging:index:Dataset$pulumi-nodejs:dynamic/healthimaging:DerivedImageSet": 22,
     });
+    // its PR summary tells the truth: every series taken over, nothing copied or deleted, no time
+    const summary = summarizeCli(project.dir, previewed.r.stdout, "preview-upgrade.json");
+    assert.ok(summary.includes("Write calls: 0 CopyImageSet, 0 UpdateImageSetMetadata, 0 DeleteImageSet; nothing waits."), summary);
+    assert.ok(summary.includes("No derived image set is copied, changed or deleted."), summary);
+    assert.ok(summary.includes("<summary>22 series taken over</summary>"), summary);
+    assert.equal(summary.match(TAKEN_OVER)?.length, 6, summary);
+    assert.match(
+      summary,
+      /^- `curated\/brain-mra`: 3 series taken over from the per-series resources: no copy, no delete, recorded in state only \(2 merges stay in the study's image set\)$/m,
+    );
+    assert.doesNotMatch(summary, /\| (create|delete) \||may copy|may not delete|about \d+ s/);
     const { r, calls } = await counted(["up", "--yes", "--skip-preview"]);
     assert.deepEqual(writes(calls), { CopyImageSet: 0, UpdateImageSetMetadata: 0, DeleteImageSet: 0 }, r.stdout + r.stderr);
     // each image set 0.2.0 made is taken over by its member (its tags prove it), each old resource's delete leaves it
