@@ -289,7 +289,12 @@ async function timed(
     .map((l) => l.trim())
     .filter((l) => /^([+~-]|\+-)\s*[\d,]+ (to create|to update|to delete|to replace|created|updated|deleted|replaced)$|^[\d,]+ unchanged$/.test(l))
     .join(", ");
-  if (r.code !== 0) process.stderr.write(`${out.split("\n").slice(-40).join("\n")}\n`);
+  if (r.code !== 0) {
+    // the error lines wherever they are (a long run's last lines are progress), then the end
+    const lines = out.split("\n");
+    const errors = lines.filter((l) => /error|failed|Exception/i.test(l) && !/adopting image set/.test(l)).slice(0, 40);
+    process.stderr.write(`${[...errors, "...", ...lines.slice(-40)].join("\n")}\n`);
+  }
   return {
     ms: t1 - t0,
     exitCode: r.code,
@@ -610,7 +615,9 @@ async function killAndResume(
   await p.run(["cancel", "--yes"]);
   await p.ok(["refresh", "--clear-pending-creates", "--yes", "--skip-preview"]);
   const resume = await timed(p, between, ["up", "--yes", "--skip-preview", "--parallel", "16"]);
-  const output = JSON.parse((await p.ok(["stack", "output", "manifest", "--json"])).stdout) as { cohorts: Record<string, { imageSetId: string }[]> };
+  // a failed resume is a figure too (no manifest then), not the end of the bench
+  const got = await p.run(["stack", "output", "manifest", "--json"]);
+  const output = (got.code === 0 ? JSON.parse(got.stdout) : { cohorts: {} }) as { cohorts: Record<string, { imageSetId: string }[]> };
   const entries = Object.values(output.cohorts).flat();
   const result: InterruptedUp = {
     tps,

@@ -231,7 +231,7 @@ function render(r: Results): string {
     const runs = r.datasets.map(withDatasetBound);
     out.push(...renderDatasetGoals(runs));
     for (const d of runs) out.push(...renderDataset(d));
-  } else if (r.dataset) out.push(...renderDataset(r.dataset));
+  } else if (r.dataset) out.push("## 7. hi.Dataset at scale", "", ...renderDataset(r.dataset));
   out.push(...NOTES);
   return `${out.join("\n")}\n`;
 }
