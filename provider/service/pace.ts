@@ -143,14 +143,6 @@ export class Pacer {
     this.successes.push(now);
     this.successes = this.successes.filter((t) => now - t < 10_000);
     if (!Number.isFinite(this.rate)) return;
-    if (this.origin === "stated") {
-      // back up after a cut: quickly to just under the statement once it has been throttled (the
-      // jitter margin), then slowly to it; never above it
-      const target = this.throttles > 0 ? SETTLE * this.ceiling : this.ceiling;
-      if (this.rate < target) this.rate = Math.min(this.rate * 1.2, target);
-      else if (grant.held) this.rate = Math.min(this.rate * SLOW_PROBE, this.ceiling);
-      return;
-    }
     if (this.probing) {
       if (!grant.held) return;
       if (++this.cleanRun < PROBE.every) return;
@@ -162,11 +154,13 @@ export class Pacer {
       }
       return;
     }
-    // A ceiling is known: back up quickly to just under it (arrivals jitter, and a burst of 1
-    // refuses any call closer than 1/limit to the one before), then probe slowly.
-    const target = SETTLE * this.ceiling;
+    // A ceiling is known (learned, or stated): back up quickly to just under it (arrivals jitter,
+    // and a burst of 1 refuses any call closer than 1/limit to the one before), then probe
+    // slowly. A statement is the target until it is first throttled, and is never exceeded.
+    const stated = this.origin === "stated";
+    const target = stated && this.throttles === 0 ? this.ceiling : SETTLE * this.ceiling;
     if (this.rate < target) this.rate = Math.min(this.rate * 1.2, target);
-    else if (grant.held) this.rate *= SLOW_PROBE;
+    else if (grant.held) this.rate = stated ? Math.min(this.rate * SLOW_PROBE, this.ceiling) : this.rate * SLOW_PROBE;
   }
 
   /** A call was refused with a ThrottlingException; `grant` is its slot (default: the last one handed out). */
