@@ -107,10 +107,8 @@ export interface InterruptedUp {
 }
 
 export interface DatasetResult {
-  /** series in the data store */
+  /** series in the data store, every one of them in the dataset (each up's bound counts them) */
   n: number;
-  /** series the dataset selects (its manifest's entries): what the ups copy and their bound counts */
-  members?: number;
   layout?: string;
   scale: number;
   copyTps: number;
@@ -363,7 +361,6 @@ export async function runDataset(log: (m: string) => void, n: number): Promise<D
   let emu: RunningEmulator | undefined;
   let proxy: Awaited<ReturnType<typeof startProxy>> | undefined;
   let project: PulumiProject | undefined;
-  let second: PulumiProject | undefined;
   const others: PulumiProject[] = [];
   try {
     // 1. synthetic data: n/10 patients × 2 studies × 5 series of 1 instance
@@ -474,6 +471,8 @@ export async function runDataset(log: (m: string) => void, n: number): Promise<D
     const output = (await project.ok(["stack", "output", "manifest", "--json"])).stdout;
     const manifestEntries = Object.values(JSON.parse(output).cohorts as Record<string, unknown[]>).reduce((a, l) => a + l.length, 0);
     const cohorts = Object.fromEntries(Object.entries(JSON.parse(output).cohorts as Record<string, unknown[]>).map(([k, l]) => [k, l.length]));
+    // the bounds count n: the manifest must select every generated series (its date ranges once left 3,324 of 10,000 out)
+    if (manifestEntries !== n) throw new Error(`the bench's dataset selected ${manifestEntries} of the ${n} series: its criteria miss some`);
     const all = JSON.parse(exported).deployment.resources as { type: string; inputs?: object; outputs?: { members?: object } }[];
     const batches = all.filter((x) => x.type.includes("CohortImageSets"));
     const members = batches.reduce((a, b) => a + Object.keys(b.outputs?.members ?? {}).length, 0);
@@ -525,8 +524,9 @@ export async function runDataset(log: (m: string) => void, n: number): Promise<D
     // writing state once at the end instead of after every step
     let upSkipCheckpoints: UpRow | undefined;
     if (process.env.BENCH_DATASET_SKIP_CHECKPOINTS === "1") {
-      second = await stack("dataset-bench-once", { PULUMI_HEALTHIMAGING_WRITE_TPS: String(DATASET_COPY_TPS), PULUMI_SKIP_CHECKPOINTS: "true" });
-      upSkipCheckpoints = await measureUp(second);
+      upSkipCheckpoints = await measureUp(
+        await stack("dataset-bench-once", { PULUMI_HEALTHIMAGING_WRITE_TPS: String(DATASET_COPY_TPS), PULUMI_SKIP_CHECKPOINTS: "true" }),
+      );
     }
 
     // 8. a raised CopyImageSet quota, stated by the user as the provider's docs say: another stack
@@ -554,9 +554,9 @@ export async function runDataset(log: (m: string) => void, n: number): Promise<D
       log(`  dataset: destroy: exit ${d.exitCode}, ${(d.ms / 1000).toFixed(1)} s, calls ${JSON.stringify(d.calls)}`);
     }
     await new Promise((r) => setTimeout(r, 1000));
-    const leftover = [project, ...(second ? [second] : []), ...others].flatMap((p) => processesIn(p.dir));
+    const leftover = [project, ...others].flatMap((p) => processesIn(p.dir));
     if (leftover.length) log(`  dataset: still running after the last CLI run: ${leftover.join("; ")}`);
-    return withDatasetBound({
+    return {
       n,
       layout: DATASET_LAYOUT,
       scale: DATASET_SCALE,
@@ -578,10 +578,9 @@ export async function runDataset(log: (m: string) => void, n: number): Promise<D
       upRaised,
       interrupted,
       leftover: leftover.length,
-    });
+    };
   } finally {
     project?.remove();
-    second?.remove();
     for (const p of others) p.remove();
     await proxy?.stop();
     await emu?.stop();
@@ -632,17 +631,6 @@ async function killAndResume(
     `  dataset: resumed up: exit ${resume.exitCode}, ${(resume.ms / 1000).toFixed(1)} s, ${result.copiesInAll} copies in all for ${n} series, manifest ${result.manifestEntries} entries (${result.distinctImageSets} distinct image sets)`,
   );
   return result;
-}
-
-/**
- * The bound of each up from the series the dataset selects (its manifest), not the data store's:
- * runs before this measured members as the manifest counts them but bounded them by n (a date
- * range of the bench's manifest left 3,324 of 10,000 series out of the dataset at 10,000).
- */
-export function withDatasetBound(d: DatasetResult): DatasetResult {
-  const members = d.state.manifestEntries;
-  const fix = <T extends UpRow | undefined>(u: T): T => (u ? { ...u, lowerBoundMs: (members / u.tps) * 1000, ratio: u.ms / ((members / u.tps) * 1000) } : u);
-  return { ...d, members, up: fix(d.up), upRaised: fix(d.upRaised), upSkipCheckpoints: fix(d.upSkipCheckpoints) };
 }
 
 /** Processes whose command line or working folder is in dir. */
