@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { conflict, notFound, validation } from "../errors";
 import { copyImageSet } from "../model/copy";
 import { deleteImageSet } from "../model/deleteImageSet";
-import { matcher, parseFilters, searchCandidates, type SearchSort, sorter } from "../model/search";
+import { matcher, parseFilters, type SearchSort, seriesFilter, sorter } from "../model/search";
+import { searchIndex } from "../model/searchIndex";
 import { updateImageSetMetadata } from "../model/update";
 import { paginate } from "../validate";
 import { type RequestContext, compact, flag, obj, optInt, optStr, seconds, str as member } from "./context";
@@ -153,11 +154,15 @@ export function handleSearchImageSets(ctx: RequestContext) {
   const criteria = obj(ctx, "searchCriteria") ?? {};
   const sortBody = criteria.sort as SearchSort | undefined;
   const sort: SearchSort = sortBody ? { sortField: sortBody.sortField, sortOrder: sortBody.sortOrder } : { sortField: "updatedAt", sortOrder: "DESC" };
-  const matches = matcher(parseFilters(criteria.filters));
+  const filters = parseFilters(criteria.filters);
+  const matches = matcher(filters);
   const max = optInt(ctx, "maxResults");
-  const found = searchCandidates(ctx.svc, datastoreId).filter(matches).sort(sorter(sort));
   // the token is bound to these exact criteria (a digest of the whole body, not a prefix of it)
   const criteriaDigest = createHash("sha256").update(ctx.body).digest("base64url").slice(0, 22);
+  const index = searchIndex(ctx.svc);
+  const found = index.sortedMatches(`${datastoreId}:${criteriaDigest}`, () =>
+    index.candidates(datastoreId, seriesFilter(filters)).filter(matches).sort(sorter(sort)),
+  );
   const { page, nextToken } = paginate(found, max, optStr(ctx, "nextToken"), `search:${datastoreId}:${criteriaDigest}`);
   return {
     json: compact({

@@ -4,7 +4,6 @@
 import { validation } from "../errors";
 import type { ImageSetDocument } from "./document";
 import type { ImageSetRecord } from "./records";
-import type { Service } from "./service";
 
 export interface SearchFilter {
   operator: "EQUAL" | "BETWEEN";
@@ -115,40 +114,8 @@ export function sorter(sort: SearchSort): (a: Candidate, b: Candidate) => number
   return (a, b) => sign * (value(a) - value(b)) || a.set.imageSetId.localeCompare(b.set.imageSetId);
 }
 
-/**
- * What a search reads of a document: the Patient, Study and Series attributes and the instance
- * UIDs (for the counts), not the instances' attributes and frames. Documents never change once
- * written (a new version is a new document), so these are kept per document version: a search
- * then costs no disk read or parse per image set, page after page.
- */
-const searchViews = new WeakMap<Service, Map<string, ImageSetDocument>>();
-
-function searchView(svc: Service, set: ImageSetRecord): ImageSetDocument {
-  let views = searchViews.get(svc);
-  if (!views) searchViews.set(svc, (views = new Map()));
-  const docVersionId = svc.version(set).docVersionId;
-  const key = `${set.imageSetId}/${docVersionId}`;
-  let view = views.get(key);
-  if (!view) {
-    const doc = svc.store.readDocument(set.imageSetId, docVersionId);
-    const series = Object.fromEntries(
-      Object.entries(doc.Study.Series).map(([uid, s]) => [uid, { ...s, Instances: Object.fromEntries(Object.keys(s.Instances).map((i) => [i, {}])) }]),
-    );
-    view = { ...doc, Study: { ...doc.Study, Series: series } } as ImageSetDocument;
-    views.set(key, view);
-  }
-  return view;
-}
-
-export function searchCandidates(svc: Service, datastoreId: string): Candidate[] {
-  const candidates = Object.values(svc.state.imageSets)
-    .filter((s) => s.datastoreId === datastoreId && s.state !== "DELETED")
-    .map((set) => ({ set, doc: searchView(svc, set) }));
-  // drop the views of versions no longer current (new versions, deleted sets), now and then
-  const views = searchViews.get(svc);
-  if (views && views.size > 2 * Object.keys(svc.state.imageSets).length + 64) {
-    const current = new Set(Object.values(svc.state.imageSets).map((set) => `${set.imageSetId}/${svc.version(set).docVersionId}`));
-    for (const key of views.keys()) if (!current.has(key)) views.delete(key);
-  }
-  return candidates;
+/** The series UID an EQUAL DICOMSeriesInstanceUID filter names (the index then reads only its image sets). */
+export function seriesFilter(filters: SearchFilter[]): string | undefined {
+  const f = filters.find((x) => x.operator === "EQUAL" && typeof x.values[0]?.DICOMSeriesInstanceUID === "string");
+  return f?.values[0].DICOMSeriesInstanceUID as string | undefined;
 }

@@ -52,6 +52,7 @@ export class Store {
   private journalFd: number;
   private journalBytes: number;
   private snapshotBytes: number;
+  private commitListeners: ((changed: Changed[] | "everything") => void)[] = [];
 
   constructor(readonly dir: string) {
     fs.mkdirSync(path.join(dir, "docs"), { recursive: true });
@@ -61,6 +62,11 @@ export class Store {
     this.snapshotBytes = loaded.snapshotBytes;
     this.journalFd = fs.openSync(journalPath(dir), "a");
     this.journalBytes = fs.fstatSync(this.journalFd).size;
+  }
+
+  /** Told what each commit changed (the search index follows it). */
+  onCommit(listener: (changed: Changed[] | "everything") => void): void {
+    this.commitListeners.push(listener);
   }
 
   /** A change to save with the next commit, not at once (a read's touch). */
@@ -80,16 +86,23 @@ export class Store {
       else if ("imageSetId" in r) (entry.imageSets ??= {})[r.imageSetId] = r;
       else (entry.datastores ??= {})[r.datastoreId] = r;
     }
+    const changed = [...this.dirty];
     this.dirty.clear();
     const line = Buffer.from(`${JSON.stringify(entry)}\n`);
     fs.writeSync(this.journalFd, line);
     fs.fdatasyncSync(this.journalFd);
     this.journalBytes += line.length;
-    if (this.journalBytes > Math.max(JOURNAL_MIN_COMPACT_BYTES, this.snapshotBytes)) this.commitAll();
+    for (const listener of this.commitListeners) listener(changed);
+    if (this.journalBytes > Math.max(JOURNAL_MIN_COMPACT_BYTES, this.snapshotBytes)) this.writeSnapshot();
   }
 
-  /** Persist the whole state as the snapshot and empty the journal (also after changes too many to name). */
+  /** Persist the whole state as the snapshot and empty the journal (after changes too many to name). */
   commitAll(): void {
+    this.writeSnapshot();
+    for (const listener of this.commitListeners) listener("everything");
+  }
+
+  private writeSnapshot(): void {
     this.dirty.clear();
     const text = JSON.stringify(this.state);
     atomicWrite(path.join(this.dir, "state.json"), text);
