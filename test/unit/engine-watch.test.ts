@@ -67,6 +67,22 @@ describe("engine watchdog", () => {
     }
   });
 
+  it("confirms a refusal soon after it, not a whole interval later (copies sent meanwhile are in no state)", async () => {
+    const { server, address } = await listening();
+    let goneAt = 0;
+    const start = Date.now();
+    const stop = watchEngine(address, { intervalMs: 1_000, onGone: () => (goneAt = Date.now()) });
+    try {
+      await new Promise((r) => setTimeout(r, 100)); // the first probe (at once) saw it up
+      await closed(server);
+      while (goneAt === 0 && Date.now() - start < 5_000) await new Promise((r) => setTimeout(r, 20));
+      // refused at ~1 s, confirmed ~250 ms later; two intervals would be 2 s
+      assert.ok(goneAt > 0 && goneAt - start < 1_800, `gone ${goneAt - start} ms after the start`);
+    } finally {
+      stop();
+    }
+  });
+
   it("never acts on an address that never answered (the test harness's placeholder engine)", async () => {
     const { server, address } = await listening();
     await closed(server);
