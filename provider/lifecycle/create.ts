@@ -7,6 +7,7 @@
 
 import { countFrames, maxFramesPerCopy, resolveSubset } from "../subset/copiable";
 import { countInstances } from "../subset/instanceSets";
+import { takeResolution } from "../subset/resolved";
 import { imagingClient } from "../service/client";
 import { type Accepted, type CopyAccepted, CopyError, type CopyRequest, inCopyQueue, sendCopy, waitForCopy } from "../service/copy";
 import { findMetadata } from "../service/find";
@@ -37,32 +38,46 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
   const opts = runOptions(inputs, "create");
   const client = imagingClient(conn);
 
-  // 1. The source, read once: its latest version, and that version's metadata. The destination
-  //    must exist before anything is sent (its version is read again right before the send: merges
-  //    queued ahead of this one move it).
-  const source = await unlocked(client, inputs.datastoreId, inputs.sourceImageSetId, "source", opts);
-  const sourceDoc = await findMetadata(client, inputs.datastoreId, inputs.sourceImageSetId, source.versionId);
-  if (inputs.destination) await unlocked(client, inputs.datastoreId, inputs.destination.imageSetId, "destination", opts);
-
-  // 2. What the copy brings, within the frames-per-copy quota.
-  const declared = resolveSubset(inputs.subset, sourceDoc);
-  const frames = countFrames(declared, sourceDoc);
-  if (frames > maxFramesPerCopy()) {
-    throw new Error(
-      `subset: the copy would copy ${frames} image frames, more than the ${maxFramesPerCopy()} per CopyImageSet the service allows; split it across resources (merge several subsets into one destination).`,
-    );
-  }
+  // 1. The source, read once: its latest version, and that version's metadata; the destination
+  //    must exist before anything is sent. Read inside the copy queue (step 4), right before
+  //    recovery and the send: a copy of this process that shares the source or destination has
+  //    ended by then (no polling of its lock), merges queued ahead have moved the destination, and
+  //    the send's first attempt uses these reads instead of reading both again (service/copy.ts).
+  //    An adoption copies nothing: it reads the source outside the queue.
+  const readSource = async () => {
+    const source = await unlocked(client, inputs.datastoreId, inputs.sourceImageSetId, "source", opts);
+    // The check of this `pulumi up` resolved the subset on this very version's document (a
+    // version's document never changes): taken instead of reading the document again.
+    const checked = takeResolution({
+      ...conn,
+      datastoreId: inputs.datastoreId,
+      sourceImageSetId: inputs.sourceImageSetId,
+      versionId: source.versionId!,
+      subset: inputs.subset,
+    });
+    const sourceDoc = checked ? undefined : await findMetadata(client, inputs.datastoreId, inputs.sourceImageSetId, source.versionId);
+    const destination = inputs.destination ? await unlocked(client, inputs.datastoreId, inputs.destination.imageSetId, "destination", opts) : undefined;
+    // 2. What the copy brings, within the frames-per-copy quota.
+    const declared = checked?.declared ?? resolveSubset(inputs.subset, sourceDoc!);
+    const frames = checked?.frames ?? countFrames(declared, sourceDoc!);
+    if (frames > maxFramesPerCopy()) {
+      throw new Error(
+        `subset: the copy would copy ${frames} image frames, more than the ${maxFramesPerCopy()} per CopyImageSet the service allows; split it across resources (merge several subsets into one destination).`,
+      );
+    }
+    return { source, sourceDoc, destination, declared };
+  };
   const ownerTag = inputs.ownerTag ?? "";
-  const claim: Claim = {
+  const claimOf = (declared: InstancesBySeries, sourceVersionId: string): Claim => ({
     datastoreId: inputs.datastoreId,
     sourceImageSetId: inputs.sourceImageSetId,
     ownerTag,
-    fingerprint: fingerprintOf(inputs, declared, source.versionId!),
+    fingerprint: fingerprintOf(inputs, declared, sourceVersionId),
     declared,
     destinationImageSetId: inputs.destination?.imageSetId,
     promoteToPrimary: inputs.promoteToPrimary ?? false,
-  };
-  const request: CopyRequest = {
+  });
+  const requestOf = (declared: InstancesBySeries): CopyRequest => ({
     datastoreId: inputs.datastoreId,
     sourceImageSetId: inputs.sourceImageSetId,
     sourceVersionId: inputs.sourceVersionId,
@@ -73,25 +88,39 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
     force: inputs.force ?? false,
     mergeAcrossPatients: inputs.mergeAcrossPatients ?? false,
     promoteToPrimary: inputs.promoteToPrimary ?? false,
-  };
-  const recorded = (done: CopyAccepted & { imageSet: Awaited<ReturnType<typeof waitForCopy>>["imageSet"] }) => ({
+  });
+  const recorded = (
+    done: CopyAccepted & { imageSet: Awaited<ReturnType<typeof waitForCopy>>["imageSet"] },
+    sourceVersionId: string,
+    declared: InstancesBySeries,
+  ) => ({
     ...done,
-    sourceVersionId: done.sourceVersionId || source.versionId!,
+    sourceVersionId: done.sourceVersionId || sourceVersionId,
     copiedInstances: declared,
   });
 
   // 3. An image set made outside Pulumi, declared to be adopted: checked, tagged, recorded.
   if (inputs.adoptImageSetId) {
+    const { source, declared } = await readSource();
     const imageSet = await adoptExisting(client, { datastoreId: inputs.datastoreId, adoptImageSetId: inputs.adoptImageSetId, declared, ownerTag }, opts);
     const done = { imageSet, imageSetId: inputs.adoptImageSetId, versionId: imageSet.versionId!, sourceVersionId: "", destinationVersionBefore: null };
-    return { id: inputs.adoptImageSetId, outs: buildOutputs(inputs, recorded(done)) };
+    return { id: inputs.adoptImageSetId, outs: buildOutputs(inputs, recorded(done, source.versionId!, declared)) };
   }
 
+  // set once the reads are done (steps 1-2); a failure before that made nothing and recorded nothing
+  let claim: Claim | undefined;
+  let declared: InstancesBySeries = {};
+  let sourceVersionId = "";
   let accepted: Accepted | undefined;
   try {
-    const done = await inCopyQueue(request, async () => {
+    const done = await inCopyQueue({ sourceImageSetId: inputs.sourceImageSetId, destinationImageSetId: inputs.destination?.imageSetId }, async () => {
+      const read = await readSource();
+      declared = read.declared;
+      sourceVersionId = read.source.versionId!;
+      claim = claimOf(declared, sourceVersionId);
+      const request = requestOf(declared);
       // 4. Recovery: an earlier, interrupted run of this resource may have made it already.
-      const earlier = await findEarlierCopy(client, claim, opts, inputs.destination ? undefined : inputs.formerOwnerTag);
+      const earlier = await findEarlierCopy(client, claim, opts, inputs.destination ? undefined : inputs.formerOwnerTag, read.destination);
       const takenOver = earlier?.formerOwner === true;
       if (earlier && takenOver) {
         // Owned by this resource before anything records it: if re-tagging fails, nothing is claimed
@@ -107,15 +136,23 @@ export async function createDerivedImageSet(inputs: CreateInputs): Promise<{ id:
         await recordMoved(client, inputs.datastoreId, earlier.imageSetId, inputs.formerOwnerTag, [earlier.versionId]);
       // 5. Copy. The journal keeps when it was sent; after a lost answer, recovery proves what the
       //    request made before anything is resent.
-      accepted = earlier ? { ...withoutFormer(earlier), acceptedAt: Date.now() } : await sendCopy(conn, request, recoveryOf(client, claim, opts), opts);
+      accepted = earlier
+        ? { ...withoutFormer(earlier), acceptedAt: Date.now() }
+        : await sendCopy(conn, request, recoveryOf(client, claim, opts), opts, {
+            source: read.source,
+            sourceDoc: read.sourceDoc,
+            destination: read.destination,
+          });
       // 6. Record the claim before waiting, so an interrupted wait is resumed, not copied again.
       await claimCopy(client, claim, accepted, opts.log, takenOver);
       // 7. Wait until the copy's version is no longer locked.
       return waitForCopy(conn, request, accepted, opts);
     });
-    journal.remove(ownerTag, claim.fingerprint);
-    return { id: resourceId(inputs, done), outs: buildOutputs(inputs, recorded(done)) };
+    journal.remove(ownerTag, claim!.fingerprint);
+    return { id: resourceId(inputs, done), outs: buildOutputs(inputs, recorded(done, sourceVersionId, declared)) };
   } catch (e) {
+    // the reads or the frames quota refused it: nothing was sent, nothing recorded
+    if (!claim) throw e;
     if (e instanceof UnknownOutcome) throw unresolved(inputs, claim, e);
     const failed = e instanceof CopyError && e.accepted ? e.accepted : accepted;
     if (!failed) {

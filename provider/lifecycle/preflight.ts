@@ -14,6 +14,7 @@ import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
 import { countFrames, maxFramesPerCopy, resolveSubset } from "../subset/copiable";
 import { levelDifferences, mergeRefusal, forceToSend } from "../subset/mergeCheck";
 import type { ImageSetMetadata } from "../subset/metadataDocument";
+import { keepResolution } from "../subset/resolved";
 import { imagingClient } from "../service/client";
 import { forceOnPrimary } from "../service/copy";
 import { connectionProblem } from "../service/explain";
@@ -98,6 +99,19 @@ async function readAndCheck(inputs: Inputs, isNew: boolean): Promise<CheckFailur
   }
   const failures: CheckFailure[] = [];
   const frames = countFrames(declared, sourceDoc);
+  // create, next in this process during `pulumi up`, takes this instead of reading the document again (subset/resolved.ts)
+  if (isNew)
+    keepResolution(
+      {
+        endpoint: conn.endpoint,
+        region: conn.region,
+        datastoreId: inputs.datastoreId,
+        sourceImageSetId: inputs.sourceImageSetId,
+        versionId: source.versionId!,
+        subset: inputs.subset,
+      },
+      { declared, frames },
+    );
   if (isNew && frames > maxFramesPerCopy()) {
     failures.push({
       property: "subset",

@@ -79,6 +79,8 @@ export async function findEarlierCopy(
   opts: RunOptions,
   /** also take a new image set this owner's tags name (same fingerprint): see create.ts formerOwnerTag */
   formerOwnerTag?: string,
+  /** the destination as the caller read it moments before (its ARN, to list its tags) */
+  destination?: ImageSet,
 ): Promise<(CopyAccepted & { formerOwner?: boolean }) | undefined> {
   const entry = journal.read(claim.ownerTag, claim.fingerprint);
   if (entry?.accepted) {
@@ -93,7 +95,7 @@ export async function findEarlierCopy(
     if (proof === "unknown") throw new UnknownOutcome(claim);
     if (proof !== "not-made") return proof.made;
   }
-  return claim.destinationImageSetId ? taggedMerge(client, claim) : taggedNewSet(client, claim, formerOwnerTag);
+  return claim.destinationImageSetId ? taggedMerge(client, claim, destination) : taggedNewSet(client, claim, formerOwnerTag);
 }
 
 /** After an ambiguous CopyImageSet (the answer was lost): did it make anything, and what? */
@@ -280,9 +282,12 @@ async function addedBy(
 }
 
 /** A merge this stack recorded, not made by this process, that added exactly the declared instances. */
-async function taggedMerge(client: MedicalImagingClient, claim: Claim): Promise<CopyAccepted | undefined> {
+async function taggedMerge(client: MedicalImagingClient, claim: Claim, known?: ImageSet): Promise<CopyAccepted | undefined> {
   const destId = claim.destinationImageSetId!;
-  const dest = await findImageSet(client, claim.datastoreId, destId);
+  // The read only gives the ARN, to list the tags: an image set's ARN never changes, so the
+  // caller's read of this destination (moments before, in the copy queue) gives the same one. The
+  // tags and versions, which decide, are read here.
+  const dest = known?.imageSetId === destId && known.imageSetArn ? known : await findImageSet(client, claim.datastoreId, destId);
   if (!dest?.imageSetArn) return undefined;
   // Only this stack's own key counts: another stack's merge is never adopted (nor 0.2.0's shared key's).
   const made = madeRecord(await listTags(client, dest.imageSetArn), claim.ownerTag).byThisStack;

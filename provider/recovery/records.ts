@@ -110,13 +110,31 @@ export async function recordMadeVersions(
   imageSetId: string,
   ownerTag: string,
   versionIds: string[],
+  knownArn?: string,
 ): Promise<void> {
-  await addVersionsToTag(client, datastoreId, imageSetId, madeTagKey(ownerTag), versionIds);
+  await addVersionsToTag(client, datastoreId, imageSetId, madeTagKey(ownerTag), versionIds, knownArn);
+}
+
+/**
+ * The image set's ARN: `known` when the service just answered with it for this image set (a
+ * CopyImageSet's destinationImageSetProperties: an ARN never changes, so a GetImageSet would only
+ * repeat it), else read (undefined: the image set is gone).
+ */
+async function arnOf(client: MedicalImagingClient, datastoreId: string, imageSetId: string, known?: string): Promise<string | undefined> {
+  if (known?.endsWith(`/imageset/${imageSetId}`)) return known;
+  return (await findImageSet(client, datastoreId, imageSetId))?.imageSetArn;
 }
 
 /** Adds versions to the ranges the image set's tag `key` lists (nothing to do when it is gone or they are there). */
-async function addVersionsToTag(client: MedicalImagingClient, datastoreId: string, imageSetId: string, key: string, versionIds: string[]): Promise<void> {
-  const arn = (await findImageSet(client, datastoreId, imageSetId))?.imageSetArn;
+async function addVersionsToTag(
+  client: MedicalImagingClient,
+  datastoreId: string,
+  imageSetId: string,
+  key: string,
+  versionIds: string[],
+  knownArn?: string,
+): Promise<void> {
+  const arn = await arnOf(client, datastoreId, imageSetId, knownArn);
   if (!arn) return; // gone: nothing to record on
   const tags = await listTags(client, arn);
   const value = encodeRanges([...decodeRanges(tags[key]), ...versionIds.map(Number)]);
@@ -155,12 +173,12 @@ export async function recordMoved(
 export async function tagNewImageSet(
   client: MedicalImagingClient,
   datastoreId: string,
-  made: CopyAccepted,
+  made: CopyAccepted & { imageSetArn?: string },
   ownerTag: string,
   fingerprint: string,
   takenOver = false,
 ): Promise<void> {
-  const arn = (await findImageSet(client, datastoreId, made.imageSetId))?.imageSetArn;
+  const arn = await arnOf(client, datastoreId, made.imageSetId, made.imageSetArn);
   if (!arn) return;
   // taken over from another resource of the stack: the stack's record of later versions (merges) is kept
   const before = takenOver ? decodeRanges((await listTags(client, arn))[madeTagKey(ownerTag)]) : [];
@@ -260,14 +278,14 @@ export const journal = {
 export async function claimCopy(
   client: MedicalImagingClient,
   claim: { datastoreId: string; ownerTag: string; fingerprint: string; destinationImageSetId?: string },
-  accepted: CopyAccepted,
+  accepted: CopyAccepted & { imageSetArn?: string },
   log: (message: string) => void,
   takenOver = false,
 ): Promise<void> {
   journal.write(claim.ownerTag, claim.fingerprint, { accepted });
   if (claim.destinationImageSetId) {
     processState().mergedHere.add(`${accepted.imageSetId}@${accepted.versionId}`);
-    await recordMadeVersions(client, claim.datastoreId, accepted.imageSetId, claim.ownerTag, [accepted.versionId]).catch((e) => {
+    await recordMadeVersions(client, claim.datastoreId, accepted.imageSetId, claim.ownerTag, [accepted.versionId], accepted.imageSetArn).catch((e) => {
       throw new CopyError(madeTagFailure(accepted.imageSetId, accepted.versionId, e), accepted);
     });
     return;

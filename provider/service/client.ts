@@ -1,9 +1,11 @@
 // SDK clients. The SDK is required lazily, inside functions, so the serialized provider stays a
 // few KB and emits a plain require("@aws-sdk/client-medical-imaging") (https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/).
-// Clients are cached per process: one adaptive retry limiter per endpoint is shared by every
-// resource of a `pulumi up`.
+// Clients are cached per process: the adaptive retry limiters of an endpoint (one per operation)
+// are shared by every resource of a `pulumi up`.
 
 import type { MedicalImagingClient } from "@aws-sdk/client-medical-imaging";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { createRequire } from "node:module";
 import { processState } from "../settings/processState";
 import type { ResolvedConnection } from "../settings/connection";
 import { watchServiceClock } from "./clock";
@@ -56,7 +58,8 @@ export function isAwsEndpoint(endpoint: string): boolean {
 }
 
 /**
- * kind "read": SDK retries (adaptive mode) for reads and idempotent writes.
+ * kind "read": SDK retries (adaptive mode) for reads and idempotent writes (TagResource), with one
+ * adaptive rate limiter per operation (see PerOperationRateLimiter).
  * kind "once": exactly one attempt, for CopyImageSet, which has no idempotency token: its
  * retries are decided by the caller, who knows whether the request may have reached the service.
  * Its retry mode is "standard": in "adaptive" mode the SDK switches on its own client-side rate
@@ -71,18 +74,82 @@ export function imagingClient(conn: ResolvedConnection, kind: "read" | "once" | 
   let client = clients.get(key);
   if (!client) {
     const sdk: typeof import("@aws-sdk/client-medical-imaging") = require("@aws-sdk/client-medical-imaging");
+    const maxAttempts = kind === "once" ? 1 : kind === "check" ? 2 : Number(process.env.PULUMI_HEALTHIMAGING_MAX_ATTEMPTS ?? 8);
     client = new sdk.MedicalImagingClient({
       region: conn.region,
       // an AWS host keeps the `runtime-` prefix of the image-set operations; any other host serves them all
       ...(conn.endpoint ? { endpoint: conn.endpoint, disableHostPrefix: !isAwsEndpoint(conn.endpoint) } : {}),
-      retryMode: kind === "once" ? "standard" : "adaptive",
-      maxAttempts: kind === "once" ? 1 : kind === "check" ? 2 : Number(process.env.PULUMI_HEALTHIMAGING_MAX_ATTEMPTS ?? 8),
+      ...(kind === "once" ? { retryMode: "standard" } : { retryStrategy: adaptivePerOperation(maxAttempts) }),
+      maxAttempts,
       ...(kind === "check" ? { requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 } } : {}),
     });
+    if (kind !== "once") scopeByOperation(client);
     watchServiceClock(client);
     clients.set(key, client);
   }
   return client;
+}
+
+// ---- adaptive retry, one rate limiter per operation ----
+
+/** The operation a request of an adaptive client belongs to, while the SDK's middleware runs it. */
+const operationScope = new AsyncLocalStorage<string>();
+
+/** The SDK's rate limiter (RateLimiter of @smithy/types): what AdaptiveRetryStrategy asks. */
+export interface SendRateLimiter {
+  getSendToken(): Promise<void>;
+  updateClientSendingRate(response: unknown): void;
+}
+
+/**
+ * The SDK's adaptive rate limiter (DefaultRateLimiter), one per operation. AWS HealthImaging's
+ * throttling limits are per operation (GetImageSet 25 TPS, GetImageSetMetadata 50, SearchImageSets
+ * 25, ListTagsForResource and TagResource 10: https://docs.aws.amazon.com/healthimaging/latest/devguide/endpoints-quotas.html),
+ * while the SDK keeps one limiter per client: a throttled GetImageSet would then lower the sending
+ * rate of every other read of the process, and of TagResource, which no quota of theirs asked
+ * for (BENCHMARKS.md: at a raised copy quota the copies' polls were throttled, and the whole up
+ * slowed). Each operation's limiter is the SDK's own, started and adjusted the SDK's way; only the
+ * scope is narrower. Retries stay the SDK's (maxAttempts, backoff, retry quota).
+ */
+export class PerOperationRateLimiter implements SendRateLimiter {
+  private readonly limiters = new Map<string, SendRateLimiter>();
+
+  constructor(private readonly create: () => SendRateLimiter) {}
+
+  /** The limiter of `operation` (the request's, from its scope, by default). */
+  of(operation = operationScope.getStore() ?? ""): SendRateLimiter {
+    let limiter = this.limiters.get(operation);
+    if (!limiter) this.limiters.set(operation, (limiter = this.create()));
+    return limiter;
+  }
+
+  getSendToken(): Promise<void> {
+    return this.of().getSendToken();
+  }
+
+  updateClientSendingRate(response: unknown): void {
+    this.of().updateClientSendingRate(response);
+  }
+}
+
+/** @smithy/util-retry, as the SDK client resolves it (its own dependency, not necessarily the provider's). */
+function utilRetry(): typeof import("@smithy/util-retry") {
+  return createRequire(require.resolve("@aws-sdk/client-medical-imaging"))("@smithy/util-retry");
+}
+
+/** The SDK's AdaptiveRetryStrategy (what retryMode "adaptive" makes), with a rate limiter per operation. */
+function adaptivePerOperation(maxAttempts: number) {
+  const { AdaptiveRetryStrategy, DefaultRateLimiter } = utilRetry();
+  return new AdaptiveRetryStrategy(maxAttempts, { maxAttempts, rateLimiter: new PerOperationRateLimiter(() => new DefaultRateLimiter()) });
+}
+
+/** Runs every request of `client` in the scope of its operation, which PerOperationRateLimiter reads. */
+function scopeByOperation(client: MedicalImagingClient): void {
+  client.middlewareStack.add((next, context) => (args) => operationScope.run(String(context.commandName ?? ""), () => next(args)), {
+    step: "initialize",
+    name: "pulumiHealthImagingOperationScope",
+    override: true,
+  });
 }
 
 /** The SDK module, required lazily. */

@@ -10,6 +10,7 @@ import { type ResolvedConnection, imagingClient, sdk } from "./client";
 import { CLOCK_RESOLUTION_MS, serviceNow } from "./clock";
 import { type CopyAccepted, CopyError, type RunOptions, unlocked } from "./reads";
 import { findMetadata, type ImageSet } from "./find";
+import type { ImageSetMetadata } from "../subset/metadataDocument";
 import { serialised } from "./pace";
 import { COPY, imageSetStatus } from "./status";
 import { runWrite } from "./writeEngine";
@@ -52,6 +53,18 @@ export type Proof = { made: CopyAccepted } | "not-made" | "unknown";
 export interface Accepted extends CopyAccepted {
   acceptedAt: number;
   serviceUpdatedAt?: number;
+  /** the ARN CopyImageSet answered for the image set it wrote to (records.ts tags it without a read) */
+  imageSetArn?: string;
+}
+
+/**
+ * What the caller read moments before, inside the copy queue (lifecycle/create.ts): the source's
+ * latest version (not LOCKED), that version's metadata document, and the destination's.
+ */
+export interface KnownReads {
+  source: ImageSet;
+  sourceDoc?: ImageSetMetadata;
+  destination?: ImageSet;
 }
 
 /**
@@ -75,32 +88,63 @@ export interface LostAnswerRecovery {
   prove(window: SentWindow, builtOn: BuiltOn): Promise<Proof>;
 }
 
-/** Sends CopyImageSet once (paced, conflicts waited out); after an ambiguous failure, asks for proof. */
-export async function sendCopy(conn: ResolvedConnection, req: CopyRequest, recovery: LostAnswerRecovery, opts: RunOptions): Promise<Accepted> {
+/**
+ * Sends CopyImageSet once (paced, conflicts waited out); after an ambiguous failure, asks for proof.
+ * `known`: the caller's reads of the source and destination, made moments before in the copy queue.
+ */
+export async function sendCopy(
+  conn: ResolvedConnection,
+  req: CopyRequest,
+  recovery: LostAnswerRecovery,
+  opts: RunOptions,
+  known?: KnownReads,
+): Promise<Accepted> {
   const reads = imagingClient(conn, "read");
   const once = imagingClient(conn, "once");
   let sourceVersionId = "";
   let destinationVersionBefore: string | null = null;
   let sentFrom = 0;
+  // The reads the next attempt may build on instead of reading again: the caller's for the first
+  // attempt, the previous attempt's after a throttle. Safe because CopyImageSet carries both
+  // versions as its concurrency check: a source or destination that moved or was locked since
+  // these reads is refused with a ConflictException, which the write engine explains (a read of
+  // each) and answers with a prepare that reads again (`after` is "conflict" then). A throttled
+  // request was refused before the service applied anything, so it changed nothing to re-read.
+  let reusable: KnownReads | undefined = known;
+  // the merge rule's decision for the versions it was last made on (both documents are fixed by version)
+  let forceFor: { on: string; force: boolean } | undefined;
   const out = await runWrite<CopyImageSetCommandOutput | CopyAccepted>(
     conn,
     {
       operation: "CopyImageSet",
       datastoreId: req.datastoreId,
-      async prepare() {
+      async prepare(after) {
         // the latest versions right before sending: CopyImageSet takes them as its concurrency check
-        const source = await unlocked(reads, req.datastoreId, req.sourceImageSetId, "source", opts);
+        const given = after === undefined || after === "throttled" ? reusable : undefined;
+        reusable = undefined;
+        const source = await unlocked(reads, req.datastoreId, req.sourceImageSetId, "source", opts, given?.source);
         sourceVersionId = source.versionId!;
         if (req.sourceVersionId !== undefined && req.sourceVersionId !== sourceVersionId) {
           throw new CopyError(
             `sourceVersionId pins version ${req.sourceVersionId}, but the source image set ${req.sourceImageSetId} is at version ${sourceVersionId}; CopyImageSet only copies the latest version. Update or remove the pin.`,
           );
         }
-        const dest = req.destinationImageSetId ? await unlocked(reads, req.datastoreId, req.destinationImageSetId, "destination", opts) : undefined;
+        const dest = req.destinationImageSetId
+          ? await unlocked(reads, req.datastoreId, req.destinationImageSetId, "destination", opts, given?.destination)
+          : undefined;
         destinationVersionBefore = dest ? dest.versionId! : null;
+        reusable = { source, sourceDoc: given?.sourceDoc, destination: dest };
         // Into an existing image set: the merge rule decides before anything is sent, on the
         // versions the request names, so a refused merge leaves no COPY_FAILED version behind.
-        const force = dest ? await mergeForce(reads, req, sourceVersionId, destinationVersionBefore!) : false;
+        // Decided once per pair of versions: their documents never change (retries after a throttle
+        // or a conflict on the same versions ask the same question).
+        const on = `${sourceVersionId}/${destinationVersionBefore}`;
+        if (dest && forceFor?.on !== on) {
+          // the caller's document of this very source version stands for reading it again
+          const sourceDoc = known?.sourceDoc && known.source.versionId === sourceVersionId ? known.sourceDoc : undefined;
+          forceFor = { on, force: await mergeForce(reads, req, sourceVersionId, destinationVersionBefore!, sourceDoc) };
+        }
+        const force = dest ? forceFor!.force : false;
         if (dest?.isPrimary && force) throw new CopyError(forceOnPrimary(req.destinationImageSetId!));
         const copies = req.selection ? { DICOMCopies: { copiableAttributes: buildCopiableAttributes(req.selection) } } : {};
         const input = {
@@ -143,6 +187,7 @@ export async function sendCopy(conn: ResolvedConnection, req: CopyRequest, recov
     destinationVersionBefore,
     acceptedAt: Date.now(),
     serviceUpdatedAt: destProps.updatedAt?.getTime(),
+    imageSetArn: destProps.imageSetArn,
   };
 }
 
@@ -150,9 +195,15 @@ export async function sendCopy(conn: ResolvedConnection, req: CopyRequest, recov
  * Whether a copy into an existing image set must carry `force`; a CopyError when the declared
  * permissions do not cover what differs (subset/mergeCheck.ts). `force` declared is always sent.
  */
-async function mergeForce(reads: ReturnType<typeof imagingClient>, req: CopyRequest, sourceVersionId: string, destinationVersion: string): Promise<boolean> {
+async function mergeForce(
+  reads: ReturnType<typeof imagingClient>,
+  req: CopyRequest,
+  sourceVersionId: string,
+  destinationVersion: string,
+  sourceDoc?: ImageSetMetadata,
+): Promise<boolean> {
   const [source, destination] = await Promise.all([
-    findMetadata(reads, req.datastoreId, req.sourceImageSetId, sourceVersionId),
+    sourceDoc ?? findMetadata(reads, req.datastoreId, req.sourceImageSetId, sourceVersionId),
     findMetadata(reads, req.datastoreId, req.destinationImageSetId!, destinationVersion),
   ]);
   const differences = levelDifferences(source, destination, req.selection ?? instancesOf(source));
@@ -190,7 +241,8 @@ export async function waitForCopy(
       outlastOutages: true,
       deadline: opts.deadline,
       startedAt: accepted.acceptedAt,
-      expectedMs: model.estimate(req.instanceCount),
+      // asked before every sleep: copies accepted before any copy of this run finished learn from the first that does
+      expectedMs: () => model.estimate(req.instanceCount),
       label: `the copy into image set ${accepted.imageSetId} (version ${accepted.versionId}, ${req.instanceCount} instances)`,
       log: opts.log,
     });

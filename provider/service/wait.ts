@@ -21,8 +21,13 @@ export interface PollResult<T> {
 export interface WaitOptions {
   /** epoch ms */
   deadline: number;
-  /** how long the work is expected to take from `startedAt`; undefined when nothing is known yet */
-  expectedMs?: number;
+  /**
+   * how long the work is expected to take from `startedAt`; undefined when nothing is known yet. A
+   * function is asked again before every sleep: a wait that began before anything was learned
+   * (the first copies of a run) sleeps to the end the first finished copy predicts, instead of
+   * polling on the schedule for "nothing known" to its end.
+   */
+  expectedMs?: number | (() => number | undefined);
   startedAt?: number;
   label: string;
   log?: (message: string) => void;
@@ -67,9 +72,10 @@ export async function waitFor<T>(poll: () => Promise<PollResult<T>>, opts: WaitO
   let lastProgress = started;
   let polls = 0;
   let state = "unknown";
+  const expectedMs = () => (typeof opts.expectedMs === "function" ? opts.expectedMs() : opts.expectedMs);
   for (;;) {
     const elapsed = now() - started;
-    const delay = Math.min(nextDelay(elapsed, opts.expectedMs, random), Math.max(0, opts.deadline - now()));
+    const delay = Math.min(nextDelay(elapsed, expectedMs(), random), Math.max(0, opts.deadline - now()));
     if (delay > 0) await sleep(delay);
     const result = await poll();
     polls++;
@@ -79,7 +85,8 @@ export async function waitFor<T>(poll: () => Promise<PollResult<T>>, opts: WaitO
     if (t >= opts.deadline) throw new WaitTimeout(opts.label, state, polls);
     if (opts.log && t - lastProgress >= progressEvery) {
       lastProgress = t;
-      const left = opts.expectedMs !== undefined ? Math.max(0, opts.expectedMs - (t - started)) : undefined;
+      const expected = expectedMs();
+      const left = expected !== undefined ? Math.max(0, expected - (t - started)) : undefined;
       opts.log(
         `still waiting for ${opts.label}: ${state}, ${Math.round((t - started) / 1000)} s elapsed${left !== undefined ? `, about ${Math.ceil(left / 1000)} s left` : ""}`,
       );
@@ -131,8 +138,12 @@ export async function waitForState<T>(conf: StateChangeConf<T>): Promise<T> {
     throw new Error(`unexpected state ${status.state} while waiting for ${conf.label} (expected ${[...conf.pending, ...conf.target].join(", ")})`);
   };
   // Usually the work is done (or the lock already released) when asked at once: no sleep first.
+  // When it is not (someone else's copy or update holds the lock), how long it has left is
+  // unknown: the schedule for "nothing known" follows (a quarter of the time waited so far, at
+  // least 250 ms), not the one for an estimate just missed (every 100 ms), which would read the
+  // image set ~25 times in a lock of a few seconds.
   const first = conf.expectedMs === 0 ? await poll() : undefined;
-  const { value } = first?.done ? first : await waitFor(poll, conf);
+  const { value } = first?.done ? first : await waitFor(poll, conf.expectedMs === 0 ? { ...conf, expectedMs: undefined } : conf);
   const status = value!;
   if (conf.failed.includes(status.state)) throw new WaitFailed(conf.label, status.state, status.value);
   return status.value;

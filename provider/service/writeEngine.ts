@@ -19,7 +19,7 @@ import { identityOfClient } from "./account";
 import { dueReport } from "./paceReport";
 import { isAws, pacerFor } from "./pacers";
 import { progressLog } from "../settings/settings";
-import { classifyWriteError, QUOTAS_PAGE, quotasFor } from "./classify";
+import { classifyWriteError, QUOTAS_PAGE, quotasFor, type WriteFailure } from "./classify";
 import { type RunOptions, sleep } from "./reads";
 
 export type WriteOperation = "CopyImageSet" | "UpdateImageSetMetadata" | "DeleteImageSet";
@@ -42,8 +42,12 @@ export interface Attempt<Out> {
 export interface WriteSpec<Out> {
   operation: WriteOperation;
   datastoreId: string;
-  /** Reads the current state (waiting out locks) and builds the next attempt, or ends without a call. */
-  prepare(): Promise<Attempt<Out> | { done: Out }>;
+  /**
+   * Reads the current state (waiting out locks) and builds the next attempt, or ends without a call.
+   * `after`: how the previous attempt failed (undefined for the first), so a write may build on
+   * reads it knows are still good instead of reading again (service/copy.ts after a throttle).
+   */
+  prepare(after?: WriteFailure["kind"]): Promise<Attempt<Out> | { done: Out }>;
   /** After an ambiguous failure: was the write made? ("unknown" ends in an error, never in a resend.) */
   recover?(error: unknown, sentAt: number): Promise<{ made: Out } | "not-made" | "unknown">;
   /** Appended to the message of a conflict nothing explains: what the user can do about it. */
@@ -85,9 +89,10 @@ export async function runWrite<Out>(conn: ResolvedConnection, spec: WriteSpec<Ou
   let quotaFirstAt: number | undefined;
   let notSent = 0;
   let notMade = 0;
+  let after: WriteFailure["kind"] | undefined;
   for (;;) {
     if (Date.now() >= opts.deadline) throw fail(`${spec.operation}: timed out before the service accepted the request`);
-    const prepared = await spec.prepare();
+    const prepared = await spec.prepare(after);
     if ("done" in prepared) return prepared.done;
     const grant = await pacer.acquire();
     const report = dueReport(pacer, spec.operation);
@@ -99,6 +104,7 @@ export async function runWrite<Out>(conn: ResolvedConnection, spec: WriteSpec<Ou
       return out;
     } catch (e) {
       const failure = classifyWriteError(e);
+      after = failure.kind;
       switch (failure.kind) {
         case "throttled":
           pacer.throttled(grant);

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetDatastoreCommand, GetImageSetCommand, type MedicalImagingClient, SearchImageSetsCommand } from "@aws-sdk/client-medical-imaging";
-import { AWS_DNS_SUFFIXES, imagingClient, isAwsEndpoint } from "../../provider/service/client";
+import { AWS_DNS_SUFFIXES, imagingClient, isAwsEndpoint, PerOperationRateLimiter } from "../../provider/service/client";
 
 const DATASTORE = "a".repeat(32);
 const IMAGE_SET = "b".repeat(32);
@@ -117,5 +117,48 @@ describe("provider/client: endpoints and the runtime- host prefix", () => {
     const suffixes = data.partitions.flatMap((p) => [p.outputs.dnsSuffix, p.outputs.dualStackDnsSuffix]);
     assert.ok(suffixes.length > 0);
     for (const s of suffixes) assert.ok(AWS_DNS_SUFFIXES.includes(s), `${s} (from ${file}) is missing from AWS_DNS_SUFFIXES`);
+  });
+});
+
+describe("provider/client: a throttled operation slows only itself", () => {
+  const saved: Record<string, string | undefined> = {};
+  const env = { AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "placeholder", AWS_SESSION_TOKEN: undefined, PULUMI_HEALTHIMAGING_MAX_ATTEMPTS: "2" };
+  before(() => {
+    for (const [k, v] of Object.entries(env)) {
+      saved[k] = process.env[k];
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+  after(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  it("the read client's adaptive limiter is the SDK's, one per operation: a GetImageSet throttle leaves SearchImageSets and TagResource alone", async () => {
+    const client = imagingClient({ region: "eu-test-1", endpoint: "http://127.0.0.1:9" }, "read");
+    const strategy = (await client.config.retryStrategy()) as unknown as { mode: string; rateLimiter: unknown };
+    assert.equal(strategy.mode, "adaptive");
+    assert.ok(strategy.rateLimiter instanceof PerOperationRateLimiter);
+    const limiter = strategy.rateLimiter as PerOperationRateLimiter;
+    // every attempt answered with a ThrottlingException (after the retry middleware, before anything is sent)
+    const name = "throttleEverything";
+    client.middlewareStack.add(
+      () => async () => {
+        throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: { httpStatusCode: 429 } });
+      },
+      { step: "deserialize", name },
+    );
+    try {
+      await assert.rejects(client.send(new GetImageSetCommand({ datastoreId: DATASTORE, imageSetId: IMAGE_SET })), /Rate exceeded/);
+    } finally {
+      client.middlewareStack.remove(name);
+    }
+    const enabled = (op: string) => (limiter.of(op) as unknown as { enabled: boolean }).enabled;
+    assert.equal(enabled("GetImageSetCommand"), true, "the throttled operation's limiter took over its sending rate");
+    assert.equal(enabled("SearchImageSetsCommand"), false);
+    assert.equal(enabled("TagResourceCommand"), false);
   });
 });
