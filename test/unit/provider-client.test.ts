@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetDatastoreCommand, GetImageSetCommand, type MedicalImagingClient, SearchImageSetsCommand } from "@aws-sdk/client-medical-imaging";
 import { AWS_DNS_SUFFIXES, imagingClient, isAwsEndpoint, PerOperationRateLimiter } from "../../provider/service/client";
+import { suiteEnv } from "../support/suiteEnv";
 
 const DATASTORE = "a".repeat(32);
 const IMAGE_SET = "b".repeat(32);
@@ -42,21 +43,7 @@ async function hostOf(client: MedicalImagingClient, send: (c: MedicalImagingClie
 
 describe("provider/client: endpoints and the runtime- host prefix", () => {
   const fips = "https://medical-imaging-fips.us-east-1.amazonaws.com";
-  const saved: Record<string, string | undefined> = {};
-  const placeholders = { AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "placeholder", AWS_SESSION_TOKEN: undefined };
-  before(() => {
-    for (const [k, v] of Object.entries(placeholders)) {
-      saved[k] = process.env[k];
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  });
-  after(() => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  });
+  suiteEnv({ AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "placeholder", AWS_SESSION_TOKEN: undefined });
 
   for (const kind of ["read", "once"] as const) {
     it(`an AWS FIPS endpoint: image-set operations go to runtime-, data-store operations do not (${kind} client)`, async () => {
@@ -121,21 +108,7 @@ describe("provider/client: endpoints and the runtime- host prefix", () => {
 });
 
 describe("provider/client: a throttled operation slows only itself", () => {
-  const saved: Record<string, string | undefined> = {};
-  const env = { AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "placeholder", AWS_SESSION_TOKEN: undefined, PULUMI_HEALTHIMAGING_MAX_ATTEMPTS: "2" };
-  before(() => {
-    for (const [k, v] of Object.entries(env)) {
-      saved[k] = process.env[k];
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  });
-  after(() => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  });
+  suiteEnv({ AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "placeholder", AWS_SESSION_TOKEN: undefined, PULUMI_HEALTHIMAGING_MAX_ATTEMPTS: "2" });
 
   it("the read client's adaptive limiter is the SDK's, one per operation: a GetImageSet throttle leaves SearchImageSets and TagResource alone", async () => {
     const client = imagingClient({ region: "eu-test-1", endpoint: "http://127.0.0.1:9" }, "read");
