@@ -54,7 +54,14 @@ export async function checkWithService(olds: Record<string, unknown>, inputs: In
     const problem = connectionProblem(inputs, e);
     if (problem) return [{ property: problem.setting === "credentials" ? "region" : problem.setting, reason: problem.message }];
     // Any other refusal of a read (AccessDeniedException, a quota): the preview cannot vouch for up.
-    const err = e as Error & { $metadata?: unknown };
+    const err = e as Error & { $metadata?: { attempts?: number } };
+    if (err?.name === "ThrottlingException")
+      return [
+        {
+          property: "datastoreId",
+          reason: `the preview's reads of data store ${inputs.datastoreId} were still throttled after ${err.$metadata?.attempts ?? "several"} attempts (${err.name}: ${err.message}): other work shares the read quotas (GetImageSet, GetImageSetMetadata); run it again when it is done, ask AWS for a higher read quota, or set \`checkWithService: false\` to preview without reading`,
+        },
+      ];
     if (err?.$metadata)
       return [
         {

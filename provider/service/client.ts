@@ -65,8 +65,10 @@ export function isAwsEndpoint(endpoint: string): boolean {
  * Its retry mode is "standard": in "adaptive" mode the SDK switches on its own client-side rate
  * limiter at the first ThrottlingException even with one attempt, and copies would then queue in
  * it after the provider's pacer (pace.ts) let them go, late and bunched (BENCHMARKS.md §2).
- * kind "check": the reads of check (preview): two attempts and short timeouts, so a wrong endpoint
- * fails the preview in seconds, not after a minute of retries.
+ * kind "check": the reads of check (preview, and `up` before each create): short timeouts and one
+ * retry of anything but a throttle, so a wrong endpoint fails the preview in seconds, not after a
+ * minute of retries; a throttle is retried as a read is (the service asks to slow down, and will
+ * answer: a dataset's checks of 10,000 members share GetImageSet's quota with the copies' polls).
  */
 export function imagingClient(conn: ResolvedConnection, kind: "read" | "once" | "check" = "read"): MedicalImagingClient {
   const clients = processState().clients;
@@ -74,12 +76,14 @@ export function imagingClient(conn: ResolvedConnection, kind: "read" | "once" | 
   let client = clients.get(key);
   if (!client) {
     const sdk: typeof import("@aws-sdk/client-medical-imaging") = require("@aws-sdk/client-medical-imaging");
-    const maxAttempts = kind === "once" ? 1 : kind === "check" ? 2 : Number(process.env.PULUMI_HEALTHIMAGING_MAX_ATTEMPTS ?? 8);
+    const maxAttempts = kind === "once" ? 1 : Number(process.env.PULUMI_HEALTHIMAGING_MAX_ATTEMPTS ?? 8);
     client = new sdk.MedicalImagingClient({
       region: conn.region,
       // an AWS host keeps the `runtime-` prefix of the image-set operations; any other host serves them all
       ...(conn.endpoint ? { endpoint: conn.endpoint, disableHostPrefix: !isAwsEndpoint(conn.endpoint) } : {}),
-      ...(kind === "once" ? { retryMode: "standard" } : { retryStrategy: adaptivePerOperation(maxAttempts) }),
+      ...(kind === "once"
+        ? { retryMode: "standard" }
+        : { retryStrategy: kind === "check" ? new ThrottlesOnly(adaptivePerOperation(maxAttempts), CHECK_OTHER_ATTEMPTS) : adaptivePerOperation(maxAttempts) }),
       maxAttempts,
       ...(kind === "check" ? { requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 } } : {}),
     });
@@ -141,6 +145,38 @@ function utilRetry(): typeof import("@smithy/util-retry") {
 function adaptivePerOperation(maxAttempts: number) {
   const { AdaptiveRetryStrategy, DefaultRateLimiter } = utilRetry();
   return new AdaptiveRetryStrategy(maxAttempts, { maxAttempts, rateLimiter: new PerOperationRateLimiter(() => new DefaultRateLimiter()) });
+}
+
+/** Attempts a check makes of a read that fails other than by a throttle (a refused or slow connection). */
+const CHECK_OTHER_ATTEMPTS = 2;
+
+type RetryStrategy = ReturnType<typeof adaptivePerOperation>;
+type RetryToken = Parameters<RetryStrategy["refreshRetryTokenForRetry"]>[0];
+type RetryErrorInfo = Parameters<RetryStrategy["refreshRetryTokenForRetry"]>[1];
+
+/** `inner`, except that an error other than a throttle is retried only until `otherAttempts` attempts were made. */
+export class ThrottlesOnly {
+  constructor(
+    private readonly inner: RetryStrategy,
+    private readonly otherAttempts: number,
+  ) {}
+
+  get mode() {
+    return this.inner.mode;
+  }
+
+  acquireInitialRetryToken(scope: string): ReturnType<RetryStrategy["acquireInitialRetryToken"]> {
+    return this.inner.acquireInitialRetryToken(scope);
+  }
+
+  refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): ReturnType<RetryStrategy["refreshRetryTokenForRetry"]> {
+    if (errorInfo.errorType !== "THROTTLING" && token.getRetryCount() + 1 >= this.otherAttempts) return Promise.reject(new Error("No retry token available"));
+    return this.inner.refreshRetryTokenForRetry(token, errorInfo);
+  }
+
+  recordSuccess(token: RetryToken): void {
+    this.inner.recordSuccess(token);
+  }
 }
 
 /** Runs every request of `client` in the scope of its operation, which PerOperationRateLimiter reads. */

@@ -91,3 +91,32 @@ describe("provider: throttling storm and server errors", function () {
     );
   });
 });
+
+describe("provider: a check's throttled reads", function () {
+  this.timeout(60_000);
+  let fx: ProviderFixture;
+  before(async () => {
+    // 3 attempts: the throttle that outlasts them is reached in seconds
+    fx = await startProviderFixture({ env: { PULUMI_HEALTHIMAGING_MAX_ATTEMPTS: "3" } });
+  });
+  after(async () => fx?.stop());
+
+  // each its own source: a process reads a source once for all its checks
+  const check = (name: string, series: string) =>
+    fx.host.check(fx.urn(name), {}, { ownerTag: `proj/dev/${name}`, datastoreId: fx.datastoreId, sourceImageSetId: fx.seeded.imageSetOfSeries(series) });
+
+  it("are retried: a throttle is the service asking to wait, not a reason to fail the preview", async () => {
+    fx.seeded.emu.service.faults.failNext("GetImageSet", 2, "ThrottlingException", "Rate exceeded");
+    assert.deepEqual((await check("throttled-check", SERIES.ctHead)).failures, []);
+  });
+
+  it("that stay throttled fail the check naming the quota and the ways out, not the credentials", async () => {
+    fx.seeded.emu.service.faults.failNext("GetImageSet", 10, "ThrottlingException", "Rate exceeded");
+    const { failures } = await check("still-throttled", SERIES.mra700);
+    fx.seeded.emu.service.faults.reset();
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0].property, "datastoreId");
+    assert.match(failures[0].reason, /still throttled after 3 attempts \(ThrottlingException: Rate exceeded\).*read quota.*checkWithService: false/);
+    assert.doesNotMatch(failures[0].reason, /credentials/);
+  });
+});

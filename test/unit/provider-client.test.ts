@@ -135,3 +135,37 @@ describe("provider/client: a throttled operation slows only itself", () => {
     assert.equal(enabled("TagResourceCommand"), false);
   });
 });
+
+describe("provider/client: a check retries throttles, and anything else once", function () {
+  this.timeout(20_000);
+  suiteEnv({ AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "placeholder", AWS_SESSION_TOKEN: undefined, PULUMI_HEALTHIMAGING_MAX_ATTEMPTS: "3" });
+
+  /** The attempts a check client makes of GetImageSet when every attempt fails with `error`. */
+  async function attemptsOn(region: string, error: Record<string, unknown>): Promise<number> {
+    const client = imagingClient({ region, endpoint: "http://127.0.0.1:9" }, "check");
+    let attempts = 0;
+    const name = "failEveryAttempt";
+    client.middlewareStack.add(
+      () => async () => {
+        attempts++;
+        throw Object.assign(new Error(String(error.message)), error);
+      },
+      { step: "deserialize", name },
+    );
+    try {
+      await assert.rejects(client.send(new GetImageSetCommand({ datastoreId: DATASTORE, imageSetId: IMAGE_SET })));
+    } finally {
+      client.middlewareStack.remove(name);
+    }
+    return attempts;
+  }
+
+  it("a ThrottlingException is retried like a read's (PULUMI_HEALTHIMAGING_MAX_ATTEMPTS): a dataset's checks share the read quota with the copies", async () => {
+    assert.equal(await attemptsOn("eu-check-1", { name: "ThrottlingException", message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }), 3);
+  });
+
+  it("a server or connection error is retried once, so a wrong endpoint fails a preview in seconds", async () => {
+    assert.equal(await attemptsOn("eu-check-2", { name: "InternalServerException", message: "boom", $fault: "server", $metadata: { httpStatusCode: 500 } }), 2);
+    assert.equal(await attemptsOn("eu-check-3", { name: "TimeoutError", message: "socket hang up", code: "ECONNRESET" }), 2);
+  });
+});
