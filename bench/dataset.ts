@@ -10,6 +10,7 @@
 // 0.25 TPS becomes 12.5, an up of 10,000 ~14 minutes) and BENCH_DATASET_RAISED_SCALE for the raised
 // quota (default 5: AWS's 0.25 raised to BENCH_DATASET_RAISED_TPS, default 5, becomes 25 TPS).
 // Layout perCohort (one CohortImageSets per cohort); BENCH_DATASET_LAYOUT=perSeries measures 0.2.0's.
+// BENCH_DATASET_CPU_PROF=<dir> writes CPU profiles of the reads-off preview's processes.
 
 import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
@@ -429,7 +430,13 @@ export async function runDataset(log: (m: string) => void, n: number): Promise<D
     );
     if (preview.exitCode !== 0) throw new Error("the preview failed");
     project.env.PULUMI_HEALTHIMAGING_CHECK_WITH_SERVICE = "false";
+    // BENCH_DATASET_CPU_PROF=<dir>: a V8 CPU profile of each process of this preview (the program's
+    // is where a preview's time goes), for the profiles bench/NOTES.md cites
+    const traceOptions = project.env.NODE_OPTIONS;
+    const profileDir = process.env.BENCH_DATASET_CPU_PROF;
+    if (profileDir) project.env.NODE_OPTIONS = `${traceOptions} --cpu-prof --cpu-prof-dir=${path.resolve(profileDir, String(n))}`;
     const previewOffline = await timed(project, between, ["preview"]);
+    project.env.NODE_OPTIONS = traceOptions;
     delete project.env.PULUMI_HEALTHIMAGING_CHECK_WITH_SERVICE;
     log(
       `  dataset: preview (new stack, reads off): exit ${previewOffline.exitCode}, ${(previewOffline.ms / 1000).toFixed(1)} s, calls ${JSON.stringify(previewOffline.calls)}`,
