@@ -185,9 +185,14 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
   /** One CohortImageSets per cohort, "<dataset>/<cohort>", its series as members. */
   private declarePerCohort(name: string, args: DatasetArgs, plan: DatasetPlan) {
     const byCohort = new Map<string, PlannedImageSet[]>();
-    for (const p of plan.imageSets) byCohort.set(p.cohort, [...(byCohort.get(p.cohort) ?? []), p]);
-    const entries: pulumi.Output<DatasetEntry & { cohort: string }>[] = [];
-    const ids: Record<string, pulumi.Output<string>> = {};
+    for (const p of plan.imageSets) {
+      const list = byCohort.get(p.cohort);
+      if (list) list.push(p);
+      else byCohort.set(p.cohort, [p]);
+    }
+    // one Output per cohort, not three per series: at 10,000 series those were 30,000 Outputs, a
+    // second of the program's time in Output plumbing and garbage collection (bench/NOTES.md §7)
+    const cohorts: pulumi.Output<{ entries: (DatasetEntry & { cohort: string })[]; ids: Record<string, string> }>[] = [];
     for (const [cohort, list] of byCohort) {
       const members: Record<string, CohortMemberArgs> = {};
       for (const p of list) {
@@ -199,14 +204,25 @@ export class Dataset extends pulumi.ComponentResource<DatasetPlan> {
         };
       }
       const batch = new CohortImageSets(`${name}/${cohort}`, { ...sharedSettings(args), members }, { parent: this });
-      for (const p of list) {
-        const member = batch.members.apply((m) => m[p.seriesInstanceUid]);
-        ids[p.key] = member.apply((m) => m.imageSetId);
-        entries.push(member.apply((m) => entryFor(p, m.imageSetId, m.versionId, m.instanceCount ?? 0)));
-      }
+      cohorts.push(
+        batch.members.apply((made) => ({
+          entries: list.map((p) => {
+            const m = made[p.seriesInstanceUid];
+            return entryFor(p, m.imageSetId, m.versionId, m.instanceCount ?? 0);
+          }),
+          ids: Object.fromEntries(list.map((p) => [p.key, made[p.seriesInstanceUid].imageSetId])),
+        })),
+      );
     }
-    const manifest = pulumi.all(entries).apply((list) => manifestOf(args.datastoreId, plan, list));
-    return { manifest, ids: pulumi.all(ids), descriptions: plan.descriptions };
+    const all = pulumi.all(cohorts);
+    const manifest = all.apply((list) =>
+      manifestOf(
+        args.datastoreId,
+        plan,
+        list.flatMap((c) => c.entries),
+      ),
+    );
+    return { manifest, ids: all.apply((list) => Object.assign({}, ...list.map((c) => c.ids)) as Record<string, string>), descriptions: plan.descriptions };
   }
 }
 

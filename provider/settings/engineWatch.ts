@@ -27,6 +27,15 @@ export interface EngineWatchOptions {
   refusalsToExit?: number;
   /** what to do once it is gone; exits the process by default */
   onGone?: (address: EngineAddress) => void;
+  /**
+   * The process's output streams, to the CLI's pipes. A write after the CLI died fails with EPIPE;
+   * unhandled, that error reaches the dynamic-provider host's uncaughtException handler, which
+   * logs it with console.error: another EPIPE, forever, on process.nextTick, so no timer (this
+   * watch's probes included) ever runs again, while the handler's Set of seen errors grows (a
+   * host at 3 GB and a full core, 20 minutes after its CLI was killed). Here such an error is
+   * handled, and the engine is probed at once.
+   */
+  streams?: NodeJS.WritableStream[];
 }
 
 const HOST_PORT = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
@@ -105,8 +114,17 @@ export function watchEngine(address: EngineAddress, options: EngineWatchOptions 
     timer = setTimeout(tick, ms);
     timer.unref();
   };
+  let probing = false;
   const tick = async () => {
-    const r = await probeEngine(address, Math.min(5_000, intervalMs));
+    if (probing || stopped) return;
+    probing = true;
+    clearTimeout(timer);
+    let r: Awaited<ReturnType<typeof probeEngine>>;
+    try {
+      r = await probeEngine(address, Math.min(5_000, intervalMs));
+    } finally {
+      probing = false;
+    }
     if (stopped) return;
     if (r === "up") {
       seen = true;
@@ -118,10 +136,15 @@ export function watchEngine(address: EngineAddress, options: EngineWatchOptions 
     }
     schedule(refusals > 0 ? recheckMs : intervalMs);
   };
+  const onStreamError = (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE" || e.code === "ERR_STREAM_DESTROYED") void tick();
+  };
+  for (const stream of options.streams ?? []) stream.on("error", onStreamError);
   void tick();
   return () => {
     stopped = true;
     clearTimeout(timer);
+    for (const stream of options.streams ?? []) stream.off("error", onStreamError);
   };
 }
 
@@ -188,5 +211,5 @@ export function startEngineWatch(options: EngineWatchOptions = {}): void {
   const address = engineAddressOf(process.argv, process.env);
   if (!address) return;
   g[STARTED] = true;
-  watchEngine(address, options);
+  watchEngine(address, { streams: [process.stdout, process.stderr], ...options });
 }

@@ -127,6 +127,40 @@ describe("engine watchdog", () => {
     assert.match(lines[0], new RegExp(`the Pulumi engine at 127\\.0\\.0\\.1:${address.port} is gone`));
   });
 
+  it("a host whose CLI died while it logged an error exits, instead of logging its EPIPE forever (the host's own uncaughtException handler)", async function () {
+    this.timeout(30_000);
+    const { server, address } = await listening();
+    // the dynamic-provider host's handler (cmd/dynamic-provider/index.js): console.error of each new error;
+    // probes every 60 s, so only the stream's error can end it within the test
+    const code = `
+      require("ts-node/register/transpile-only");
+      const seen = new Set();
+      process.on("uncaughtException", (err) => { if (!seen.has(err)) { seen.add(err); console.error(err.stack); } });
+      const { watchEngine } = require(${JSON.stringify(path.resolve(__dirname, "../../provider/settings/engineWatch.ts"))});
+      watchEngine(${JSON.stringify(address)}, { intervalMs: 60_000, streams: [process.stdout, process.stderr] });
+      setInterval(() => {}, 1000); // a busy process, like the host's gRPC server
+      setTimeout(() => process.stdout.write("ready\\n"), 300);
+      process.stdin.once("data", () => setTimeout(() => { throw new Error("a late failure, after the CLI died"); }, 200));
+    `;
+    const child = spawn(process.execPath, ["-e", code], { cwd: path.resolve(__dirname, "../.."), stdio: ["pipe", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    const kill = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    try {
+      let stderr = "";
+      child.stderr!.on("data", (d) => (stderr += d));
+      const ready = await Promise.race([new Promise<boolean>((resolve) => child.stdout!.once("data", () => resolve(true))), exited.then(() => false)]);
+      assert.ok(ready, `the child ended before it was ready: ${stderr}`);
+      // the CLI dies: its end of the pipes and its engine port close
+      child.stderr!.destroy();
+      await closed(server);
+      child.stdin!.write("go\n");
+      assert.equal(await exited, 1, "exited on its own (null: killed after 20 s, still logging)");
+    } finally {
+      clearTimeout(kill);
+      child.kill("SIGKILL");
+    }
+  });
+
   it("ends the language hosts of the gone engine, matched by the address ending their command line, and no other", async () => {
     const start = (address: string) =>
       spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)", address], { argv0: "pulumi-language-nodejs", stdio: "ignore" });
