@@ -18,6 +18,7 @@ import { keepResolution } from "../subset/resolved";
 import { imagingClient } from "../service/client";
 import { forceOnPrimary } from "../service/copy";
 import { connectionProblem } from "../service/explain";
+import { isThrottling } from "../service/errors";
 import { findImageSet, findMetadata, type ImageSet } from "../service/find";
 import { processState } from "../settings/processState";
 import { connectionOf, progressLog } from "../settings/settings";
@@ -55,7 +56,7 @@ export async function checkWithService(olds: Record<string, unknown>, inputs: In
     if (problem) return [{ property: problem.setting === "credentials" ? "region" : problem.setting, reason: problem.message }];
     // Any other refusal of a read (AccessDeniedException, a quota): the preview cannot vouch for up.
     const err = e as Error & { $metadata?: { attempts?: number } };
-    if (err?.name === "ThrottlingException")
+    if (isThrottling(e))
       return [
         {
           property: "datastoreId",
