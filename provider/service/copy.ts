@@ -133,7 +133,7 @@ export async function sendCopy(
           ? await unlocked(reads, req.datastoreId, req.destinationImageSetId, "destination", opts, given?.destination)
           : undefined;
         destinationVersionBefore = dest ? dest.versionId! : null;
-        reusable = { source, sourceDoc: given?.sourceDoc, destination: dest };
+        reusable = { source, destination: dest };
         // Into an existing image set: the merge rule decides before anything is sent, on the
         // versions the request names, so a refused merge leaves no COPY_FAILED version behind.
         // Decided once per pair of versions: their documents never change (retries after a throttle
